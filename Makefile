@@ -1,0 +1,42 @@
+# Cadence: the two set-up commands are `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+
+.PHONY: demo test install install-dev lint record bench clean serve
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PIP) install --quiet -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(PY)
+	$(PIP) install --quiet -e '.[dev]'
+	touch $(STAMP) $@
+
+install: $(STAMP)
+install-dev: $(DEV_STAMP)
+
+## Load the demo org, print sign-in tokens and serve on http://127.0.0.1:8000
+demo: $(STAMP)
+	$(VENV)/bin/cadence demo
+
+serve: $(STAMP)
+	$(VENV)/bin/cadence serve
+
+## Install the dev extras and run the whole suite (lint, tests, evals)
+test: $(DEV_STAMP)
+	$(VENV)/bin/ruff check assistant tests server.py
+	$(VENV)/bin/pytest
+
+lint: $(DEV_STAMP)
+	$(VENV)/bin/ruff check assistant tests server.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

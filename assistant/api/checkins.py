@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response
+from fastapi.encoders import jsonable_encoder
+from sqlalchemy.exc import IntegrityError
+
+from assistant import idempotency
+from assistant.api.deps import SessionDep, ViewerDep, WriteSessionDep, errors
+from assistant.checkins import delete_checkin, get_visible_checkin, list_visible_checkins, upsert_checkin
+from assistant.errors import Conflict
+from assistant.models import CheckIn
+from assistant.orgfile_schema import ISO_WEEK
+from assistant.schemas import CheckInCreate, CheckInPublic
+
+router = APIRouter(prefix="/api/checkins", tags=["check-ins"])
+WeekQuery = Annotated[str | None, Query(pattern=ISO_WEEK.pattern)]
+
+
+@router.post("", response_model=CheckInPublic, status_code=201, responses=errors(409, 422))
+def file_checkin(
+    body: CheckInCreate, response: Response, session: WriteSessionDep, viewer: ViewerDep,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> dict:
+    """File or update your own check-in for a week (201 when new, 200 when updated).
+
+    With an ``Idempotency-Key`` header, a retry with the same body replays the first
+    answer; the same key with another body is a 409.
+    """
+    req_hash = idempotency.body_hash(body.model_dump(mode="json"))
+    if idempotency_key is not None:
+        record = idempotency.lookup(session, viewer.id, idempotency_key, req_hash)
+        if record is not None:
+            response.status_code = record.status_code
+            return record.response
+    row, created = upsert_checkin(session, person=viewer, week=body.week, body=body)
+    out = jsonable_encoder(CheckInPublic.model_validate(row))
+    response.status_code = 201 if created else 200
+    if idempotency_key is not None:
+        idempotency.remember(session, viewer.id, idempotency_key, req_hash, response.status_code, out)
+    try:
+        session.commit()
+    except IntegrityError:
+        # A concurrent request with the same key or week won the race: answer as it did.
+        session.rollback()
+        if idempotency_key is None:
+            raise Conflict("a concurrent write changed this check-in; retry") from None
+        record = idempotency.lookup(session, viewer.id, idempotency_key, req_hash)
+        if record is None:
+            raise Conflict("a concurrent request is using this Idempotency-Key; retry") from None
+        response.status_code = record.status_code
+        return record.response
+    return out
+
+
+@router.get("", response_model=list[CheckInPublic], responses=errors(422))
+def list_checkins(
+    session: SessionDep, viewer: ViewerDep, person_id: int | None = None,
+    week_from: WeekQuery = None, week_to: WeekQuery = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100, offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[CheckIn]:
+    """Check-ins the viewer may see, newest week first."""
+    return list_visible_checkins(session, viewer, person_id=person_id, week_from=week_from,
+                                 week_to=week_to, limit=limit, offset=offset)
+
+
+@router.get("/{checkin_id}", response_model=CheckInPublic, responses=errors(404))
+def get_checkin(checkin_id: int, session: SessionDep, viewer: ViewerDep) -> CheckIn:
+    return get_visible_checkin(session, viewer, checkin_id)
+
+
+@router.delete("/{checkin_id}", status_code=204, responses=errors(403, 404))
+def remove_checkin(checkin_id: int, session: WriteSessionDep, viewer: ViewerDep) -> Response:
+    """Delete a check-in (its author or a founder); it leaves the search index too."""
+    delete_checkin(session, viewer, checkin_id)
+    session.commit()
+    return Response(status_code=204)

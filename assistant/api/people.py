@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlmodel import col, select
+
+from assistant.api.deps import SessionDep, ViewerDep, errors
+from assistant.models import Person
+from assistant.schemas import PersonPublic
+from assistant.team import visible_person, visible_person_ids
+
+router = APIRouter(prefix="/api/people", tags=["people"])
+
+
+@router.get("", response_model=list[PersonPublic], responses=errors())
+def list_people(session: SessionDep, viewer: ViewerDep) -> list[Person]:
+    """Everyone the viewer may see (themself included)."""
+    ids = visible_person_ids(session, viewer)
+    return list(session.exec(select(Person).where(col(Person.id).in_(ids)).order_by(Person.id)).all())
+
+
+@router.get("/me", response_model=PersonPublic, responses=errors())
+def me(viewer: ViewerDep) -> Person:
+    return viewer
+
+
+@router.get("/{person_id}", response_model=PersonPublic, responses=errors(404))
+def get_person(person_id: int, session: SessionDep, viewer: ViewerDep) -> Person:
+    return visible_person(session, viewer, person_id)

@@ -1,0 +1,30 @@
+"""Builds the FastAPI application from the routers."""
+
+from __future__ import annotations
+
+import importlib
+
+from fastapi import FastAPI
+
+import assistant
+from assistant.api import checkins, drafts, goals, handlers, health, kpis, meetings, people
+
+# Routers that other parts of the product add; each is optional until its module exists.
+OPTIONAL_ROUTERS = ("assistant.api.search", "assistant.api.drafting", "assistant.web.routes")
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(title="Cadence", version=assistant.__version__,
+                  description="Coaching and review assistant for e-commerce teams.")
+    handlers.install(app)
+    for module in (health, people, kpis, checkins, meetings, goals, drafts):
+        app.include_router(module.router)
+    for name in OPTIONAL_ROUTERS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        app.include_router(module.router)
+    return app

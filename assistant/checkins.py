@@ -1,0 +1,69 @@
+"""Weekly check-ins: the write path (with its outbox row) and visible reads."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from assistant.errors import Forbidden, InvalidInput, NotFound
+from assistant.models import CheckIn, Kpi, Outbox, Person, utcnow
+from assistant.schemas import CheckInWrite
+from assistant.team import can_see, visible_person_ids
+
+
+def enqueue_index(session: Session, checkin_id: int, op: str = "upsert") -> None:
+    """Queue index work in the caller's transaction: SQL commits it with the check-in."""
+    session.add(Outbox(op=op, entity="checkin", entity_id=checkin_id))
+
+
+def upsert_checkin(session: Session, *, person: Person, week: str, body: CheckInWrite) -> tuple[CheckIn, bool]:
+    """Create or update the person's check-in for ``week``; returns (row, created). Caller commits."""
+    own_kpis = set(session.exec(select(Kpi.key).where(Kpi.owner_id == person.id)).all())
+    unknown = sorted(set(body.metrics) - own_kpis)
+    if unknown:
+        raise InvalidInput(f"metrics: not your KPIs: {', '.join(unknown)}")
+    row = session.exec(select(CheckIn).where(CheckIn.person_id == person.id, CheckIn.week == week)).first()
+    created = row is None
+    if row is None:
+        row = CheckIn(person_id=person.id, week=week)
+    row.wins, row.priorities, row.blockers = body.wins, body.priorities, body.blockers
+    row.metrics = {k: v.value for k, v in body.metrics.items()}
+    row.updated_at = utcnow()
+    session.add(row)
+    session.flush()
+    enqueue_index(session, row.id)
+    return row, created
+
+
+def get_visible_checkin(session: Session, viewer: Person, checkin_id: int) -> CheckIn:
+    row = session.get(CheckIn, checkin_id)
+    if row is None or not can_see(session, viewer, row.person_id):
+        raise NotFound("check-in not found")
+    return row
+
+
+def list_visible_checkins(
+    session: Session, viewer: Person, *, person_id: int | None = None,
+    week_from: str | None = None, week_to: str | None = None, limit: int = 200, offset: int = 0,
+) -> list[CheckIn]:
+    """Check-ins the viewer may see, newest week first. ISO week strings sort correctly as text."""
+    visible = visible_person_ids(session, viewer)
+    if person_id is not None:
+        if person_id not in visible:
+            return []
+        visible = {person_id}
+    q = select(CheckIn).where(col(CheckIn.person_id).in_(visible))
+    if week_from:
+        q = q.where(CheckIn.week >= week_from)
+    if week_to:
+        q = q.where(CheckIn.week <= week_to)
+    q = q.order_by(col(CheckIn.week).desc(), CheckIn.person_id).offset(offset).limit(limit)
+    return list(session.exec(q).all())
+
+
+def delete_checkin(session: Session, viewer: Person, checkin_id: int) -> None:
+    """Only the author or a founder deletes; the index removal goes through the outbox."""
+    row = get_visible_checkin(session, viewer, checkin_id)
+    if row.person_id != viewer.id and viewer.access != "founder":
+        raise Forbidden("only the author or a founder may delete a check-in")
+    session.delete(row)
+    enqueue_index(session, checkin_id, op="delete")

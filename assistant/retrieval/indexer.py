@@ -1,0 +1,290 @@
+"""Check-ins into Chroma: documents, the outbox drain, full reindex and health.
+
+One document per non-empty check-in field (wins, priorities, blockers, metric check), id
+``checkin:<id>:<field>``, not one per check-in. Why: a query such as "supplier delays" is
+about one field, and a blocker sentence embedded alone scores far higher than the same
+sentence averaged with a week's wins and plans (mean pooling dilutes it; MiniLM also
+truncates long inputs). Search folds field hits back into one hit per check-in. The first
+document of each check-in carries ``primary=True`` so the index can be counted in
+check-ins for parity with SQL.
+
+Metadata: person_id, manager_ids (chain, nearest first), week (ISO), checkin_id, field.
+Access control never trusts the stored chain (it goes stale when people move teams):
+search filters on person_id against who the viewer may see in SQL now.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from assistant.db import get_engine
+from assistant.embeddings import get_embedder
+from assistant.models import CheckIn, Outbox, Person, utcnow
+from assistant.retrieval import playbook, store
+
+log = logging.getLogger(__name__)
+
+FIELDS = ("blockers", "wins", "priorities", "metrics")
+LABELS = {"wins": "Wins", "priorities": "Priorities", "blockers": "Blockers", "metrics": "Metric check"}
+BATCH = 256  # check-ins per embed call during reindex: large enough that the embedder's
+# length-sorted batches stay full, small enough to show progress and bound memory
+
+
+def enqueue_checkin(session: Session, checkin_id: int, op: str = "upsert") -> None:
+    """Queue index work for a check-in in the caller's transaction (the caller commits)."""
+    if op not in ("upsert", "delete"):
+        raise ValueError(f"op must be upsert or delete, not {op!r}")
+    session.add(Outbox(op=op, entity="checkin", entity_id=checkin_id))
+
+
+def field_text(checkin: CheckIn, field: str) -> str:
+    if field == "metrics":
+        statuses = sorted((checkin.metrics or {}).items())
+        value = "; ".join(f"{k} {str(v).replace('_', ' ')}" for k, v in statuses)
+    else:
+        value = (getattr(checkin, field) or "").strip()
+    return f"{LABELS[field]}: {value}" if value else ""
+
+
+def checkin_documents(checkin: CheckIn, chain: list[int]) -> list[tuple[str, str, dict[str, Any]]]:
+    """(id, text, metadata) per non-empty field; an empty check-in still gets one document."""
+    docs = []
+    for field in FIELDS:
+        text = field_text(checkin, field)
+        if text:
+            docs.append((field, text))
+    if not docs:
+        docs.append(("empty", "(empty check-in)"))
+    out = []
+    for i, (field, text) in enumerate(docs):
+        meta: dict[str, Any] = {
+            "checkin_id": checkin.id, "person_id": checkin.person_id, "week": checkin.week,
+            "field": field, "primary": i == 0,
+            "manager_chain": ",".join(map(str, chain)),
+        }
+        if chain:
+            meta["manager_ids"] = chain
+        out.append((f"checkin:{checkin.id}:{field}", text, meta))
+    return out
+
+
+class _Chains:
+    """Manager chains for many people from one query (no per-person lookups)."""
+
+    def __init__(self, session: Session) -> None:
+        self.parent = dict(session.exec(select(Person.id, Person.manager_id)).all())
+
+    def __call__(self, person_id: int) -> list[int]:
+        chain: list[int] = []
+        current = self.parent.get(person_id)
+        while current is not None and current not in chain and current != person_id:
+            chain.append(current)
+            current = self.parent.get(current)
+        return chain
+
+
+def _write(checkins: Iterable[CheckIn], chains: _Chains, *, delete_first: list[int]) -> int:
+    """Embed and write check-ins; ``delete_first`` ids lose their old documents first."""
+    docs = [d for c in checkins for d in checkin_documents(c, chains(c.person_id))]
+    collection = store.collection(store.CHECKINS)
+    for checkin_id in delete_first:
+        collection.delete(where={"checkin_id": checkin_id})
+    if docs:
+        vectors = get_embedder().embed([text for _, text, _ in docs])
+        collection.upsert(ids=[d[0] for d in docs], embeddings=vectors,
+                          documents=[d[1] for d in docs], metadatas=[d[2] for d in docs])
+    return len(docs)
+
+
+def drain_outbox(engine: Engine | None = None, limit: int = 500) -> int:
+    """Apply up to ``limit`` outbox rows to the index; returns how many were applied.
+
+    SQL decides the result, not the row's op: a check-in that exists is (re)indexed, one
+    that is gone is removed, so rows may be coalesced, replayed or reordered safely.
+    Never raises when Chroma or the embedder fails: each row's attempts and last_error
+    are recorded and the rows stay for the next drain.
+    """
+    with _drain_lock:  # two drains in one process could write an older version last
+        return _drain(engine or get_engine(), limit)
+
+
+_drain_lock = threading.Lock()
+
+
+def _drain(engine: Engine, limit: int) -> int:
+    with Session(engine, expire_on_commit=False) as session:
+        rows = session.exec(select(Outbox).where(Outbox.entity == "checkin")
+                            .order_by(col(Outbox.id)).limit(limit)).all()
+        if not rows:
+            return 0
+        row_ids = [r.id for r in rows]
+        entity_ids = sorted({r.entity_id for r in rows})
+        live = session.exec(select(CheckIn).where(col(CheckIn.id).in_(entity_ids))).all()
+        chains = _Chains(session)
+        session.commit()  # end the read now: SQLite's BEGIN IMMEDIATE holds the write lock
+    try:
+        _write(live, chains, delete_first=entity_ids)
+    except Exception as exc:  # noqa: BLE001 - any index failure: SQL keeps the work, retried later
+        log.warning("index drain failed, %d outbox rows kept: %s", len(row_ids), exc)
+        with Session(engine) as session:
+            for row in session.exec(select(Outbox).where(col(Outbox.id).in_(row_ids))).all():
+                row.attempts += 1
+                row.last_error = f"{type(exc).__name__}: {exc}"[:500]
+                session.add(row)
+            session.commit()
+        return 0
+    with Session(engine) as session:
+        for row in session.exec(select(Outbox).where(col(Outbox.id).in_(row_ids))).all():
+            session.delete(row)
+        session.commit()
+    return len(row_ids)
+
+
+def drain_all(engine: Engine | None = None, *, batch: int = 500) -> int:
+    """Drain until empty or until a drain makes no progress (Chroma down)."""
+    total = 0
+    while applied := drain_outbox(engine, limit=batch):
+        total += applied
+    return total
+
+
+def _checkin_batches(engine: Engine, size: int) -> Iterator[tuple[list[CheckIn], _Chains]]:
+    last_id = 0
+    while True:
+        with Session(engine, expire_on_commit=False) as session:
+            rows = list(session.exec(select(CheckIn).where(col(CheckIn.id) > last_id)
+                                     .order_by(col(CheckIn.id)).limit(size)).all())
+            chains = _Chains(session)
+            session.commit()  # end the read, keep the loaded rows
+        if not rows:
+            return
+        last_id = rows[-1].id
+        yield rows, chains
+
+
+def reindex(engine: Engine | None = None, progress: bool = True) -> dict:
+    """Rebuild every collection from SQL (the record); returns counts and timing.
+
+    Outbox rows older than the rebuild are covered by it and removed; rows written while
+    it runs stay and are applied by the next drain.
+    """
+    engine = engine or get_engine()
+    started = time.perf_counter()
+    with Session(engine) as session:
+        total = session.exec(select(func.count()).select_from(CheckIn)).one()
+        outbox_mark = session.exec(select(func.max(Outbox.id))).one() or 0
+        session.rollback()
+    sections = playbook.sync_playbook(force=True)
+    store.drop_collection(store.CHECKINS)
+    store.collection(store.CHECKINS)
+    documents = 0
+    bar = _progress(total, progress)
+    for rows, chains in _checkin_batches(engine, BATCH):
+        documents += _write(rows, chains, delete_first=[])
+        bar.update(len(rows))
+    bar.close()
+    with Session(engine) as session:
+        for row in session.exec(select(Outbox).where(col(Outbox.id) <= outbox_mark)).all():
+            session.delete(row)
+        session.commit()
+    seconds = time.perf_counter() - started
+    return {"checkins": total, "documents": documents, "playbook_sections": sections,
+            "seconds": round(seconds, 3),
+            "documents_per_second": round(documents / seconds, 1) if seconds else None}
+
+
+class _progress:
+    """A click progress bar on stderr, or nothing."""
+
+    def __init__(self, total: int, show: bool) -> None:
+        self._bar = None
+        if show:
+            import click
+
+            self._bar = click.progressbar(length=max(total, 1), label="Indexing check-ins",
+                                          file=click.get_text_stream("stderr"))
+            self._bar.__enter__()
+
+    def update(self, n: int) -> None:
+        if self._bar is not None:
+            self._bar.update(n)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+
+
+def index_health(session: Session) -> dict:
+    """Outbox lag and index/SQL parity; never raises (an unreachable index is reported)."""
+    pending = session.exec(select(func.count()).select_from(Outbox)).one()
+    failing = session.exec(select(func.count()).select_from(Outbox).where(Outbox.attempts > 0)).one()
+    oldest = session.exec(select(func.min(Outbox.created_at))).one()
+    last_error = session.exec(select(Outbox.last_error).where(col(Outbox.last_error).is_not(None))
+                              .order_by(col(Outbox.id).desc()).limit(1)).first()
+    sql_count = session.exec(select(func.count()).select_from(CheckIn)).one()
+    out: dict[str, Any] = {
+        "outbox_pending": pending, "outbox_failing": failing,
+        "outbox_lag_seconds": round((utcnow() - oldest).total_seconds(), 1) if oldest else 0.0,
+        "outbox_last_error": last_error, "checkins_sql": sql_count,
+        "checkins_indexed": None, "playbook_sections": None, "playbook_current": None,
+        "parity": False, "status": "error", "error": None,
+    }
+    try:
+        out["checkins_indexed"] = len(store.all_ids(store.collection(store.CHECKINS), {"primary": True}))
+        out["playbook_sections"] = store.collection(store.PLAYBOOK).count()
+        out["playbook_current"] = playbook.playbook_is_current()
+    except Exception as exc:  # noqa: BLE001 - health reports the failure instead of failing
+        out["error"] = f"{type(exc).__name__}: {exc}"[:500]
+        return out
+    # the playbook syncs itself on the next playbook search, so it is reported, not gated on
+    out["parity"] = out["checkins_indexed"] == sql_count
+    out["status"] = "ok" if out["parity"] and pending == 0 else "lagging"
+    return out
+
+
+class IndexerThread:
+    """The in-process indexer for the embedded default: drains every ``interval`` seconds,
+    or at once after :meth:`kick` (call it after committing a check-in)."""
+
+    def __init__(self, engine: Engine | None = None, interval: float = 5.0) -> None:
+        self.engine = engine
+        self.interval = interval
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="cadence-indexer", daemon=True)
+
+    def start(self) -> IndexerThread:
+        self._thread.start()
+        return self
+
+    def kick(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            drain_all(self.engine)
+            self._wake.wait(self.interval)
+            self._wake.clear()
+
+
+def run_indexer(engine: Engine | None = None, *, interval: float = 2.0, once: bool = False) -> int:
+    """The ``cadence indexer`` loop (one per deployment, beside a Chroma server)."""
+    total = 0
+    while True:
+        total += drain_all(engine)
+        if once:
+            return total
+        time.sleep(interval)

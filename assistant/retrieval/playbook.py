@@ -1,0 +1,120 @@
+"""Playbook markdown -> sections -> the playbook collection.
+
+A section is one ``## `` heading and its text. Its id comes from ``{#id}`` after the
+heading, else from the file name and heading (``<file>-<heading-slug>``), so team files
+without ids still get stable ones. The collection is synced lazily: its metadata holds a
+hash of every section, and a search rebuilds it only when the files changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from assistant.embeddings import get_embedder
+from assistant.retrieval import store
+from assistant.settings import get_settings
+
+_HEADING = re.compile(r"^##\s+(?P<title>.+?)\s*(?:\{#(?P<id>[a-z0-9][a-z0-9_.-]*)\})?\s*$")
+_TITLE = re.compile(r"^#\s+(?P<title>.+?)\s*$")
+
+
+class Section(BaseModel):
+    id: str
+    title: str
+    doc_title: str
+    text: str
+    path: str
+
+    @property
+    def source_id(self) -> str:
+        return f"playbook:{self.id}"
+
+    @property
+    def embed_text(self) -> str:
+        return f"{self.doc_title}: {self.title}\n{self.text}"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "section"
+
+
+def parse_markdown(text: str, *, name: str, path: str = "") -> list[Section]:
+    """Split one markdown file into sections (text before the first ``##`` is skipped)."""
+    sections: list[Section] = []
+    doc_title = name.replace("-", " ").capitalize()
+    current: dict | None = None
+    body: list[str] = []
+
+    def close() -> None:
+        if current is not None and "\n".join(body).strip():
+            sections.append(Section(text=" ".join(" ".join(body).split()), **current))
+
+    for line in text.splitlines():
+        if (m := _TITLE.match(line)) and not sections and current is None:
+            doc_title = m["title"]
+            continue
+        if m := _HEADING.match(line):
+            close()
+            current = {"id": m["id"] or f"{_slug(name)}-{_slug(m['title'])}", "title": m["title"],
+                       "doc_title": doc_title, "path": path}
+            body = []
+        elif current is not None:
+            body.append(line)
+    close()
+    return sections
+
+
+def knowledge_files() -> list[Path]:
+    """The built-in playbook files, then the team's own (``CADENCE_EXTRA_KNOWLEDGE_DIR``)."""
+    settings = get_settings()
+    files = sorted((settings.knowledge_dir / "playbook").glob("*.md"))
+    if settings.extra_knowledge_dir and settings.extra_knowledge_dir.is_dir():
+        files += sorted(settings.extra_knowledge_dir.rglob("*.md"))
+    return files
+
+
+def load_sections() -> list[Section]:
+    """Every section; a later file reusing an id replaces the earlier (a team override)."""
+    by_id: dict[str, Section] = {}
+    for path in knowledge_files():
+        for section in parse_markdown(path.read_text(encoding="utf-8"), name=path.stem, path=str(path)):
+            by_id[section.id] = section
+    return list(by_id.values())
+
+
+def sections_hash(sections: list[Section]) -> str:
+    h = hashlib.sha256()
+    for s in sections:
+        h.update(f"{s.id}\0{s.embed_text}\0".encode())
+    return h.hexdigest()[:32]
+
+
+def playbook_is_current() -> bool:
+    """True when the playbook collection was built from the files as they are now."""
+    sections = load_sections()
+    col = store.collection(store.PLAYBOOK)
+    return (col.metadata or {}).get("digest") == sections_hash(sections) and col.count() == len(sections)
+
+
+def sync_playbook(*, force: bool = False) -> int:
+    """Make the playbook collection match the files; returns the section count."""
+    sections = load_sections()
+    digest = sections_hash(sections)
+    col = store.collection(store.PLAYBOOK)
+    if not force and (col.metadata or {}).get("digest") == digest and col.count() == len(sections):
+        return len(sections)
+    store.drop_collection(store.PLAYBOOK)
+    col = store.collection(store.PLAYBOOK)
+    if sections:
+        vectors = get_embedder().embed([s.embed_text for s in sections])
+        col.add(
+            ids=[s.source_id for s in sections], embeddings=vectors,
+            documents=[s.text for s in sections],
+            metadatas=[{"section": s.id, "title": s.title, "doc_title": s.doc_title} for s in sections],
+        )
+    col.modify(metadata={"kind": store.PLAYBOOK, "digest": digest})
+    return len(sections)

@@ -1,0 +1,128 @@
+"""Queries: every check-in query is filtered to the people the viewer may see, twice.
+
+First in Chroma's ``where`` (so invisible documents never fill the top k), then again on
+the results against SQL (so a stale index, a deleted check-in or a bug in the filter can
+never leak text). Hit text comes from SQL, the record, not from the index.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from sqlmodel import Session, col, select
+
+from assistant.embeddings import get_embedder
+from assistant.models import CheckIn, Person
+from assistant.retrieval import playbook, store
+from assistant.retrieval.indexer import FIELDS, field_text
+from assistant.team import visible_person_ids
+
+
+class Hit(BaseModel):
+    """One ranked search result."""
+
+    source_id: str = Field(description='"checkin:<id>" or "playbook:<section id>"; cite this.')
+    kind: Literal["checkin", "playbook"]
+    score: float = Field(description="Cosine similarity plus a small shared-word boost; higher is closer.")
+    text: str = Field(description="The matching field of the check-in, or the section's text.")
+    person_id: int | None = None
+    week: str | None = Field(None, description="ISO week of the check-in.")
+    field: str | None = Field(None, description="Check-in field that matched best.")
+    title: str | None = Field(None, description="Playbook section title.")
+
+
+# Small lexical boost on top of the vectors: MiniLM alone ranks "cut receiving time to two
+# days" near "supplier delays" (time ~ delay); a shared word stem is strong evidence.
+LEXICAL_WEIGHT = 0.15
+CANDIDATES = 8  # vector candidates per wanted hit, reranked with the lexical boost
+_STOP = frozenset(
+    "a an and are as at be been but by for from had has have how i in is it its my of on or our so "
+    "that the their this to was we were what when where which who why will with you your do does "
+    "did can not no about into than then them they there these those".split()
+)
+
+
+def _stems(text: str) -> set[str]:
+    """Crude stems: lowercase words minus stopwords, cut to 5 letters (delay/delays/delayed)."""
+    return {w[:5] for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOP and len(w) > 1}
+
+
+def _lexical(query_stems: set[str], text: str) -> float:
+    if not query_stems:
+        return 0.0
+    return len(query_stems & _stems(text)) / len(query_stems)
+
+
+def _where(person_ids: set[int], weeks: list[str] | None) -> dict[str, Any]:
+    clauses: list[dict[str, Any]] = [{"person_id": {"$in": sorted(person_ids)}}]
+    if weeks:
+        clauses.append({"week": {"$in": sorted(set(weeks))}})
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def search_checkins(
+    session: Session, viewer: Person, query: str, *, k: int = 5,
+    person_ids: list[int] | set[int] | None = None, weeks: list[str] | None = None,
+) -> list[Hit]:
+    """The viewer's visible check-ins closest in meaning to ``query``, best first.
+
+    ``person_ids`` narrows to some people (ids the viewer may not see are ignored);
+    ``weeks`` narrows to ISO weeks. One hit per check-in, scored by its best field.
+    """
+    allowed = visible_person_ids(session, viewer)
+    if person_ids is not None:
+        allowed &= set(person_ids)
+    if not allowed or not query.strip() or k <= 0:
+        return []
+    collection = store.collection(store.CHECKINS)
+    size = collection.count()
+    if size == 0:
+        return []
+    vector = get_embedder().embed([query])[0]
+    # several fields per check-in can match: over-fetch so k distinct check-ins survive
+    res = collection.query(query_embeddings=[vector], n_results=min(size, k * CANDIDATES),
+                           where=_where(allowed, weeks), include=["metadatas", "documents", "distances"])
+    terms = _stems(query)
+    best: dict[int, tuple[float, str]] = {}
+    for meta, doc, dist in zip(res["metadatas"][0], res["documents"][0], res["distances"][0], strict=True):
+        cid = int(meta["checkin_id"])
+        score = 1.0 - float(dist) + LEXICAL_WEIGHT * _lexical(terms, doc or "")
+        if int(meta["person_id"]) in allowed and (cid not in best or score > best[cid][0]):
+            best[cid] = (score, str(meta["field"]))
+    if not best:
+        return []
+    rows = {c.id: c for c in session.exec(select(CheckIn).where(col(CheckIn.id).in_(list(best)))).all()}
+    hits = []
+    for cid, (score, field) in sorted(best.items(), key=lambda kv: -kv[1][0]):
+        row = rows.get(cid)
+        if row is None or row.person_id not in allowed or (weeks and row.week not in weeks):
+            continue  # deleted since it was indexed, moved out of view, or stale metadata
+        text = field_text(row, field) if field in FIELDS else ""
+        hits.append(Hit(source_id=f"checkin:{cid}", kind="checkin", score=round(score, 4), text=text,
+                        person_id=row.person_id, week=row.week, field=field))
+    return hits[:k]
+
+
+
+
+def search_playbook(query: str, k: int = 5) -> list[Hit]:
+    """Playbook sections (built-in and the team's own) closest in meaning to ``query``."""
+    if not query.strip() or k <= 0:
+        return []
+    count = playbook.sync_playbook()
+    if count == 0:
+        return []
+    vector = get_embedder().embed([query])[0]
+    res = store.collection(store.PLAYBOOK).query(
+        query_embeddings=[vector], n_results=min(k * CANDIDATES, count),
+        include=["metadatas", "documents", "distances"])
+    terms = _stems(query)
+    hits = [
+        Hit(source_id=f"playbook:{meta['section']}", kind="playbook",
+            score=round(1.0 - float(dist) + LEXICAL_WEIGHT * _lexical(terms, f"{meta.get('title')} {doc}"), 4),
+            text=doc, title=str(meta.get("title") or ""))
+        for meta, doc, dist in zip(res["metadatas"][0], res["documents"][0], res["distances"][0], strict=True)
+    ]
+    return sorted(hits, key=lambda h: -h.score)[:k]

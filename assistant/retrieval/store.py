@@ -1,0 +1,100 @@
+"""The Chroma side: one client per process, collections named after the embedder.
+
+Embedded ``PersistentClient`` in ``$CADENCE_HOME/chroma`` by default; ``HttpClient`` when
+``CADENCE_CHROMA_URL`` is set, because the embedded client must have a single writer
+process and a multi-worker deployment has several. Collections are created with no
+embedding function (Chroma's default would download a model): every write and query
+passes vectors computed by :mod:`assistant.embeddings`.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import Any
+from urllib.parse import urlparse
+
+import chromadb
+from chromadb.api import ClientAPI
+from chromadb.api.models.Collection import Collection
+from chromadb.config import Settings as ChromaSettings
+
+from assistant.embeddings import get_embedder
+from assistant.settings import get_settings
+
+PLAYBOOK = "playbook"
+CHECKINS = "checkins"
+
+_clients: dict[str, ClientAPI] = {}
+_lock = threading.Lock()
+
+
+def _chroma_settings() -> ChromaSettings:
+    return ChromaSettings(anonymized_telemetry=False, allow_reset=True)
+
+
+def client_key() -> str:
+    settings = get_settings()
+    return settings.chroma_url or str((settings.home / "chroma").resolve())
+
+
+def get_client() -> ClientAPI:
+    """The process's Chroma client for the current settings."""
+    key = client_key()
+    with _lock:
+        if key not in _clients:
+            url = get_settings().chroma_url
+            if url:
+                parts = urlparse(url if "://" in url else f"http://{url}")
+                _clients[key] = chromadb.HttpClient(
+                    host=parts.hostname or "127.0.0.1", port=parts.port or 8000,
+                    ssl=parts.scheme == "https", settings=_chroma_settings(),
+                )
+            else:
+                path = get_settings().home / "chroma"
+                path.mkdir(parents=True, exist_ok=True)
+                _clients[key] = chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
+        return _clients[key]
+
+
+def reset_clients() -> None:
+    """Forget cached clients (after the Chroma folder was deleted, and between tests)."""
+    with _lock:
+        _clients.clear()
+        from chromadb.api.client import SharedSystemClient
+
+        SharedSystemClient.clear_system_cache()
+
+
+def collection_name(kind: str) -> str:
+    """``cadence-<kind>-<embedder model>``: vectors from another model never mix in; a
+    changed embedder starts with an empty collection, which health reports as lagging
+    until ``cadence reindex``."""
+    model = re.sub(r"[^a-zA-Z0-9._-]+", "-", get_embedder().model_id).strip("-._")
+    return f"cadence-{kind}-{model}"[:200]
+
+
+def collection(kind: str) -> Collection:
+    return get_client().get_or_create_collection(
+        collection_name(kind), configuration={"hnsw": {"space": "cosine"}},
+        embedding_function=None, metadata={"kind": kind},
+    )
+
+
+def drop_collection(kind: str) -> None:
+    client = get_client()
+    name = collection_name(kind)
+    if name in {c.name if hasattr(c, "name") else str(c) for c in client.list_collections()}:
+        client.delete_collection(name)
+
+
+def all_ids(col: Collection, where: dict[str, Any] | None = None, page: int = 5000) -> list[str]:
+    """Every id in ``col`` matching ``where`` (paged, ids only)."""
+    out: list[str] = []
+    offset = 0
+    while True:
+        got = col.get(where=where, include=[], limit=page, offset=offset)["ids"]
+        out.extend(got)
+        if len(got) < page:
+            return out
+        offset += page

@@ -124,10 +124,9 @@ class LocalProvider(OpenAIProvider):
     needs_key = False
     is_local = True
 
-    def __init__(self, *, port: int = 8088, structured: str = "json_mode", max_retries: int = 2,
+    def __init__(self, *, port: int = 8088, structured: str = "auto", max_retries: int = 2,
                  timeout: float = 60.0, **kwargs) -> None:
-        if structured == "auto":
-            structured = "json_mode"
+        # "auto" resolves to json_mode here (a loopback URL), falling back to tools if refused.
         super().__init__(
             model=MODEL_ALIAS, base_url=base_url(port), structured=structured,
             max_retries=max_retries, timeout=timeout, temperature=0.0, **kwargs,

@@ -178,6 +178,56 @@ def audit_kpis_cmd(
         typer.echo(format_text(audits), nl=False)
 
 
+@app.command()
+def search(
+    query: str,
+    as_email: str = typer.Option(..., "--as", help="Search as this person (their view only)."),
+    kind: str = typer.Option("checkins", "--kind", help="checkins or playbook"),
+    k: int = typer.Option(5, "--k", min=1, max=50),
+    fmt: str = typer.Option("text", "--format", help="text or json"),
+) -> None:
+    """Find check-ins (that EMAIL may see) or playbook sections by meaning."""
+    from assistant.api.search import run_search
+    from assistant.db import session_scope
+    from assistant.retrieval import drain_all
+    from assistant.settings import get_settings
+    from assistant.team import person_by_email
+
+    if kind not in ("checkins", "playbook") or fmt not in ("text", "json"):
+        raise typer.BadParameter("--kind is checkins or playbook; --format is text or json")
+    if not get_settings().chroma_url:
+        drain_all()  # embedded index: apply pending check-ins first (the server has its indexer)
+    with session_scope() as session:
+        results = run_search(session, person_by_email(session, as_email), query, kind, k)
+    if fmt == "json":
+        typer.echo(results.model_dump_json(indent=2))
+        return
+    for hit in results.hits:
+        where = hit.title if hit.kind == "playbook" else f"person {hit.person_id}, {hit.week}"
+        typer.echo(f"{hit.score:.3f}  {hit.source_id:<28} {where}\n       {hit.text[:160]}")
+    if not results.hits:
+        typer.echo("no hits")
+
+
+@app.command()
+def reindex() -> None:
+    """Rebuild the search index (playbook and every check-in) from the database."""
+    import json
+
+    from assistant.retrieval import reindex as run
+
+    typer.echo(json.dumps(run(progress=True)))
+
+
+@app.command()
+def indexer(interval: float = typer.Option(2.0, min=0.1), once: bool = False) -> None:
+    """Drain the index outbox continuously (one per deployment that uses CADENCE_CHROMA_URL)."""
+    from assistant.retrieval import run_indexer
+
+    applied = run_indexer(interval=interval, once=once)
+    typer.echo(f"applied {applied} outbox row(s)")
+
+
 def main() -> None:
     try:
         app(standalone_mode=False)

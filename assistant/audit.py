@@ -131,7 +131,8 @@ def audit_kpis(kpis: list[KpiFacts], *, stage: str, objectives: set[str],
     ``semantic=False`` matches names without the embedder (alias + lexical only).
     """
     catalog = catalog or get_catalog()
-    matches = {k.key: match(k.name, k.description, semantic=semantic, catalog=catalog) for k in kpis}
+    matches = {k.key: match(k.name, k.description, unit=k.unit, semantic=semantic, catalog=catalog)
+               for k in kpis}
     ctxs = [_context(k, kpis, matches) for k in kpis]
     guarding = {g.key for c in ctxs for g in ([c.declared] if c.declared else []) + c.own}
     return [_audit_one(c, matches[c.kpi.key], catalog, stage=stage, objectives=objectives,

@@ -207,16 +207,31 @@ def lexical_similarity(name: str, alias: str) -> float:
     ta, tb = set(ka.split()), set(kb.split())
     dice = 2 * len(ta & tb) / (len(ta) + len(tb))
     score = 0.5 * _cosine(_trigrams(ka), _trigrams(kb)) + 0.5 * dice
-    if f" {kb} " in f" {ka} ":
+    # containment is judged on the numerator only: "Defects per 1000 orders" is not "orders"
+    head = name_key(re.split(r"\bper\b|/", name.lower(), maxsplit=1)[0])
+    if head and f" {kb} " in f" {head} ":
         score = max(score, 0.6 + 0.4 * len(kb) / len(ka))
     return score
 
 
-def lexical_match(name: str, catalog: Catalog | None = None) -> Match | None:
+def unit_compatible(unit: str | None, entry: CatalogEntry) -> bool:
+    """False when a KPI expressed as money, a rate or a time cannot be a catalog count
+    ("Fulfilment cost per unit shipped" is not "Units shipped")."""
+    return not (entry.unit == "count" and unit in ("currency", "percent", "ratio", "hours", "days"))
+
+
+def strip_notes(name: str) -> str:
+    """The name without parenthetical notes: "Listing CVR (orders / sessions)" -> "Listing CVR"."""
+    return re.sub(r"\([^)]*\)", " ", name).strip() or name
+
+
+def lexical_match(name: str, catalog: Catalog | None = None, *, unit: str | None = None) -> Match | None:
     """Best catalog entry by lexical similarity of ``name`` to its names and aliases."""
     catalog = catalog or get_catalog()
     best: tuple[float, CatalogEntry] | None = None
     for entry in catalog.kpis:
+        if not unit_compatible(unit, entry):
+            continue
         score = max(lexical_similarity(name, a) for a in [entry.name, *entry.aliases])
         if best is None or score > best[0]:
             best = (score, entry)
@@ -261,7 +276,8 @@ def _embed_catalog(catalog: Catalog) -> tuple[object, list[list[float]]] | None:
         return None
 
 
-def semantic_match(name: str, description: str = "", catalog: Catalog | None = None) -> Match | None:
+def semantic_match(name: str, description: str = "", catalog: Catalog | None = None, *,
+                   unit: str | None = None) -> Match | None:
     """Best catalog entry by embedding similarity; None when no embedder or below threshold."""
     catalog = catalog or get_catalog()
     loaded = _catalog_vectors(catalog)
@@ -278,6 +294,8 @@ def semantic_match(name: str, description: str = "", catalog: Catalog | None = N
     best_score, best_entry = -1.0, 0
     for qv in query_vectors:
         for owner, vec in zip(owners, vectors, strict=True):
+            if not unit_compatible(unit, catalog.kpis[owner]):
+                continue
             score = sum(x * y for x, y in zip(qv, vec, strict=True))
             if score > best_score:
                 best_score, best_entry = score, owner
@@ -287,21 +305,25 @@ def semantic_match(name: str, description: str = "", catalog: Catalog | None = N
 
 
 # ---------------------------------------------------------------- the public matcher
-def match(name: str, description: str = "", *, semantic: bool = True,
+def match(name: str, description: str = "", *, unit: str | None = None, semantic: bool = True,
           catalog: Catalog | None = None) -> Match | None:
     """The catalog entry a KPI called ``name`` most likely is, or None.
 
-    ``semantic=False`` skips the embedder (deterministic lexical path, used by tests).
+    Parenthetical notes ("(hrs)", "(orders / sessions)") are dropped first. ``unit``, when
+    given, rules out count entries for money, rate and time KPIs. ``semantic=False`` skips
+    the embedder (deterministic lexical path, used by tests).
     """
     catalog = catalog or get_catalog()
-    entry = _alias_index(catalog).get(name_key(name))
+    index = _alias_index(catalog)
+    entry = index.get(name_key(strip_notes(name))) or index.get(name_key(name))
     if entry is not None:
         return Match(entry=entry, confidence=1.0, how="alias")
+    name = strip_notes(name)
     if semantic:
-        found = semantic_match(name, description, catalog)
+        found = semantic_match(name, description, catalog, unit=unit)
         if found is not None:
             return found
-    return lexical_match(name, catalog)
+    return lexical_match(name, catalog, unit=unit)
 
 
 def match_role(role: str | None, catalog: Catalog | None = None) -> RoleEntry | None:

@@ -68,6 +68,8 @@ class Reply:
     text: str
     usage: Usage = field(default_factory=Usage)
     model: str = ""
+    truncated: bool = False
+    """The model stopped at max_tokens (finish_reason "length")."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,8 @@ class Provider(ABC):
         try:
             return self._completion(reply, schema, reply.usage, attempts=1)
         except InvalidReply as first:
+            if reply.truncated:
+                first.errors.append(f"the reply was cut off at {max_tokens} tokens: answer more briefly")
             repair = [
                 *sent,
                 Message(role="assistant", content=reply.text),

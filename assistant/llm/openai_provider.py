@@ -158,8 +158,9 @@ class OpenAIProvider(Provider):
             kwargs["tool_choice"] = {"type": "function", "function": {"name": name}}
 
         response = self.client.chat.completions.create(**kwargs)
-        text = ""
+        text, truncated = "", False
         if response.choices:
+            truncated = response.choices[0].finish_reason == "length"
             message = response.choices[0].message
             calls = message.tool_calls or []
             text = calls[0].function.arguments if calls and calls[0].type == "function" else ""
@@ -169,6 +170,7 @@ class OpenAIProvider(Provider):
             text=text,
             usage=Usage(usage.prompt_tokens, usage.completion_tokens) if usage else Usage(),
             model=response.model or self.model,
+            truncated=truncated,
         )
 
     def _unavailable(self, err: openai.APIError, timeout: float) -> ProviderUnavailable:

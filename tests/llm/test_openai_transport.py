@@ -58,8 +58,8 @@ def provider(server: Server, **kwargs) -> OpenAIProvider:
     return OpenAIProvider(http_client=httpx2.Client(transport=httpx2.MockTransport(server)), **kwargs)
 
 
-def complete(p: OpenAIProvider, **kwargs):
-    return p.complete(MESSAGES, Feedback, max_tokens=kwargs.pop("max_tokens", 64), timeout=5)
+def complete(p: OpenAIProvider, *, max_tokens: int = 64):
+    return p.complete(MESSAGES, Feedback, max_tokens=max_tokens, timeout=5)
 
 
 @pytest.mark.parametrize(
@@ -128,6 +128,14 @@ def test_repair_goes_over_the_wire_with_the_errors():
     repair = server.bodies[1]["messages"]
     assert repair[-2] == {"role": "assistant", "content": '{"summary": "x"}'}
     assert "sentiment: Field required" in repair[-1]["content"]
+
+
+def test_a_reply_cut_off_at_max_tokens_is_told_so_in_the_repair():
+    cut = chat('{"summary": "Shipped the')
+    cut["choices"][0]["finish_reason"] = "length"
+    server = Server(httpx2.Response(200, json=cut), httpx2.Response(200, json=chat()))
+    assert complete(provider(server), max_tokens=8).attempts == 2
+    assert "cut off at 8 tokens: answer more briefly" in server.bodies[1]["messages"][-1]["content"]
 
 
 def test_two_invalid_replies_raise_draft_invalid():

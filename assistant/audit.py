@@ -101,8 +101,13 @@ class _Ctx:
 
     @property
     def guardrails(self) -> list[tuple[KpiFacts, str]]:
+        """Guardrails the gaming check reads: declared, then catalog pairs the owner tracks.
+
+        A counter-metric someone else owns is not used: its moves follow that person's
+        decisions, so they are no evidence about how this KPI's owner hit the number.
+        """
         found = [(self.declared, "declared")] if self.declared else []
-        return found + [(g, "catalog") for g in self.own + self.elsewhere if g is not self.declared]
+        return found + [(g, "catalog") for g in self.own if g is not self.declared]
 
 
 # ---------------------------------------------------------------- entry points
@@ -183,7 +188,7 @@ def _audit_one(c: _Ctx, m: Any, catalog: Catalog, *, stage: str, objectives: set
         verdict = "watch"
     else:
         verdict = "healthy"
-    guardrail = c.declared or (c.own or c.elsewhere or [None])[0]
+    guardrail = c.declared or (c.own or [None])[0]
     return KpiAudit(
         id=c.kpi.key, name=c.kpi.name, verdict=verdict,
         matched=MatchedEntry(name=m.entry.name, confidence=m.confidence) if m else None,
@@ -226,7 +231,7 @@ def _not_influenceable(c: _Ctx, catalog: Catalog) -> Flag | None:
     movers = [r.name for r in catalog.roles if r.id in c.entry.roles]
     return Flag(
         code="not_influenceable", severity="warning",
-        reason=f"A {role.name} cannot move {c.entry.name} through their own decisions.",
+        reason=f"{_article(role.name)} {role.name} cannot move {c.entry.name} through their own decisions.",
         evidence={"owner_role": c.kpi.owner_role, "role_matched": role.name, "roles_that_move_it": movers},
     )
 
@@ -284,7 +289,9 @@ def _no_guardrail(c: _Ctx) -> Flag | None:
 
 
 def _gamed(c: _Ctx) -> Flag | None:
+    """Flag the KPI when it moved the better way while a guardrail moved the worse way."""
     k = c.kpi
+    hits = []
     for g, source in c.guardrails:
         ka, ga = aligned(k.values, g.values)
         kt, gt = trend(ka), trend(ga)
@@ -293,19 +300,24 @@ def _gamed(c: _Ctx) -> Flag | None:
         kmove = moved(kt, better=k.direction, threshold=GAMING_THRESHOLD)
         gmove = moved(gt, better=g.direction, threshold=GAMING_THRESHOLD)
         if kmove == "better" and gmove == "worse":
-            return Flag(
-                code="gamed", severity="critical",
-                reason=f"{k.name} improved {_pct(kt.relative_change)} while its guardrail {g.name} "
-                       f"worsened {_pct(gt.relative_change)} over the last {kt.points} periods.",
-                evidence={
-                    "kpi": {"id": k.key, "name": k.name, "better": k.direction, **kt.as_evidence()},
-                    "guardrail": {"id": g.key, "name": g.name, "better": g.direction, **gt.as_evidence()},
-                    "guardrail_source": source,
-                    "threshold_pct": round(100 * GAMING_THRESHOLD, 1),
-                    "method": "second-half vs first-half mean, slope sign must agree",
-                },
-            )
-    return None
+            hits.append((g, source, kt, gt))
+    if not hits:
+        return None
+    g, source, kt, gt = hits[0]
+    return Flag(
+        code="gamed", severity="critical",
+        reason=f"{k.name} improved {_pct(kt.relative_change)} while its guardrail {g.name} "
+               f"worsened {_pct(gt.relative_change)} over the last {kt.points} periods.",
+        evidence={
+            "kpi": {"id": k.key, "name": k.name, "better": k.direction, **kt.as_evidence()},
+            "guardrail": {"id": g.key, "name": g.name, "better": g.direction, **gt.as_evidence()},
+            "guardrail_source": source,
+            "other_guardrails_worse": [{"id": h[0].key, "relative_change_pct": round(100 * h[3].relative_change, 1)}
+                                       for h in hits[1:]],
+            "threshold_pct": round(100 * GAMING_THRESHOLD, 1),
+            "method": "second-half vs first-half mean of the recent window; the slope must agree",
+        },
+    )
 
 
 def _stage_fit(c: _Ctx) -> str:
@@ -373,6 +385,10 @@ def _suggestion(c: _Ctx, flags: list[Flag], catalog: Catalog) -> str | None:
 
 def _pct(x: float) -> str:
     return f"{abs(100 * x):.1f}%"
+
+
+def _article(word: str) -> str:
+    return "An" if word[:1].lower() in "aeiou" else "A"
 
 
 def _lower_first(s: str) -> str:

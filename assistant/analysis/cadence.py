@@ -1,0 +1,99 @@
+"""Cadence health: are the 1:1s happening, and are the check-ins being filed?"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, Field
+from sqlmodel import Session, col, select
+
+from assistant.analysis.weeks import span_dates, week_of, weeks_back
+from assistant.models import CheckIn, Meeting, Person
+
+
+class MeetingFact(BaseModel):
+    id: int
+    date: date
+    week: str
+    status: str
+    minutes: int | None
+    manager_id: int
+    report_id: int
+
+
+class CadenceSpan(BaseModel):
+    """1:1s and check-ins over a run of ISO weeks."""
+
+    first_week: str
+    last_week: str
+    weeks: int
+    meetings_held: int
+    meetings_cancelled: int
+    meetings_rushed: int
+    meetings_total: int
+    weeks_without_meeting: list[str] = Field(description="Weeks with no 1:1 recorded at all.")
+    missing_checkin_weeks: list[str]
+    meetings: list[MeetingFact]
+    sources: list[str]
+
+
+class Cadence(BaseModel):
+    """Window figures at the top level, the longer view in ``lookback``.
+
+    ``as_manager`` is the same view of the 1:1s the person runs for their own reports
+    (None when they ran none in the lookback), so a brief on a manager can show whether
+    they keep their cadence.
+    """
+
+    first_week: str
+    last_week: str
+    meetings_held: int
+    meetings_cancelled: int
+    meetings_rushed: int
+    missing_checkin_weeks: list[str]
+    sources: list[str]
+    window: CadenceSpan
+    lookback: CadenceSpan
+    as_manager: CadenceSpan | None = None
+
+
+def _span(session: Session, person: Person, weeks: list[str], *, as_manager: bool = False) -> CadenceSpan:
+    weeks = sorted(set(weeks))
+    start, end = span_dates(weeks)
+    who = Meeting.manager_id if as_manager else Meeting.report_id
+    rows = session.exec(
+        select(Meeting).where(who == person.id, Meeting.date >= start, Meeting.date <= end)
+        .order_by(Meeting.date, Meeting.id)
+    ).all()
+    filed = set(session.exec(
+        select(CheckIn.week).where(CheckIn.person_id == person.id, col(CheckIn.week).in_(weeks))
+    ).all())
+    facts = [MeetingFact(id=m.id, date=m.date, week=week_of(m.date), status=m.status, minutes=m.minutes,
+                         manager_id=m.manager_id, report_id=m.report_id) for m in rows]
+    met = {f.week for f in facts}
+    count = {s: sum(1 for m in rows if m.status == s) for s in ("held", "cancelled", "rushed")}
+    return CadenceSpan(
+        first_week=weeks[0], last_week=weeks[-1], weeks=len(weeks),
+        meetings_held=count["held"], meetings_cancelled=count["cancelled"], meetings_rushed=count["rushed"],
+        meetings_total=len(rows), weeks_without_meeting=[w for w in weeks if w not in met],
+        missing_checkin_weeks=[] if as_manager else [w for w in weeks if w not in filed],
+        meetings=facts, sources=[f"meeting:{m.id}" for m in rows],
+    )
+
+
+def cadence_health(session: Session, person: Person, weeks: list[str], *, lookback: int = 12) -> Cadence:
+    """1:1s where ``person`` is the report and their check-ins, over ``weeks`` and over the
+    ``lookback`` weeks (default 12, about a quarter) ending with the last of ``weeks``.
+
+    Counts are by the meeting's recorded status (held | cancelled | rushed); a week counts
+    as missing a check-in when the person filed none for it.
+    """
+    win = _span(session, person, weeks)
+    longer = _span(session, person, weeks_back(win.last_week, max(lookback, win.weeks)))
+    managed = _span(session, person, weeks_back(win.last_week, max(lookback, win.weeks)), as_manager=True)
+    return Cadence(
+        first_week=win.first_week, last_week=win.last_week, meetings_held=win.meetings_held,
+        meetings_cancelled=win.meetings_cancelled, meetings_rushed=win.meetings_rushed,
+        missing_checkin_weeks=win.missing_checkin_weeks, sources=win.sources, window=win, lookback=longer,
+        as_manager=managed if managed.meetings_total else None,
+    )

@@ -1,0 +1,259 @@
+"""Check-in text signals: did priorities become wins, which blockers keep coming back.
+
+Similarity is the cosine of MiniLM sentence embeddings (``assistant.embeddings``); when
+the embedder is unavailable a keyword overlap takes its place, with its own thresholds.
+The thresholds were calibrated on the demo org (demo/northwind.yaml); the figures are in
+the comments next to each constant.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, Field
+from sqlmodel import Session, col, select
+
+from assistant.analysis.weeks import iso_week_monday, next_week, weeks_back
+from assistant.embeddings import Embedder, get_embedder
+from assistant.models import CheckIn, Person
+
+log = logging.getLogger(__name__)
+
+# Follow-through: each priority item is scored by its best cosine against the next week's
+# win sentences (and the wins as a whole). Demo figures: clear follow-through scores
+# 0.40-0.86 (am@ 10 of 11 pairs >= 0.40), unrelated pairs -0.08-0.24 (support@ W39->W40
+# 0.09, creative@ W36->W37 0.07).
+FOLLOWED = 0.40  # every priority item at or above this: followed
+PARTLY = 0.25  # at least one item at or above this: partly; else not_followed
+# Keyword fallback: share of a priority item's content words found in the wins.
+FOLLOWED_KW = 0.5
+PARTLY_KW = 0.2
+
+# Recurring blockers: two blockers of the same person are linked when
+#  - they are at most NEAR_WEEKS apart and their cosine is >= NEAR_COSINE, or
+#  - they are further apart (within the lookback) and their cosine is >= FAR_COSINE.
+# Demo figures (same-person pairs): supply@'s PO-2291 thread links W33-W34 at 0.305 (its
+# weakest needed link) and W34-W36 0.593, W35-W36 0.335, W36-W37 0.649; the highest
+# unrelated near pairs are support@ W39-W41 0.270 and creative@ W30-W32 0.259
+# (stoneware samples late vs freelancer late). Far apart, support@ W31 (refund limit) vs
+# W41 (staffing time with the manager) reaches 0.489: an unrelated pair sharing
+# "waiting on Priya", so distance raises the bar; ops-lead@'s 3PL migration returns after
+# six weeks at 0.605.
+NEAR_WEEKS = 4
+NEAR_COSINE = 0.29
+FAR_COSINE = 0.55
+# Keyword fallback (also used alongside the embedder): Jaccard of content words.
+NEAR_JACCARD = 0.25
+FAR_JACCARD = 0.4
+TEXT_CHARS = 200
+
+_EMPTY = {"", "none", "n/a", "na", "nothing", "no", "no blockers", "nope", "-", "--", "nil", "all good"}
+_STOP = set("""a an and are as at be been but by can could did do does done for from get got had has have i if in
+into is it its just me my need needs next no not now of on or our out over so still than that the their them then
+there these this to too up us was we week weeks were what when which while who will with would yet you your
+""".split())
+_TOKEN = re.compile(r"[a-z0-9][a-z0-9'+\-]*")
+
+
+class FollowThrough(BaseModel):
+    week: str = Field(description="Week whose priorities are judged.")
+    next_week: str = Field(description="Week whose wins are compared.")
+    priorities: str
+    wins: str
+    score: float = Field(description="Mean over priority items of the best similarity to the wins.")
+    items: list[float] = Field(description="Best similarity per priority item, in order.")
+    verdict: Literal["followed", "partly", "not_followed"]
+    method: Literal["embedding", "keywords"]
+    priorities_checkin_id: int
+    wins_checkin_id: int
+    sources: list[str]
+
+
+class RecurringBlocker(BaseModel):
+    text: str = Field(description="The most recent blocker of the group, trimmed.")
+    weeks: list[str]
+    sources: list[str]
+    first_week: str
+    last_week: str
+    weakest_link: float = Field(description="Lowest similarity among the links that joined the group.")
+    method: Literal["embedding", "keywords"]
+
+
+# ---------------------------------------------------------------- helpers
+def words(text: str) -> set[str]:
+    """Content words: lower-case tokens minus stop words, a trailing plural 's' dropped."""
+    out = set()
+    for t in _TOKEN.findall(text.lower()):
+        if t in _STOP or len(t) < 2:
+            continue
+        out.add(t[:-1] if len(t) > 3 and t.endswith("s") and not t.endswith("ss") else t)
+    return out
+
+
+def jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def coverage(item: set[str], other: set[str]) -> float:
+    return len(item & other) / len(item) if item else 0.0
+
+
+def trim(text: str, limit: int = TEXT_CHARS) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "…"
+
+
+def is_empty(text: str | None) -> bool:
+    return not text or text.strip().strip(".!").strip().lower() in _EMPTY
+
+
+def priority_items(text: str) -> list[str]:
+    """A priority list split into its items (lines or bullets); prose stays one item."""
+    items = [line.strip().lstrip("-*•").strip() for line in text.splitlines()]
+    items = [i for i in items if len(i) > 2]
+    return items or [text.strip()]
+
+
+def sentences(text: str) -> list[str]:
+    parts = [p.strip().lstrip("-*•").strip() for p in re.split(r"\n+|(?<=[.!?;])\s+", text)]
+    return [p for p in parts if len(p) > 2]
+
+
+def embed(texts: Sequence[str], embedder: Embedder | None = None) -> np.ndarray | None:
+    """Normalised vectors for ``texts``, or None when no embedder can run (the caller falls back)."""
+    if not texts:
+        return np.zeros((0, 0))
+    try:
+        return np.asarray((embedder or get_embedder()).embed(list(texts)), dtype=np.float64)
+    except Exception as exc:  # noqa: BLE001 - any failure means "use the keyword fallback"
+        log.warning("embeddings unavailable, using keyword overlap: %s", exc)
+        return None
+
+
+def _checkins(session: Session, person: Person, weeks: Sequence[str]) -> list[CheckIn]:
+    return list(session.exec(
+        select(CheckIn).where(CheckIn.person_id == person.id, col(CheckIn.week).in_(list(weeks)))
+        .order_by(CheckIn.week)
+    ).all())
+
+
+# ---------------------------------------------------------------- follow-through
+def _verdict(items: list[float], followed: float, partly: float) -> str:
+    if items and min(items) >= followed:
+        return "followed"
+    return "partly" if items and max(items) >= partly else "not_followed"
+
+
+def priority_follow_through(session: Session, person: Person, weeks: list[str], *,
+                            embedder: Embedder | None = None) -> list[FollowThrough]:
+    """Week N's priorities against week N+1's wins, for each such pair of check-ins in ``weeks``.
+
+    Only calendar-consecutive weeks are paired. Priorities are split into items (lines or
+    bullets); each item gets its best cosine against the next week's win sentences and the
+    wins as a whole; ``score`` is their mean. Verdict: ``followed`` when every item reaches
+    FOLLOWED, ``partly`` when at least one reaches PARTLY, else ``not_followed``. Without
+    an embedder the item score is the share of its content words found in the wins
+    (thresholds FOLLOWED_KW, PARTLY_KW). Empty priorities are skipped; empty wins score 0.
+    """
+    by_week = {c.week: c for c in _checkins(session, person, weeks)}
+    pairs = [(c, by_week[next_week(w)]) for w, c in sorted(by_week.items())
+             if next_week(w) in by_week and not is_empty(c.priorities)]
+    if not pairs:
+        return []
+    items = [priority_items(a.priorities) for a, _ in pairs]
+    wins = [sentences(b.wins) + [b.wins.strip()] if not is_empty(b.wins) else [] for _, b in pairs]
+    flat = [t for group in items for t in group] + [t for group in wins for t in group]
+    vecs = embed(flat, embedder)
+    method = "embedding" if vecs is not None else "keywords"
+    out, i, j = [], 0, sum(len(g) for g in items)
+    for (a, b), its, ws in zip(pairs, items, wins, strict=True):
+        if not ws:
+            scores = [0.0] * len(its)
+        elif vecs is not None:
+            sims = vecs[i : i + len(its)] @ vecs[j : j + len(ws)].T
+            scores = [float(s) for s in sims.max(axis=1)]
+        else:
+            win_words = words(b.wins)
+            scores = [coverage(words(t), win_words) for t in its]
+        i, j = i + len(its), j + len(ws)
+        hi, lo = (FOLLOWED, PARTLY) if vecs is not None else (FOLLOWED_KW, PARTLY_KW)
+        scores = [round(s, 3) + 0.0 for s in scores]
+        out.append(FollowThrough(
+            week=a.week, next_week=b.week, priorities=trim(a.priorities, 300), wins=trim(b.wins, 300),
+            score=round(sum(scores) / len(scores), 3), items=scores, verdict=_verdict(scores, hi, lo), method=method,
+            priorities_checkin_id=a.id, wins_checkin_id=b.id, sources=[f"checkin:{a.id}", f"checkin:{b.id}"],
+        ))
+    return out
+
+
+# ---------------------------------------------------------------- recurring blockers
+def _week_distance(a: str, b: str) -> int:
+    return abs((iso_week_monday(a) - iso_week_monday(b)).days) // 7
+
+
+def link_score(cos: float | None, jac: float, weeks_apart: int) -> float | None:
+    """The similarity that links two blockers this far apart, or None when they stay apart."""
+    near = weeks_apart <= NEAR_WEEKS
+    if cos is not None and cos >= (NEAR_COSINE if near else FAR_COSINE):
+        return cos
+    if jac >= (NEAR_JACCARD if near else FAR_JACCARD):
+        return jac
+    return None
+
+
+def recurring_blockers(session: Session, person: Person, until_week: str, *, lookback: int = 12,
+                       embedder: Embedder | None = None) -> list[RecurringBlocker]:
+    """Blockers that return across two or more weeks, however they are phrased.
+
+    Takes the non-empty blockers of ``person``'s check-ins in the ``lookback`` weeks ending
+    with ``until_week``, links pairs (see ``link_score``: cosine or keyword Jaccard, with a
+    stricter bar beyond NEAR_WEEKS apart) and returns the connected groups of two or more,
+    most recent first.
+    """
+    rows = [c for c in _checkins(session, person, weeks_back(until_week, lookback)) if not is_empty(c.blockers)]
+    if len(rows) < 2:
+        return []
+    vecs = embed([c.blockers for c in rows], embedder)
+    sims = vecs @ vecs.T if vecs is not None else None
+    bags = [words(c.blockers) for c in rows]
+    parent = list(range(len(rows)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    links: list[tuple[int, int, float]] = []
+    for a in range(len(rows)):
+        for b in range(a + 1, len(rows)):
+            cos = float(sims[a, b]) if sims is not None else None
+            score = link_score(cos, jaccard(bags[a], bags[b]), _week_distance(rows[a].week, rows[b].week))
+            if score is not None:
+                links.append((a, b, score))
+                parent[find(a)] = find(b)
+    groups: dict[int, list[int]] = {}
+    for k in range(len(rows)):
+        groups.setdefault(find(k), []).append(k)
+    out = []
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        members.sort(key=lambda k: rows[k].week)
+        inside = set(members)
+        weakest = min(s for a, b, s in links if a in inside and b in inside)
+        latest = rows[members[-1]]
+        out.append(RecurringBlocker(
+            text=trim(latest.blockers), weeks=[rows[k].week for k in members],
+            sources=[f"checkin:{rows[k].id}" for k in members], first_week=rows[members[0]].week,
+            last_week=latest.week, weakest_link=round(weakest, 3),
+            method="embedding" if sims is not None else "keywords",
+        ))
+    return sorted(out, key=lambda g: (g.last_week, len(g.weeks)), reverse=True)

@@ -327,15 +327,20 @@ def match(name: str, description: str = "", *, unit: str | None = None, semantic
 
 
 def match_role(role: str | None, catalog: Catalog | None = None) -> RoleEntry | None:
-    """The catalog role a job title refers to (longest alias found in it), or None."""
+    """The catalog role a job title refers to, or None.
+
+    The alias found earliest in the title wins ("Email marketing manager" is retention, not
+    marketing), then the longest one.
+    """
     if not role:
         return None
     catalog = catalog or get_catalog()
     words = f" {' '.join(tokens(role))} "
-    best: tuple[int, RoleEntry] | None = None
+    best: tuple[int, int, RoleEntry] | None = None
     for r in catalog.roles:
         for alias in [r.name, r.id, *r.aliases]:
             phrase = " ".join(tokens(alias))
-            if phrase and f" {phrase} " in words and (best is None or len(phrase) > best[0]):
-                best = (len(phrase), r)
-    return best[1] if best else None
+            at = words.find(f" {phrase} ") if phrase else -1
+            if at >= 0 and (best is None or (at, -len(phrase)) < (best[0], best[1])):
+                best = (at, -len(phrase), r)
+    return best[2] if best else None

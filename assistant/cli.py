@@ -16,6 +16,8 @@ from assistant.errors import CadenceError
 app = typer.Typer(help="Cadence: coaching and review assistant for e-commerce teams.", no_args_is_help=True)
 token_app = typer.Typer(help="Create and revoke API tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+draft_app = typer.Typer(help="Draft a 1:1 brief, check-in feedback or role goals.", no_args_is_help=True)
+app.add_typer(draft_app, name="draft")
 llm_app = typer.Typer(help="The bundled local model (needs the [local] extra).", no_args_is_help=True)
 app.add_typer(llm_app, name="llm")
 
@@ -226,6 +228,35 @@ def indexer(interval: float = typer.Option(2.0, min=0.1), once: bool = False) ->
 
     applied = run_indexer(interval=interval, once=once)
     typer.echo(f"applied {applied} outbox row(s)")
+
+
+def _print_draft(draft, fmt: str) -> None:  # noqa: ANN001
+    import json
+
+    from assistant.drafting.markdown import to_markdown
+
+    if fmt == "md":
+        sys.stdout.write(to_markdown(draft.content))
+    else:
+        sys.stdout.write(json.dumps({"id": draft.id, **draft.content}, indent=2, ensure_ascii=False) + "\n")
+
+
+@draft_app.command("brief")
+def draft_brief_cmd(
+    person: str = typer.Option(..., help="Email of the report."),
+    as_: str = typer.Option(..., "--as", help="Email of the manager asking."),
+    week: str | None = typer.Option(None, help="ISO week, e.g. 2026-W40 (default: latest check-in)."),
+    fmt: str = typer.Option("json", "--format", help="json or md"),
+) -> None:
+    """A 1:1 prep brief on PERSON for the manager AS."""
+    from assistant.db import session_scope
+    from assistant.drafting import draft_brief
+    from assistant.team import person_by_email, visible_person_by_email
+
+    with session_scope(write=False) as session:
+        viewer = person_by_email(session, as_)
+        draft = draft_brief(session, viewer, visible_person_by_email(session, viewer, person), week)
+    _print_draft(draft, fmt)
 
 
 def main() -> None:

@@ -1,0 +1,76 @@
+"""Fit a prompt into its token budget by dropping the least relevant context first."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from assistant.tokens import count_tokens
+
+# A trim step mutates the context and returns False when it has nothing left to drop.
+TrimStep = Callable[[dict[str, Any]], bool]
+
+
+def pop_last(key: str, keep: int = 0) -> TrimStep:
+    """Drop the last element of context[key] (lists are ordered most relevant first)."""
+
+    def step(ctx: dict[str, Any]) -> bool:
+        items = ctx.get(key) or []
+        if len(items) <= keep:
+            return False
+        items.pop()
+        return True
+
+    return step
+
+
+def shorten_text(key: str, fields: tuple[str, ...], floor: int = 200) -> TrimStep:
+    """Halve the longest free-text field among context[key] items, down to ``floor`` characters."""
+
+    def step(ctx: dict[str, Any]) -> bool:
+        best: tuple[int, dict[str, Any], str] | None = None
+        for item in ctx.get(key) or []:
+            for f in fields:
+                n = len(item.get(f) or "")
+                if n > floor and (best is None or n > best[0]):
+                    best = (n, item, f)
+        if best is None:
+            return False
+        n, item, f = best
+        item[f] = item[f][: max(floor, n // 2)].rstrip() + " [...]"
+        return True
+
+    return step
+
+
+def fit(render: Callable[[dict[str, Any]], str], ctx: dict[str, Any], budget: int,
+        steps: list[TrimStep]) -> tuple[str, int, int]:
+    """Render, and while over budget apply the first step that can still drop something.
+
+    Returns (prompt, tokens, trims). If every step is exhausted the prompt is returned as it
+    is: the caller's facts are already bounded, so that is a sign the budget is set too low.
+    """
+    prompt = render(ctx)
+    tokens = count_tokens(prompt)
+    trims = 0
+    while tokens > budget:
+        if not any(step(ctx) for step in steps):
+            break
+        trims += 1
+        prompt = render(ctx)
+        tokens = count_tokens(prompt)
+    return prompt, tokens, trims
+
+
+def shorten_series(key: str, field: str = "series", floor: int = 4) -> TrimStep:
+    """Drop the oldest point of the longest series among context['facts'][key] items."""
+
+    def step(ctx: dict[str, Any]) -> bool:
+        items = (ctx.get("facts") or {}).get(key) or []
+        longest = max(items, key=lambda i: len(i.get(field) or []), default=None)
+        if longest is None or len(longest.get(field) or []) <= floor:
+            return False
+        longest[field].pop(0)
+        return True
+
+    return step

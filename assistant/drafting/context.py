@@ -1,0 +1,108 @@
+"""Shared fact gathering for every draft kind: KPIs, flags, check-ins, history, playbook.
+
+Each fact carries the source ids that back it. ``grounding_facts`` turns the trusted part
+into what the guard checks against; check-in free text is quotable but never a number source.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from assistant.audit import KpiAudit
+from assistant.drafting.grounding import Facts
+from assistant.errors import NotFound
+from assistant.models import CheckIn, Person
+from assistant.team import can_see
+
+log = logging.getLogger(__name__)
+TEXT_FIELDS = ("wins", "priorities", "blockers")
+
+
+def require_visible(session: Session, viewer: Person, subject: Person) -> None:
+    if not can_see(session, viewer, subject.id):
+        raise NotFound("person not found")
+
+
+def checkin_blocks(session: Session, subject: Person, weeks: list[str]) -> list[dict[str, Any]]:
+    """The subject's check-ins in ``weeks``, newest first, as data-block records."""
+    rows = session.exec(select(CheckIn).where(CheckIn.person_id == subject.id, col(CheckIn.week).in_(weeks))
+                        .order_by(col(CheckIn.week).desc())).all()
+    return [{"id": f"checkin:{c.id}", "week": c.week, "wins": c.wins, "priorities": c.priorities,
+             "blockers": c.blockers, "metrics": dict(c.metrics)} for c in rows]
+
+
+def history_blocks(session: Session, viewer: Person, subject: Person, query: str,
+                   exclude_weeks: list[str], k: int = 5) -> list[dict[str, Any]]:
+    """Older check-ins of the subject related to ``query``, by meaning (best first).
+
+    The index is derived and may be unhealthy; a draft then goes ahead without history
+    rather than failing, and says so in the log.
+    """
+    if not query.strip():
+        return []
+    try:
+        from assistant.retrieval import search_checkins
+
+        hits = search_checkins(session, viewer, query, k=k + len(exclude_weeks), person_ids={subject.id})
+    except Exception as exc:  # noqa: BLE001 - any index failure degrades to "no history"
+        log.warning("retrieval unavailable, drafting without history: %s", exc)
+        return []
+    out = [{"id": h.source_id, "week": h.week, "field": h.field, "text": h.text}
+           for h in hits if h.week not in exclude_weeks]
+    return out[:k]
+
+
+def playbook_blocks(queries: list[str], k_each: int = 2, limit: int = 5) -> list[dict[str, Any]]:
+    """Playbook sections for the findings, most relevant query first, without repeats."""
+    try:
+        from assistant.retrieval import search_playbook
+    except ImportError:
+        return []
+    seen: dict[str, dict[str, Any]] = {}
+    for q in queries:
+        try:
+            hits = search_playbook(q, k=k_each)
+        except Exception as exc:  # noqa: BLE001 - the playbook index is optional for a draft
+            log.warning("playbook search failed: %s", exc)
+            return list(seen.values())
+        for h in hits:
+            seen.setdefault(h.source_id, {"id": h.source_id, "title": h.title, "text": h.text})
+    return list(seen.values())[:limit]
+
+
+def flag_records(audits: list[KpiAudit]) -> list[dict[str, Any]]:
+    """Warnings and worse from the KPI audit, with KPI-value sources for their evidence."""
+    out = []
+    for a in audits:
+        for f in a.flags:
+            if f.severity == "info":
+                continue
+            sources = []
+            for side in ("kpi", "guardrail"):
+                ev = f.evidence.get(side) if isinstance(f.evidence, dict) else None
+                if isinstance(ev, dict) and ev.get("id") and ev.get("to"):
+                    sources.append(f"kpi:{ev['id']}@{ev['to']}")
+                    if ev.get("from"):
+                        sources.append(f"kpi:{ev['id']}@{ev['from']}")
+            out.append({"kpi": a.id, "kpi_name": a.name, "code": f.code, "severity": f.severity,
+                        "reason": f.reason, "evidence": f.evidence, "suggestion": a.suggestion,
+                        "sources": sources})
+    return out
+
+
+def grounding_facts(facts: dict[str, Any], *, checkins: list[dict[str, Any]], history: list[dict[str, Any]],
+                    playbook: list[dict[str, Any]], kpi_sources: set[str], extra_sources: set[str]) -> Facts:
+    g = Facts()
+    g.add_numbers_from(facts)
+    g.sources |= kpi_sources | extra_sources
+    for block in (checkins, history, playbook):
+        for item in block:
+            g.sources.add(item["id"])
+    for c in checkins:
+        g.quotable[c["id"]] = " ".join(c[f] for f in TEXT_FIELDS)
+    for h in history:
+        g.quotable[h["id"]] = h["text"]
+    return g

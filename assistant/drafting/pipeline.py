@@ -1,0 +1,160 @@
+"""One pipeline for every draft kind: budget, prompt, provider, parse, guard, store.
+
+    facts -> prompt (prompts/<kind>.j2, within budget) -> provider.complete(schema)
+          -> grounding guard (one repair try for failing items, then drop and count)
+          -> Draft row (content, sources, provider, model, usage) -> returned
+
+The reads that built the facts happen before this runs; the Draft is written in a short
+write transaction of its own after the model answers, so a slow model never holds a lock,
+and a failed call stores nothing half-written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+from sqlmodel import Session
+
+from assistant.db import begin_write
+from assistant.drafting.budget import TrimStep, fit
+from assistant.drafting.grounding import Facts, check_item, check_text
+from assistant.errors import DraftInvalid
+from assistant.llm import Message, Provider, Usage, get_provider
+from assistant.models import Draft, Person
+from assistant.prompting import render
+from assistant.settings import get_settings
+
+
+@dataclass
+class DraftJob:
+    """Everything one draft needs, gathered by the kind's module (brief.py, feedback.py...)."""
+
+    kind: str
+    subject: Person
+    viewer: Person
+    period: str
+    template: str
+    context: dict[str, Any]
+    schema: type[BaseModel]
+    facts: Facts
+    computed: dict[str, Any] = field(default_factory=dict)
+    trim_steps: list[TrimStep] = field(default_factory=list)
+    checks: Callable[[BaseModel], list[tuple[str, str, list[str], bool]]] | None = None
+    """Yields (where, text, sources, needs_source) for every claim in the parsed output."""
+
+
+@dataclass
+class Outcome:
+    parsed: BaseModel
+    dropped: list[dict[str, Any]]
+    checked: int
+    repaired: bool
+
+
+def build_messages(job: DraftJob, budget: int) -> tuple[list[Message], int, int]:
+    prompt, tokens, trims = fit(lambda ctx: render(job.template, **ctx), job.context, budget, job.trim_steps)
+    system = render("system.j2")
+    return [Message(role="system", content=system), Message(role="user", content=prompt)], tokens, trims
+
+
+def _problems(job: DraftJob, parsed: BaseModel) -> tuple[dict[str, list[str]], int]:
+    failing: dict[str, list[str]] = {}
+    claims = job.checks(parsed) if job.checks else []
+    for where, text, sources, needs_source in claims:
+        verdict = check_item(text, sources, job.facts, needs_source=needs_source)
+        if not verdict.ok:
+            failing[where] = verdict.problems
+    return failing, len(claims)
+
+
+def guard(job: DraftJob, provider: Provider, messages: list[Message], first: Any,
+          *, max_tokens: int, timeout: float) -> tuple[Outcome, Usage]:
+    """Check every claim; one repair request for the failures; drop what still fails."""
+    parsed, usage, repaired = first.parsed, first.usage, False
+    failing, checked = _problems(job, parsed)
+    if failing:
+        problems = [f"{where}: {'; '.join(p)}" for where, p in failing.items()]
+        repair = [*messages, Message(role="assistant", content=first.raw),
+                  Message(role="user", content=render("repair_grounding.j2", problems=problems))]
+        try:
+            second = provider.complete(repair, job.schema, max_tokens=max_tokens, timeout=timeout)
+        except DraftInvalid:
+            second = None  # keep the first answer; its failing items are dropped below
+        if second is not None:
+            usage = usage + second.usage
+            parsed, repaired = second.parsed, True
+            failing, checked = _problems(job, parsed)
+    dropped = [{"where": where, "problems": problems} for where, problems in failing.items()]
+    return Outcome(parsed=drop(parsed, set(failing)), dropped=dropped, checked=checked,
+                   repaired=repaired), usage
+
+
+def drop(parsed: BaseModel, wheres: set[str]) -> BaseModel:
+    """A copy of the output without the failing claims (addressed as 'sections[i].items[j]' etc.)."""
+    data = parsed.model_dump()
+    for key, value in data.items():
+        if not isinstance(value, list):
+            continue
+        keep = []
+        for i, element in enumerate(value):
+            if f"{key}[{i}]" in wheres:
+                continue
+            if isinstance(element, dict):
+                for sub, inner in element.items():
+                    if isinstance(inner, list):
+                        element[sub] = [x for j, x in enumerate(inner) if f"{key}[{i}].{sub}[{j}]" not in wheres]
+            keep.append(element)
+        data[key] = keep
+    return type(parsed).model_validate(data)
+
+
+def run(session: Session, job: DraftJob, provider: Provider | None = None) -> Draft:
+    """Draft, guard and store; raises ProviderUnavailable / DraftInvalid with nothing stored."""
+    settings = get_settings()
+    provider = provider or get_provider(settings)
+    messages, prompt_tokens, trims = build_messages(job, settings.prompt_budget)
+    kwargs = dict(max_tokens=settings.llm_max_tokens, timeout=settings.llm_timeout)
+    first = provider.complete(messages, job.schema, **kwargs)
+    outcome, usage = guard(job, provider, messages, first, **kwargs)
+    content: dict[str, Any] = {
+        "kind": job.kind, "subject": job.subject.email, "viewer": job.viewer.email, "period": job.period,
+        "provider": provider.name, "model": first.model or provider.model,
+        **outcome.parsed.model_dump(), **job.computed,
+        "grounding": {"checked": outcome.checked, "ungrounded": outcome.dropped, "repaired": outcome.repaired},
+        # The offline provider reports no usage of its own: the counted prompt stands in.
+        "usage": {"prompt_tokens": usage.prompt_tokens or prompt_tokens, "completion_tokens": usage.completion_tokens,
+                  "prompt_budget": settings.prompt_budget, "prompt_tokens_counted": prompt_tokens,
+                  "context_trims": trims},
+    }
+    draft = Draft(kind=job.kind, subject_id=job.subject.id, requested_by_id=job.viewer.id, period=job.period,
+                  provider=provider.name, model=content["model"], content=content,
+                  sources=sorted(cited_sources(content)), usage=content["usage"])
+    session.commit()  # end the read transaction the facts came from; nothing is pending in it
+    begin_write(session)
+    session.add(draft)
+    session.commit()
+    return draft
+
+
+def cited_sources(content: dict[str, Any]) -> set[str]:
+    found: set[str] = set()
+
+    def walk(obj: Any) -> None:
+        if isinstance(obj, dict):
+            for k, v in obj.items():
+                if k == "sources" and isinstance(v, list):
+                    found.update(s for s in v if isinstance(s, str))
+                else:
+                    walk(v)
+        elif isinstance(obj, list):
+            for v in obj:
+                walk(v)
+
+    walk(content)
+    return found
+
+
+__all__ = ["DraftJob", "check_text", "run"]

@@ -1,0 +1,69 @@
+"""Prompt rendering: Jinja2 files in prompts/, StrictUndefined, data blocks for untrusted text.
+
+Everything a prompt carries from the record goes in as JSON inside a ``<data name=...>``
+block. JSON escaping plus ``\\u003c``/``\\u003e`` for angle brackets means no text inside
+a block can close it or open a fake one, whatever a check-in says.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from assistant.settings import PROJECT_ROOT
+
+PROMPTS = PROJECT_ROOT / "prompts"
+
+
+def to_data_json(obj: Any) -> str:
+    """JSON for a data block: angle brackets and ampersands escaped so the block cannot be closed."""
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=str)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def data_block(name: str, obj: Any) -> Markup:
+    return Markup(f'<data name="{name}">\n{to_data_json(obj)}\n</data>')
+
+
+def read_data_block(text: str, name: str) -> Any:
+    """Parse a data block back out of a rendered prompt (used by the offline provider)."""
+    start_tag = f'<data name="{name}">'
+    start = text.find(start_tag)
+    if start == -1:
+        raise KeyError(name)
+    end = text.find("</data>", start)
+    return json.loads(text[start + len(start_tag):end])
+
+
+def fmt_number(value: float | int | None, unit: str = "") -> str:
+    """How templates print a figure: the stored value, trimmed, with its unit."""
+    if value is None:
+        return "n/a"
+    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return {"percent": f"{text}%", "currency": f"${text}", "days": f"{text} days",
+            "hours": f"{text} hours"}.get(unit, text)
+
+
+@cache
+def _env() -> Environment:
+    env = Environment(loader=FileSystemLoader(str(PROMPTS)), undefined=StrictUndefined,
+                      autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+    env.globals["data_block"] = data_block
+    env.filters["num"] = fmt_number
+    env.filters["yamlstr"] = lambda v: json.dumps(str(v), ensure_ascii=False)
+    return env
+
+
+def render(template: str, **values: Any) -> str:
+    """Render prompts/<template>; a missing variable is an error, never a blank."""
+    return _env().get_template(template).render(**values).strip() + "\n"
+
+
+def prompt_hash(template: str) -> str:
+    """Hash of a prompt file's text, recorded with evals so a prompt edit is visible."""
+    return hashlib.sha256((PROMPTS / template).read_bytes()).hexdigest()[:12]

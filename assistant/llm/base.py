@@ -179,7 +179,9 @@ def parse_reply(text: str, schema: type[T]) -> T:
     """Validate a reply against ``schema``; raise ``InvalidReply`` with short error lines."""
     candidate = extract_json(text)
     try:
-        data = json.loads(candidate)
+        # strict=False lets raw newlines/tabs inside strings through: small models emit them
+        # (llama.cpp's grammar allows them) and they carry no ambiguity.
+        data = json.loads(candidate, strict=False)
     except json.JSONDecodeError as err:
         raise InvalidReply([f"the reply is not valid JSON: {err.msg} at position {err.pos}"]) from err
     try:

@@ -109,6 +109,11 @@ def test_parse_reply_reports_bad_json_as_one_short_error():
     assert caught.value.errors[0].startswith("the reply is not valid JSON")
 
 
+def test_parse_reply_accepts_raw_newlines_inside_strings():
+    parsed = parse_reply('{"summary": "line one\nline two", "sentiment": "neutral"}', Feedback)  # a raw newline
+    assert parsed.summary == "line one\nline two"
+
+
 def test_parse_reply_names_missing_and_extra_fields():
     with pytest.raises(InvalidReply) as caught:
         parse_reply('{"summery": "x"}', Feedback)

@@ -12,8 +12,11 @@ guard can trace it:
   base is 0).
 - ``gap``: ``value - target``, rounded to 4 places.
 - ``on_target``: direction-aware: up means ``value >= target``, down ``value <= target``.
-- ``trend``: ``assistant.series.trend`` (half-means over up to 12 points) judged by
-  ``assistant.series.moved`` with a 5% threshold: better | worse | flat.
+- ``trend``: ``assistant.series.trend`` over the last 8 points (second-half mean vs
+  first-half mean, slope agreeing) judged by ``assistant.series.moved`` with a 5%
+  threshold: better | worse | flat; None below 4 points. 8 rather than the audit's 12
+  because a brief asks what moved lately (FCR rising to W36 then sliding reads as 'flat'
+  over 12 points, 'worse' over 8).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from assistant.models import CheckIn, Kpi, Person, RoleGoal
 SERIES_POINTS = 13  # a quarter of weekly points plus the one before it
 CHANGE_POINTS = 4  # "change over the last 4 points": first to last of them
 TREND_THRESHOLD = 0.05  # same relative threshold the audit uses for a move
+TREND_WINDOW = 8  # about two months of weekly values
 
 Point = tuple[date, float]
 
@@ -132,7 +136,7 @@ def kpi_status(session: Session, person: Person, week: str) -> list[KpiStatus]:
             st.change = _r(st.value - st.change_from_value)
             if st.change_from_value != 0:
                 st.change_pct = _r(100 * (st.value - st.change_from_value) / abs(st.change_from_value), 1)
-        t = stats.trend(pts)
+        t = stats.trend(pts, window=TREND_WINDOW)
         if t is not None:
             st.trend = stats.moved(t, better=kpi.direction, threshold=TREND_THRESHOLD)
         out.append(st)

@@ -1,6 +1,6 @@
 """Check-ins into Chroma: documents, the outbox drain, full reindex and health.
 
-One document per non-empty check-in field (wins, priorities, blockers, metric check), id
+One document per non-empty check-in text field (wins, priorities, blockers), id
 ``checkin:<id>:<field>``, not one per check-in. Why: a query such as "supplier delays" is
 about one field, and a blocker sentence embedded alone scores far higher than the same
 sentence averaged with a week's wins and plans (mean pooling dilutes it; MiniLM also
@@ -32,7 +32,8 @@ from assistant.retrieval import playbook, store
 
 log = logging.getLogger(__name__)
 
-FIELDS = ("blockers", "wins", "priorities", "metrics")
+FIELDS = ("blockers", "wins", "priorities")  # metric statuses are structured facts read from
+# SQL; as text ("ppc-tacos on track") they are identical week to week and crowd out real hits
 LABELS = {"wins": "Wins", "priorities": "Priorities", "blockers": "Blockers", "metrics": "Metric check"}
 BATCH = 256  # check-ins per embed call during reindex: large enough that the embedder's
 # length-sorted batches stay full, small enough to show progress and bound memory

@@ -27,4 +27,7 @@ def create_app() -> FastAPI:
                 raise
             continue
         app.include_router(module.router)
+        # A module may need more than routes (the web app: session cookie, headers, /static).
+        if hasattr(module, "install"):
+            module.install(app)
     return app

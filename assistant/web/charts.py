@@ -1,0 +1,97 @@
+"""KPI trend charts as inline SVG, drawn on the server (no chart library, no CDN, no script).
+
+``line_chart`` is a pure function: a series in, an SVG string out. Every piece of text in it
+(title, labels, values) is escaped, so a KPI named ``<script>`` draws as text. Colours come
+from CSS classes in static/style.css; only geometry is written here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import date
+
+from markupsafe import Markup, escape
+
+WIDTH, HEIGHT = 480, 200
+PAD_L, PAD_R, PAD_T, PAD_B = 52, 16, 30, 30
+
+
+def fmt_value(v: float, unit: str = "") -> str:
+    """A short human number: 12.5%, 2.5M, 1,240, 0.42."""
+    if unit == "percent":
+        return f"{v:.1f}%"
+    a = abs(v)
+    if a >= 1_000_000:
+        s = f"{v / 1_000_000:.1f}M"
+    elif a >= 10_000:
+        s = f"{v / 1000:.0f}k"
+    elif a >= 100 or float(v).is_integer():
+        s = f"{v:,.0f}"
+    else:
+        s = f"{v:.2f}".rstrip("0").rstrip(".")
+    return ("$" + s) if unit == "currency" else s
+
+
+def _nice_range(lo: float, hi: float) -> tuple[float, float]:
+    if hi == lo:
+        pad = abs(hi) * 0.1 or 1.0
+        return lo - pad, hi + pad
+    pad = (hi - lo) * 0.08
+    return lo - pad, hi + pad
+
+
+def line_chart(points: Sequence[tuple[date, float]], *, title: str, target: float | None = None,
+               unit: str = "", direction: str = "up", highlight: date | None = None,
+               width: int = WIDTH, height: int = HEIGHT) -> Markup:
+    """An SVG line chart of ``points`` (period, value) with an optional dashed target line.
+
+    Non-finite values are dropped. The last point is labelled with its value; ``highlight``
+    marks one period (e.g. the value a brief cites). ``direction`` only words the target label.
+    """
+    pts = sorted((d, float(v)) for d, v in points if v is not None and math.isfinite(v))
+    label = escape(title)
+    head = (f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{label}" '
+            f'xmlns="http://www.w3.org/2000/svg"><title>{label}</title>'
+            f'<text class="chart-title" x="{PAD_L}" y="18">{label}</text>')
+    if not pts:
+        return Markup(head + f'<text class="chart-empty" x="{width / 2:.0f}" y="{height / 2:.0f}" '
+                      'text-anchor="middle">No values yet</text></svg>')
+    values = [v for _, v in pts] + ([target] if target is not None and math.isfinite(target) else [])
+    lo, hi = _nice_range(min(values), max(values))
+    plot_w, plot_h = width - PAD_L - PAD_R, height - PAD_T - PAD_B
+
+    def x(i: int) -> float:
+        return PAD_L + (plot_w * i / (len(pts) - 1) if len(pts) > 1 else plot_w / 2)
+
+    def y(v: float) -> float:
+        return PAD_T + plot_h * (1 - (v - lo) / (hi - lo))
+
+    parts = [head, f'<line class="chart-axis" x1="{PAD_L}" y1="{PAD_T + plot_h}" '
+             f'x2="{PAD_L + plot_w}" y2="{PAD_T + plot_h}"/>']
+    for v in (lo + (hi - lo) * 0.08, hi - (hi - lo) * 0.08):  # two gridlines near the ends
+        parts.append(f'<line class="chart-grid" x1="{PAD_L}" y1="{y(v):.1f}" x2="{PAD_L + plot_w}" y2="{y(v):.1f}"/>'
+                     f'<text class="chart-tick" x="{PAD_L - 6}" y="{y(v) + 4:.1f}" text-anchor="end">'
+                     f'{escape(fmt_value(v, unit))}</text>')
+    if target is not None and math.isfinite(target):
+        better = "or lower" if direction == "down" else "or higher"
+        parts.append(f'<line class="chart-target" x1="{PAD_L}" y1="{y(target):.1f}" x2="{PAD_L + plot_w}" '
+                     f'y2="{y(target):.1f}"><title>Target {escape(fmt_value(target, unit))} {better}</title></line>'
+                     f'<text class="chart-target-label" x="{PAD_L + plot_w}" y="{y(target) - 5:.1f}" '
+                     f'text-anchor="end">target {escape(fmt_value(target, unit))}</text>')
+    coords = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, (_, v) in enumerate(pts))
+    parts.append(f'<polyline class="chart-line" points="{coords}"/>')
+    for i, (d, v) in enumerate(pts):
+        cls = "chart-point chart-point-hl" if d == highlight else "chart-point"
+        parts.append(f'<circle class="{cls}" cx="{x(i):.1f}" cy="{y(v):.1f}" r="{5 if d == highlight else 3}">'
+                     f'<title>{d.isoformat()}: {escape(fmt_value(v, unit))}</title></circle>')
+    last_d, last_v = pts[-1]
+    parts.append(f'<text class="chart-last" x="{x(len(pts) - 1):.1f}" y="{y(last_v) - 8:.1f}" '
+                 f'text-anchor="end">{escape(fmt_value(last_v, unit))}</text>')
+    base = PAD_T + plot_h + 18
+    parts.append(f'<text class="chart-tick" x="{PAD_L}" y="{base}">{pts[0][0].isoformat()}</text>')
+    if len(pts) > 1:
+        parts.append(f'<text class="chart-tick" x="{PAD_L + plot_w}" y="{base}" text-anchor="end">'
+                     f'{last_d.isoformat()}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))

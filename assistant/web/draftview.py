@@ -1,0 +1,80 @@
+"""A stored draft's content as markdown, and a form edit applied back onto that content.
+
+Drafts are dicts in the shape the drafting pipeline stores (sections of items with sources,
+questions, ...). Edits change only the wording a person may change; sources stay attached.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+TEXT_LIMIT = 4000
+# Top-level lists of plain strings that a reader may reword (a brief's questions, feedback's asks).
+EDITABLE_LISTS = ("questions", "strengths", "suggestions_text", "next_steps")
+EDITABLE_TEXT = ("summary", "headline", "intro")
+
+
+def sections(content: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for s in content.get("sections") or []:
+        if isinstance(s, dict):
+            items = [i if isinstance(i, dict) else {"text": str(i), "sources": []} for i in s.get("items") or []]
+            out.append({"title": str(s.get("title", "")), "items": items})
+    return out
+
+
+def string_lists(content: dict[str, Any]) -> dict[str, list[str]]:
+    return {k: [str(x) for x in content[k]] for k in EDITABLE_LISTS
+            if isinstance(content.get(k), list) and all(isinstance(x, str) for x in content[k])}
+
+
+def to_markdown(content: dict[str, Any], *, title: str) -> str:
+    """The draft as markdown: headings, bullet items with their sources in brackets."""
+    lines = [f"# {title}", ""]
+    for key in EDITABLE_TEXT:
+        if isinstance(content.get(key), str) and content[key].strip():
+            lines += [content[key].strip(), ""]
+    for s in sections(content):
+        lines.append(f"## {s['title']}")
+        for item in s["items"]:
+            src = ", ".join(item.get("sources") or [])
+            lines.append(f"- {item.get('text', '')}" + (f" [{src}]" if src else ""))
+        lines.append("")
+    for key, values in string_lists(content).items():
+        lines.append(f"## {key.replace('_', ' ').capitalize()}")
+        lines += [f"- {v}" for v in values] + [""]
+    flags = [f for f in content.get("flags") or [] if isinstance(f, dict)]
+    if flags:
+        lines.append("## Flags")
+        lines += [f"- {f.get('kpi', '')}: {f.get('code', '')}: {f.get('reason', '')}" for f in flags] + [""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def apply_edit(content: dict[str, Any], form: dict[str, str]) -> dict[str, Any]:
+    """A copy of ``content`` with the form's rewordings: fields ``item-<s>-<i>``, ``<list>-<i>``, ``<text>``.
+
+    An emptied item is removed; unknown fields are ignored; each text is capped at TEXT_LIMIT.
+    """
+    new = copy.deepcopy(content)
+    for si, s in enumerate(new.get("sections") or []):
+        if not isinstance(s, dict):
+            continue
+        kept = []
+        for ii, item in enumerate(s.get("items") or []):
+            field = f"item-{si}-{ii}"
+            if field in form:
+                text = form[field].strip()[:TEXT_LIMIT]
+                if not text:
+                    continue
+                item = dict(item) if isinstance(item, dict) else {"text": str(item), "sources": []}
+                item["text"] = text
+            kept.append(item)
+        s["items"] = kept
+    for key, values in string_lists(content).items():
+        edited = [form.get(f"{key}-{i}", v).strip()[:TEXT_LIMIT] for i, v in enumerate(values)]
+        new[key] = [v for v in edited if v]
+    for key in EDITABLE_TEXT:
+        if isinstance(content.get(key), str) and key in form:
+            new[key] = form[key].strip()[:TEXT_LIMIT]
+    return new

@@ -1,0 +1,112 @@
+"""Drafts: the history (filterable), one draft with its sources and charts, accept/edit/discard."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from sqlmodel import Session, select
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+
+from assistant.db import begin_write, get_engine, get_session
+from assistant.drafts import get_visible_draft, set_status, visible_drafts
+from assistant.kpis import visible_kpis
+from assistant.models import Draft, DraftKind, DraftStatus, Kpi, Person
+from assistant.web.charts import line_chart
+from assistant.web.draftview import apply_edit, sections, string_lists, to_markdown
+from assistant.web.render import page
+from assistant.web.security import check_csrf
+from assistant.web.signin import WebViewer
+from assistant.web.views import kpi_status
+
+router = APIRouter()
+SessionDep = Depends(get_session)
+CSRF = [Depends(check_csrf)]
+KIND_TITLES = {"brief": "1:1 brief", "feedback": "Check-in feedback", "goals": "Goal suggestions"}
+
+
+def _title(draft: Draft, subject: Person | None) -> str:
+    name = subject.name if subject else f"person {draft.subject_id}"
+    return f"{KIND_TITLES.get(draft.kind, draft.kind)}: {name}" + (f", {draft.period}" if draft.period else "")
+
+
+@router.get("/drafts")
+def drafts_list(request: Request, viewer: WebViewer, session: Session = SessionDep, kind: str = "",
+                status: str = "", person: str = "") -> Response:
+    kind = kind if kind in {k.value for k in DraftKind} else ""
+    status = status if status in {s.value for s in DraftStatus} else ""
+    subject_id = int(person) if person.isdigit() else None
+    rows = visible_drafts(session, viewer, kind=kind or None, status=status or None, subject_id=subject_id)
+    people = {p.id: p for p in session.exec(select(Person)).all()}
+    subjects = sorted({d.subject_id for d in visible_drafts(session, viewer, limit=1000)})
+    return page(request, "drafts.html", {
+        "rows": rows, "people": people, "kinds": [k.value for k in DraftKind],
+        "statuses": [s.value for s in DraftStatus],
+        "filters": {"kind": kind, "status": status, "person": subject_id}, "subjects": subjects,
+        "kind_titles": KIND_TITLES})
+
+
+def _charts(session: Session, viewer: Person, draft: Draft) -> list[dict]:
+    """Trend charts for the subject's KPIs; a flagged KPI gets its guardrail drawn beside it."""
+    if draft.kind != "brief":
+        return []
+    flagged = {f.get("kpi") for f in draft.content.get("flags") or [] if isinstance(f, dict)}
+    out = []
+    for kpi in visible_kpis(session, viewer, owner_id=draft.subject_id):
+        st = kpi_status(session, kpi)
+        entry = {"kpi": kpi, "flagged": kpi.key in flagged, "status": st,
+                 "chart": line_chart(st.points, title=kpi.name, target=kpi.target, unit=kpi.unit,
+                                     direction=kpi.direction), "guard": None}
+        if kpi.key in flagged and kpi.guardrail_id:
+            guard = session.get(Kpi, kpi.guardrail_id)
+            gst = kpi_status(session, guard)
+            entry["guard"] = line_chart(gst.points, title=f"Guardrail: {guard.name}", target=guard.target,
+                                        unit=guard.unit, direction=guard.direction)
+        out.append(entry)
+    return sorted(out, key=lambda e: not e["flagged"])
+
+
+@router.get("/drafts/{draft_id}")
+def draft_page(request: Request, draft_id: int, viewer: WebViewer, session: Session = SessionDep,
+               edit: int = 0) -> Response:
+    draft = get_visible_draft(session, viewer, draft_id)
+    subject = session.get(Person, draft.subject_id)
+    content = draft.content if isinstance(draft.content, dict) else {}
+    title = _title(draft, subject)
+    editing = bool(edit) and draft.status != DraftStatus.discarded
+    return page(request, "draft.html", {
+        "draft": draft, "subject": subject, "title": title, "content": content, "sections": sections(content),
+        "lists": string_lists(content), "charts": _charts(session, viewer, draft), "editing": editing,
+        "markdown": to_markdown(content, title=title), "requester": session.get(Person, draft.requested_by_id)})
+
+
+@router.get("/drafts/{draft_id}/markdown")
+def draft_markdown(draft_id: int, viewer: WebViewer, session: Session = SessionDep) -> Response:
+    draft = get_visible_draft(session, viewer, draft_id)
+    text = to_markdown(draft.content, title=_title(draft, session.get(Person, draft.subject_id)))
+    return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")
+
+
+def _transition(viewer: Person, draft_id: int, status: DraftStatus, form: dict | None = None) -> Response:
+    with Session(get_engine(), expire_on_commit=False) as session:
+        begin_write(session)
+        content = None
+        if form is not None:
+            content = apply_edit(get_visible_draft(session, viewer, draft_id).content, form)
+        set_status(session, viewer, draft_id, status, content)
+        session.commit()
+    return RedirectResponse(f"/drafts/{draft_id}", status_code=303)
+
+
+@router.post("/drafts/{draft_id}/accept", dependencies=CSRF)
+def accept(draft_id: int, viewer: WebViewer) -> Response:
+    return _transition(viewer, draft_id, DraftStatus.accepted)
+
+
+@router.post("/drafts/{draft_id}/discard", dependencies=CSRF)
+def discard(draft_id: int, viewer: WebViewer) -> Response:
+    return _transition(viewer, draft_id, DraftStatus.discarded)
+
+
+@router.post("/drafts/{draft_id}/edit", dependencies=CSRF)
+async def edit(request: Request, draft_id: int, viewer: WebViewer) -> Response:
+    form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf"}
+    return _transition(viewer, draft_id, DraftStatus.edited, form)

@@ -1,0 +1,130 @@
+"""Team, a person's record, and the pages a draft's sources link to (check-in, KPI, 1:1, playbook)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from sqlmodel import Session, select
+from starlette.responses import RedirectResponse, Response
+
+from assistant.checkins import get_visible_checkin, list_visible_checkins
+from assistant.db import get_engine, get_session
+from assistant.errors import DraftInvalid, Forbidden, NotFound, ProviderUnavailable
+from assistant.kpis import get_visible_kpi, visible_kpis
+from assistant.meetings import visible_meetings
+from assistant.models import Access, Kpi, Person
+from assistant.team import visible_person
+from assistant.web.bridge import NotAvailable, audit_visible, drafting_available, drafting_entry
+from assistant.web.charts import line_chart
+from assistant.web.errors import error_page
+from assistant.web.render import page
+from assistant.web.security import check_csrf
+from assistant.web.signin import WebViewer
+from assistant.web.views import current_week, kpi_status, team_rows
+
+router = APIRouter()
+SessionDep = Depends(get_session)
+
+
+def require_lead(viewer: Person) -> None:
+    if viewer.access == Access.member:
+        raise Forbidden("the team page is for managers and founders")
+
+
+@router.get("/team")
+def team(request: Request, viewer: WebViewer, session: Session = SessionDep) -> Response:
+    require_lead(viewer)
+    return page(request, "team.html", {"rows": team_rows(session, viewer), "week": current_week(),
+                                       "brief_ready": drafting_available("draft_brief")})
+
+
+@router.post("/people/{person_id}/brief", dependencies=[Depends(check_csrf)])
+def prepare_brief(request: Request, person_id: int, viewer: WebViewer) -> Response:
+    require_lead(viewer)
+    week = current_week()
+    retry = {"action": f"/people/{person_id}/brief", "label": "Try the brief again", "fields": {}}
+    try:
+        fn = drafting_entry("draft_brief")
+    except NotAvailable:
+        return error_page(request, 503, "Preparing 1:1 briefs is not available yet in this build.")
+    try:
+        with Session(get_engine(), expire_on_commit=False) as session:
+            subject = visible_person(session, viewer, person_id)
+            draft = fn(session, session.get(Person, viewer.id), subject, week)
+            session.commit()
+            draft_id = draft.id
+    except ProviderUnavailable as exc:
+        return error_page(request, 503, f"The brief could not be written: the assistant is unavailable "
+                          f"({exc.message}).", retry=retry, headers={"Retry-After": str(exc.retry_after)})
+    except DraftInvalid as exc:
+        return error_page(request, 502, exc.message, retry=retry)
+    return RedirectResponse(f"/drafts/{draft_id}", status_code=303)
+
+
+@router.get("/people/{person_id}")
+def person_page(request: Request, person_id: int, viewer: WebViewer, session: Session = SessionDep) -> Response:
+    person = visible_person(session, viewer, person_id)
+    statuses = [kpi_status(session, k) for k in visible_kpis(session, viewer, owner_id=person.id)]
+    meetings = [m for m in visible_meetings(session, viewer, person_id=person.id) if m.report_id == person.id]
+    return page(request, "person.html", {
+        "person": person, "kpis": statuses,
+        "charts": {s.kpi.key: line_chart(s.points, title=s.kpi.name, target=s.kpi.target, unit=s.kpi.unit,
+                                         direction=s.kpi.direction) for s in statuses},
+        "checkins": list_visible_checkins(session, viewer, person_id=person.id, limit=26),
+        "meetings": meetings, "is_lead": viewer.access != Access.member and viewer.id != person.id,
+        "brief_ready": drafting_available("draft_brief"),
+    })
+
+
+@router.get("/checkins/{checkin_id}")
+def checkin_page(request: Request, checkin_id: int, viewer: WebViewer, session: Session = SessionDep) -> Response:
+    checkin = get_visible_checkin(session, viewer, checkin_id)
+    kpis = {k.key: k for k in visible_kpis(session, viewer, owner_id=checkin.person_id)}
+    return page(request, "checkin.html", {"checkin": checkin, "person": session.get(Person, checkin.person_id),
+                                          "kpis": kpis})
+
+
+@router.get("/kpis/{key}")
+def kpi_page(request: Request, key: str, viewer: WebViewer, session: Session = SessionDep) -> Response:
+    kpi = get_visible_kpi(session, viewer, key)
+    status = kpi_status(session, kpi)
+    guard = session.get(Kpi, kpi.guardrail_id) if kpi.guardrail_id else None
+    guard_status = kpi_status(session, guard) if guard is not None else None
+    charts = [line_chart(status.points, title=kpi.name, target=kpi.target, unit=kpi.unit, direction=kpi.direction)]
+    if guard_status is not None:
+        charts.append(line_chart(guard_status.points, title=f"Guardrail: {guard.name}", target=guard.target,
+                                 unit=guard.unit, direction=guard.direction))
+    owner = session.get(Person, kpi.owner_id) if kpi.owner_id else None
+    return page(request, "kpi.html", {"kpi": kpi, "status": status, "guard": guard, "charts": charts,
+                                      "owner": owner})
+
+
+@router.get("/meetings/{meeting_id}")
+def meeting_page(meeting_id: int, viewer: WebViewer, session: Session = SessionDep) -> Response:
+    meeting = next((m for m in visible_meetings(session, viewer) if m.id == meeting_id), None)
+    if meeting is None:
+        raise NotFound("1:1 not found")
+    return RedirectResponse(f"/people/{meeting.report_id}#meeting-{meeting.id}", status_code=303)
+
+
+@router.get("/playbook/{section_id}")
+def playbook_page(request: Request, section_id: str, viewer: WebViewer) -> Response:
+    try:
+        from assistant.retrieval.playbook import load_sections
+    except ImportError as exc:
+        raise NotFound("the playbook is not available in this build") from exc
+    section = next((s for s in load_sections() if s.id == section_id), None)
+    if section is None:
+        raise NotFound("playbook section not found")
+    return page(request, "playbook.html", {"section": section})
+
+
+@router.get("/audit")
+def audit_page(request: Request, viewer: WebViewer, session: Session = SessionDep) -> Response:
+    try:
+        rows = audit_visible(session, viewer)
+    except NotAvailable as exc:
+        return error_page(request, 503, str(exc))
+    order = {"gamed": 0, "vanity": 1, "watch": 2, "healthy": 3}
+    rows.sort(key=lambda r: (order.get(r[0].verdict, 9), r[0].id))
+    owners = {p.id: p for p in session.exec(select(Person)).all()}
+    return page(request, "audit.html", {"rows": rows, "owners": owners})

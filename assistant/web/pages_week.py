@@ -1,0 +1,113 @@
+"""My week: the four-prompt check-in for one ISO week, its feedback draft, past weeks."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import ValidationError
+from sqlmodel import Session, col, select
+from starlette.responses import RedirectResponse, Response
+
+from assistant.checkins import list_visible_checkins, upsert_checkin
+from assistant.db import begin_write, get_engine, get_session
+from assistant.errors import DraftInvalid, InvalidInput, ProviderUnavailable
+from assistant.kpis import visible_kpis
+from assistant.models import CheckIn, Draft, MetricStatus, Person
+from assistant.orgfile_schema import ISO_WEEK
+from assistant.schemas import CheckInWrite
+from assistant.web.bridge import NotAvailable, drafting_available, drafting_entry
+from assistant.web.errors import error_page
+from assistant.web.render import page
+from assistant.web.security import check_csrf
+from assistant.web.signin import WebViewer
+from assistant.web.views import current_week, kpi_status
+
+router = APIRouter()
+NOTICES = {
+    "saved": "Check-in saved. Your feedback draft is below.",
+    "saved-no-feedback": "Check-in saved. Feedback drafts are not available yet.",
+}
+
+
+def _week_or_current(week: str | None) -> str:
+    week = (week or "").strip() or current_week()
+    if not ISO_WEEK.match(week):
+        raise InvalidInput("week: expected an ISO week such as 2026-W40")
+    return week
+
+
+def _feedback_draft(session: Session, person: Person, week: str) -> Draft | None:
+    q = (select(Draft).where(Draft.kind == "feedback", Draft.subject_id == person.id, Draft.period == week,
+                             Draft.status != "discarded").order_by(col(Draft.created_at).desc()))
+    return session.exec(q).first()
+
+
+def _render(request: Request, session: Session, viewer: Person, week: str, *, form: dict | None = None,
+            error: str | None = None, notice: str | None = None, status: int = 200) -> Response:
+    existing = session.exec(select(CheckIn).where(CheckIn.person_id == viewer.id, CheckIn.week == week)).first()
+    if form is None:
+        form = {"wins": existing.wins if existing else "", "priorities": existing.priorities if existing else "",
+                "blockers": existing.blockers if existing else "",
+                "metrics": dict(existing.metrics) if existing else {}}
+    return page(request, "week.html", {
+        "week": week, "this_week": current_week(), "form": form, "existing": existing, "error": error,
+        "notice": notice, "kpis": [kpi_status(session, k) for k in visible_kpis(session, viewer, owner_id=viewer.id)],
+        "statuses": [s.value for s in MetricStatus],
+        "past": list_visible_checkins(session, viewer, person_id=viewer.id, limit=26),
+        "draft": _feedback_draft(session, viewer, week), "feedback_ready": drafting_available("draft_feedback"),
+    }, status_code=status)
+
+
+@router.get("/week")
+def my_week(request: Request, viewer: WebViewer, session: Session = Depends(get_session),
+            w: str | None = None, notice: str | None = None) -> Response:
+    return _render(request, session, viewer, _week_or_current(w), notice=NOTICES.get(notice or ""))
+
+
+def draft_feedback_now(request: Request, viewer: Person, week: str) -> Response:
+    """Ask for the week's feedback draft; the check-in is already committed whatever happens."""
+    retry = {"action": "/week/feedback", "label": "Try the feedback draft again", "fields": {"week": week}}
+    try:
+        fn = drafting_entry("draft_feedback")
+    except NotAvailable:
+        return RedirectResponse(f"/week?w={week}&notice=saved-no-feedback", status_code=303)
+    try:
+        with Session(get_engine(), expire_on_commit=False) as session:
+            person = session.get(Person, viewer.id)
+            fn(session, person, person, week)
+            session.commit()
+    except ProviderUnavailable as exc:
+        return error_page(request, 503, f"Your check-in for {week} is saved. The feedback draft could not be "
+                          f"written because the assistant is unavailable ({exc.message}).", retry=retry,
+                          headers={"Retry-After": str(exc.retry_after)})
+    except DraftInvalid as exc:
+        return error_page(request, 502, f"Your check-in for {week} is saved. {exc.message}", retry=retry)
+    return RedirectResponse(f"/week?w={week}&notice=saved", status_code=303)
+
+
+@router.post("/week", dependencies=[Depends(check_csrf)])
+async def save_week(request: Request, viewer: WebViewer) -> Response:
+    data = await request.form()
+    week = _week_or_current(str(data.get("week", "")))
+    form = {"wins": str(data.get("wins", "")), "priorities": str(data.get("priorities", "")),
+            "blockers": str(data.get("blockers", "")),
+            "metrics": {k[7:]: str(v) for k, v in data.items() if k.startswith("metric:") and v}}
+    with Session(get_engine(), expire_on_commit=False) as session:
+        try:
+            body = CheckInWrite.model_validate(form)
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            return _render(request, session, viewer, week, form=form, error=problems, status=422)
+        begin_write(session)
+        try:
+            upsert_checkin(session, person=viewer, week=week, body=body)
+        except InvalidInput as exc:
+            session.rollback()
+            return _render(request, session, viewer, week, form=form, error=exc.message, status=422)
+        session.commit()
+    return draft_feedback_now(request, viewer, week)
+
+
+@router.post("/week/feedback", dependencies=[Depends(check_csrf)])
+async def retry_feedback(request: Request, viewer: WebViewer) -> Response:
+    data = await request.form()
+    return draft_feedback_now(request, viewer, _week_or_current(str(data.get("week", ""))))

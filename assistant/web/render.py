@@ -1,0 +1,69 @@
+"""The Jinja2 environment for pages: autoescape on, StrictUndefined, a few safe helpers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from starlette.responses import HTMLResponse
+
+from assistant.web.charts import fmt_value
+from assistant.web.markdown import render_markdown
+from assistant.web.security import csrf_token
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+
+STATUS_LABELS = {"on_track": "On track", "off_track": "Off track", "unclear": "Unclear"}
+
+
+def source_href(source: str) -> str | None:
+    """The page a draft's source id points at: checkin:<id>, kpi:<key>@<date>, playbook:<id>, meeting:<id>."""
+    kind, _, ref = source.partition(":")
+    if not ref:
+        return None
+    if kind == "checkin" and ref.isdigit():
+        return f"/checkins/{ref}"
+    if kind == "meeting" and ref.isdigit():
+        return f"/meetings/{ref}"
+    if kind == "kpi":
+        key, _, day = ref.partition("@")
+        return f"/kpis/{key}" + (f"#v-{day}" if day else "")
+    if kind == "playbook":
+        return f"/playbook/{ref}"
+    return None
+
+
+def source_label(source: str) -> str:
+    kind, _, ref = source.partition(":")
+    if kind == "kpi":
+        key, _, day = ref.partition("@")
+        return f"{key} on {day}" if day else key
+    return {"checkin": "check-in", "meeting": "1:1", "playbook": "playbook"}.get(kind, kind) + f" {ref}"
+
+
+def _env() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "xml"]),
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["markdown"] = render_markdown
+    env.filters["num"] = fmt_value
+    env.filters["status_label"] = lambda s: STATUS_LABELS.get(s or "", s or "-")
+    env.globals["source_href"] = source_href
+    env.globals["source_label"] = source_label
+    return env
+
+
+templates = Jinja2Templates(env=_env())
+
+
+def page(request: Request, name: str, context: dict[str, Any] | None = None, *,
+         status_code: int = 200) -> HTMLResponse:
+    """Render a page; every page gets the viewer (or None) and the session's CSRF token."""
+    ctx = {"viewer": getattr(request.state, "viewer", None), "csrf": csrf_token(request),
+           "path": request.url.path, "notice": None}
+    ctx.update(context or {})
+    return templates.TemplateResponse(request, name, ctx, status_code=status_code)

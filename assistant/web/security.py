@@ -1,0 +1,109 @@
+"""Web safety: the cookie secret, CSRF tokens and the security headers on every response.
+
+The session cookie is starlette's signed cookie (itsdangerous), HttpOnly and SameSite=Lax.
+It holds a random web-session token (stored hashed, like an API token, so `cadence token
+revoke` also signs the browser out) and the session's CSRF token. Every POST form carries
+that CSRF token; a request whose token or Origin does not match is refused with 403.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import secrets
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Form, Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from assistant.errors import Forbidden
+from assistant.settings import get_settings
+
+SESSION_COOKIE = "cadence_session"
+SESSION_MAX_AGE = 14 * 24 * 3600
+
+# No inline script or style, nothing from another origin, no framing, forms post home only.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+       "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+SECURITY_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "no-referrer",
+    "cross-origin-opener-policy": "same-origin",
+    "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=()",
+}
+# FastAPI's own /docs page loads Swagger UI from a CDN; it keeps working without our CSP.
+CSP_EXEMPT = ("/docs", "/redoc")
+
+
+def secret_key() -> str:
+    """Settings.secret_key, else a random key kept in CADENCE_HOME/secret_key (made on first use)."""
+    settings = get_settings()
+    if settings.secret_key:
+        return settings.secret_key
+    path = Path(settings.home) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # O_EXCL: two workers starting together cannot write two different keys.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="utf-8").strip()
+    key = secrets.token_urlsafe(48)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(key)
+    return key
+
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token, created on first use (also before sign-in, for the sign-in form)."""
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return token
+
+
+def _same_origin(request: Request) -> bool:
+    origin = request.headers.get("origin")
+    if not origin or origin == "null":
+        return origin is None
+    host = request.headers.get("host", "")
+    return origin.split("://", 1)[-1] == host
+
+
+def check_csrf(request: Request, csrf: Annotated[str, Form(max_length=200)] = "") -> None:
+    """Dependency for every web POST: the form's token must match the session's."""
+    expected = request.session.get("csrf")
+    if not expected or not hmac.compare_digest(csrf, expected) or not _same_origin(request):
+        raise Forbidden("the form expired or came from another site; reload the page and try again")
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware adding the headers above (and no-store on HTML) to every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {k.lower() for k, _ in headers}
+                for name, value in SECURITY_HEADERS.items():
+                    if name.encode() not in present:
+                        headers.append((name.encode(), value.encode()))
+                if not path.startswith(CSP_EXEMPT):
+                    headers.append((b"content-security-policy", CSP.encode()))
+                ctype = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+                if ctype.startswith(b"text/html") and b"cache-control" not in present:
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -1,0 +1,99 @@
+"""Browser sign-in: a token (or a one-time link) becomes a web session; sign-out revokes it.
+
+A web session is an ApiToken row named ``web session`` whose random value lives only in the
+signed cookie, so revoking a person's tokens (`cadence token revoke`) signs their browsers
+out too. A sign-in link carries a ``signin link`` token that works once and for a short time.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session, select
+
+from assistant.auth import PREFIX, create_token, hash_token, person_for_token
+from assistant.db import begin_write, get_engine
+from assistant.errors import Unauthorized
+from assistant.models import ApiToken, Person, utcnow
+
+WEB_SESSION = "web session"
+LINK_NAME = "signin link"
+LINK_TTL = timedelta(minutes=30)
+
+
+def start_session(request: Request, token: str) -> Person:
+    """Check a token the person pasted and open a fresh web session for its owner."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        begin_write(session)
+        person = person_for_token(session, token)
+        web_token = create_token(session, person, WEB_SESSION)
+        session.commit()
+    _set_session(request, web_token)
+    return person
+
+
+def create_signin_link(session: Session, person: Person, base_url: str) -> str:
+    """A one-time sign-in URL for the person (the caller commits); for `cadence token create --link`."""
+    token = create_token(session, person, LINK_NAME)
+    return f"{base_url.rstrip('/')}/signin/link?t={token}"
+
+
+def redeem_link(request: Request, token: str) -> Person:
+    """Spend a sign-in link: valid once, within LINK_TTL of its creation."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        begin_write(session)
+        row = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip()))).first()
+        if row is None or row.name != LINK_NAME or row.revoked_at is not None or _expired(row.created_at):
+            raise Unauthorized("this sign-in link was already used or has expired; ask for a new one")
+        row.revoked_at = utcnow()
+        session.add(row)
+        person = session.get(Person, row.person_id)
+        if person is None:
+            raise Unauthorized("the link's person no longer exists")
+        web_token = create_token(session, person, WEB_SESSION)
+        session.commit()
+    _set_session(request, web_token)
+    return person
+
+
+def end_session(request: Request) -> None:
+    """Revoke this browser's web session and forget the cookie's contents."""
+    token = request.session.get("token")
+    if token:
+        with Session(get_engine()) as session:
+            begin_write(session)
+            row = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(token))).first()
+            if row is not None and row.name == WEB_SESSION and row.revoked_at is None:
+                row.revoked_at = utcnow()
+                session.add(row)
+            session.commit()
+    request.session.clear()
+
+
+def _expired(created: datetime) -> bool:
+    if created.tzinfo is None:  # SQLite hands back naive UTC
+        created = created.replace(tzinfo=UTC)
+    return datetime.now(UTC) - created > LINK_TTL
+
+
+def _set_session(request: Request, web_token: str) -> None:
+    # A new session on sign-in: nothing from before (e.g. a planted CSRF token) carries over.
+    request.session.clear()
+    request.session["token"] = web_token
+
+
+def web_viewer(request: Request) -> Person:
+    """The signed-in person, or Unauthorized (which the web error handler turns into a redirect)."""
+    token = request.session.get("token")
+    if not token or not token.startswith(PREFIX):
+        raise Unauthorized("sign in to continue")
+    with Session(get_engine(), expire_on_commit=False) as session:
+        person = person_for_token(session, token)
+        session.expunge(person)
+    request.state.viewer = person
+    return person
+
+
+WebViewer = Annotated[Person, Depends(web_viewer)]

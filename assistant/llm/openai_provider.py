@@ -91,6 +91,11 @@ class OpenAIProvider(Provider):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OpenAIProvider:
+        if is_openai_host(settings.llm_base_url) and not settings.llm_api_key:
+            raise ProviderUnavailable(
+                "the openai provider needs CADENCE_LLM_API_KEY (or OPENAI_API_KEY) for api.openai.com; "
+                "set CADENCE_LLM_BASE_URL for a keyless OpenAI-compatible server"
+            )
         return cls(
             model=settings.llm_model,
             base_url=settings.llm_base_url,

@@ -40,6 +40,11 @@ def test_openai_key_without_url_means_api_openai_com_with_json_schema(monkeypatc
     assert provider.mode == "json_schema"
 
 
+def test_openai_without_a_key_or_url_fails_before_any_call():
+    with pytest.raises(ProviderUnavailable, match="needs CADENCE_LLM_API_KEY"):
+        get_provider(Settings(llm="openai"))
+
+
 def test_local_provider_points_at_the_local_port():
     provider = get_provider(Settings(llm="local", local_port=8099))
     assert isinstance(provider, LocalProvider)

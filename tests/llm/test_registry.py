@@ -59,8 +59,9 @@ def test_offline_is_imported_lazily_and_fails_clearly_when_absent(monkeypatch):
     assert "assistant.llm.not_written_yet" not in sys.modules
 
 
-def test_offline_is_registered_by_import_path():
+def test_offline_is_registered_by_import_path_and_is_the_default():
     assert llm.PROVIDERS["offline"] == "assistant.llm.offline:OfflineProvider"
+    assert get_provider(Settings()).name == "offline"
 
 
 def test_a_missing_dependency_inside_a_provider_is_not_hidden(monkeypatch, tmp_path):

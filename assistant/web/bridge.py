@@ -10,10 +10,10 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from assistant.models import Company, Draft, Kpi, Objective, Person, Quarter
-from assistant.team import visible_person_ids
+from assistant.kpis import visible_kpis
+from assistant.models import Draft, Person
 
 
 class NotAvailable(Exception):
@@ -40,38 +40,17 @@ def drafting_available(name: str) -> bool:
 
 
 def current_quarter(session: Session) -> str | None:
-    """The latest quarter on record (quarter ids sort as text: 2026-Q4 > 2026-Q3)."""
-    ids = session.exec(select(Quarter.id)).all()
-    return max(ids) if ids else None
+    """The quarter containing today if planned, else the latest planned before it, else the latest."""
+    from assistant.kpi_review import current_quarter as quarter_now
+
+    return quarter_now(session)
 
 
-def audit_visible(session: Session, viewer: Person) -> list:
-    """The KPI audit over the KPIs the viewer may see (founders also see unassigned role KPIs)."""
+def audit_visible(session: Session, viewer: Person) -> list[tuple]:
+    """(KpiAudit, Kpi row) for every KPI the viewer may see, from ``assistant.kpi_review``."""
     try:
-        from assistant.audit import KpiFacts, audit_kpis
+        from assistant.kpi_review import audit_visible as audit
     except ImportError as exc:
         raise NotAvailable("the KPI audit is not available yet") from exc
-    from assistant.kpis import series, visible_kpis
-
-    kpis = visible_kpis(session, viewer)
-    if viewer.access == "founder":
-        kpis += list(session.exec(select(Kpi).where(Kpi.owner_id == None)).all())  # noqa: E711
-    visible = visible_person_ids(session, viewer)
-    people = {p.id: p for p in session.exec(select(Person)).all() if p.id in visible}
-    by_id = {k.id: k for k in kpis}
-    facts = []
-    for k in kpis:
-        owner = people.get(k.owner_id) if k.owner_id else None
-        guard = by_id.get(k.guardrail_id) if k.guardrail_id else None
-        facts.append(KpiFacts(
-            key=k.key, name=k.name, description=k.description, unit=k.unit, direction=k.direction,
-            frequency=k.frequency, target=k.target, objective_key=k.objective_key,
-            guardrail_key=guard.key if guard else None, tier=k.tier,
-            owner_role=owner.role if owner else k.role, owner_email=owner.email if owner else None,
-            values=tuple(series(session, k.id)),
-        ))
-    company = session.exec(select(Company)).first()
-    quarter = current_quarter(session)
-    objectives = set(session.exec(select(Objective.key).where(Objective.quarter_id == quarter)).all())
-    audits = audit_kpis(facts, stage=company.stage if company else "growth", objectives=objectives)
-    return [(a, next(k for k in kpis if k.key == a.id)) for a in audits]
+    rows = {k.key: k for k in visible_kpis(session, viewer)}
+    return [(a, rows[a.id]) for a in audit(session, viewer) if a.id in rows]

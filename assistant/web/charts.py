@@ -13,8 +13,8 @@ from datetime import date
 
 from markupsafe import Markup, escape
 
-WIDTH, HEIGHT = 480, 200
-PAD_L, PAD_R, PAD_T, PAD_B = 52, 16, 30, 30
+WIDTH, HEIGHT = 360, 190
+PAD_L, PAD_R, PAD_T, PAD_B = 46, 12, 30, 30
 
 
 def fmt_value(v: float, unit: str = "") -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from jinja2 import TemplateError
+
 TEXT_LIMIT = 4000
 # Top-level lists of plain strings that a reader may reword (a brief's questions, feedback's asks).
 EDITABLE_LISTS = ("questions", "strengths", "suggestions_text", "next_steps")
@@ -27,6 +29,16 @@ def sections(content: dict[str, Any]) -> list[dict[str, Any]]:
 def string_lists(content: dict[str, Any]) -> dict[str, list[str]]:
     return {k: [str(x) for x in content[k]] for k in EDITABLE_LISTS
             if isinstance(content.get(k), list) and all(isinstance(x, str) for x in content[k])}
+
+
+def as_markdown(content: dict[str, Any], *, title: str) -> str:
+    """The drafting pipeline's markdown for its kind when it has a template, else ``to_markdown``."""
+    try:
+        from assistant.drafting.markdown import to_markdown as kind_markdown
+
+        return kind_markdown(content)
+    except (ImportError, KeyError, TypeError, TemplateError):
+        return to_markdown(content, title=title)
 
 
 def to_markdown(content: dict[str, Any], *, title: str) -> str:

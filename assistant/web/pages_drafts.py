@@ -11,9 +11,9 @@ from assistant.drafts import get_visible_draft, set_status, visible_drafts
 from assistant.kpis import visible_kpis
 from assistant.models import Draft, DraftKind, DraftStatus, Kpi, Person
 from assistant.web.charts import line_chart
-from assistant.web.draftview import apply_edit, sections, string_lists, to_markdown
+from assistant.web.draftview import apply_edit, as_markdown, sections, string_lists
 from assistant.web.render import page
-from assistant.web.security import check_csrf
+from assistant.web.security import FormFields, check_csrf
 from assistant.web.signin import WebViewer
 from assistant.web.views import kpi_status
 
@@ -75,13 +75,13 @@ def draft_page(request: Request, draft_id: int, viewer: WebViewer, session: Sess
     return page(request, "draft.html", {
         "draft": draft, "subject": subject, "title": title, "content": content, "sections": sections(content),
         "lists": string_lists(content), "charts": _charts(session, viewer, draft), "editing": editing,
-        "markdown": to_markdown(content, title=title), "requester": session.get(Person, draft.requested_by_id)})
+        "markdown": as_markdown(content, title=title), "requester": session.get(Person, draft.requested_by_id)})
 
 
 @router.get("/drafts/{draft_id}/markdown")
 def draft_markdown(draft_id: int, viewer: WebViewer, session: Session = SessionDep) -> Response:
     draft = get_visible_draft(session, viewer, draft_id)
-    text = to_markdown(draft.content, title=_title(draft, session.get(Person, draft.subject_id)))
+    text = as_markdown(draft.content, title=_title(draft, session.get(Person, draft.subject_id)))
     return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")
 
 
@@ -107,6 +107,5 @@ def discard(draft_id: int, viewer: WebViewer) -> Response:
 
 
 @router.post("/drafts/{draft_id}/edit", dependencies=CSRF)
-async def edit(request: Request, draft_id: int, viewer: WebViewer) -> Response:
-    form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf"}
-    return _transition(viewer, draft_id, DraftStatus.edited, form)
+def edit(draft_id: int, viewer: WebViewer, form: FormFields) -> Response:
+    return _transition(viewer, draft_id, DraftStatus.edited, {k: v for k, v in form.items() if k != "csrf"})

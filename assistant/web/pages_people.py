@@ -40,7 +40,6 @@ def team(request: Request, viewer: WebViewer, session: Session = SessionDep) -> 
 @router.post("/people/{person_id}/brief", dependencies=[Depends(check_csrf)])
 def prepare_brief(request: Request, person_id: int, viewer: WebViewer) -> Response:
     require_lead(viewer)
-    week = current_week()
     retry = {"action": f"/people/{person_id}/brief", "label": "Try the brief again", "fields": {}}
     try:
         fn = drafting_entry("draft_brief")
@@ -49,7 +48,8 @@ def prepare_brief(request: Request, person_id: int, viewer: WebViewer) -> Respon
     try:
         with Session(get_engine(), expire_on_commit=False) as session:
             subject = visible_person(session, viewer, person_id)
-            draft = fn(session, session.get(Person, viewer.id), subject, week)
+            # No week: the drafter picks the subject's latest week with data.
+            draft = fn(session, session.get(Person, viewer.id), subject, None)
             session.commit()
             draft_id = draft.id
     except ProviderUnavailable as exc:

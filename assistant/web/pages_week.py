@@ -17,7 +17,7 @@ from assistant.schemas import CheckInWrite
 from assistant.web.bridge import NotAvailable, drafting_available, drafting_entry
 from assistant.web.errors import error_page
 from assistant.web.render import page
-from assistant.web.security import check_csrf
+from assistant.web.security import FormFields, check_csrf
 from assistant.web.signin import WebViewer
 from assistant.web.views import current_week, kpi_status
 
@@ -85,8 +85,7 @@ def draft_feedback_now(request: Request, viewer: Person, week: str) -> Response:
 
 
 @router.post("/week", dependencies=[Depends(check_csrf)])
-async def save_week(request: Request, viewer: WebViewer) -> Response:
-    data = await request.form()
+def save_week(request: Request, viewer: WebViewer, data: FormFields) -> Response:
     week = _week_or_current(str(data.get("week", "")))
     form = {"wins": str(data.get("wins", "")), "priorities": str(data.get("priorities", "")),
             "blockers": str(data.get("blockers", "")),
@@ -108,6 +107,5 @@ async def save_week(request: Request, viewer: WebViewer) -> Response:
 
 
 @router.post("/week/feedback", dependencies=[Depends(check_csrf)])
-async def retry_feedback(request: Request, viewer: WebViewer) -> Response:
-    data = await request.form()
+def retry_feedback(request: Request, viewer: WebViewer, data: FormFields) -> Response:
     return draft_feedback_now(request, viewer, _week_or_current(str(data.get("week", ""))))

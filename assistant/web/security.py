@@ -14,7 +14,7 @@ import secrets
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import Form, Request
+from fastapi import Depends, Form, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.errors import Forbidden
@@ -77,6 +77,15 @@ def check_csrf(request: Request, csrf: Annotated[str, Form(max_length=200)] = ""
     expected = request.session.get("csrf")
     if not expected or not hmac.compare_digest(csrf, expected) or not _same_origin(request):
         raise Forbidden("the form expired or came from another site; reload the page and try again")
+
+
+async def form_fields(request: Request) -> dict[str, str]:
+    """The posted form as text fields, read in the event loop so the handler itself can be sync
+    (sync handlers run in the threadpool: a slow LLM call never blocks other requests)."""
+    return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+
+
+FormFields = Annotated[dict[str, str], Depends(form_fields)]
 
 
 class SecurityHeaders:

@@ -1,0 +1,265 @@
+"""The web app in a real browser: Debian's Chromium driven by Playwright, against a live server.
+
+The server runs as a subprocess on a free 127.0.0.1 port with its own CADENCE_HOME holding the
+demo org (demo/northwind.yaml). Screenshots of the main pages land in test-output/.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+
+from assistant import db as dbmod
+from assistant.auth import create_token
+from assistant.models import Person
+from assistant.orgfile import import_org, read_org_file
+from tests.web.conftest import add_draft, goals_content
+
+pytestmark = pytest.mark.browser
+sync_api = pytest.importorskip("playwright.sync_api")
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = ROOT / "test-output"
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+PEOPLE = {"founder": "founder@northwind.test", "manager": "growth-lead@northwind.test",
+          "member": "ppc@northwind.test"}
+GOAL_TITLE = "Hold TACOS at or under 9.5% through Q4"
+
+if not Path(CHROMIUM).exists():
+    pytest.skip("Chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _seed(home: Path) -> dict[str, str]:
+    """The demo org, a token per access level, and a goal suggestion for the member."""
+    engine = dbmod.make_engine(f"sqlite:///{home / 'cadence.db'}")
+    dbmod.migrate(engine)
+    with Session(engine, expire_on_commit=False) as session:
+        import_org(session, read_org_file(ROOT / "demo" / "northwind.yaml"))
+        session.commit()
+        people = {p.email: p for p in session.exec(select(Person))}
+        tokens = {level: create_token(session, people[email]) for level, email in PEOPLE.items()}
+        session.commit()
+        add_draft(session, kind="goals", subject=people[PEOPLE["member"]], viewer=people[PEOPLE["manager"]],
+                  content=goals_content(), period="2026-Q4")
+    engine.dispose()
+    return tokens
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory):
+    home = tmp_path_factory.mktemp("web-live")
+    tokens = _seed(home)
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CADENCE_") and k != "OPENAI_API_KEY"}
+    env.update(CADENCE_HOME=str(home), CADENCE_LLM="offline")
+    log = open(home / "server.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "assistant.app:create_app", "--factory",
+                             "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(base + "/signin", timeout=1)  # noqa: S310 (loopback only)
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    raise RuntimeError((home / "server.log").read_text()) from None
+                time.sleep(0.2)
+        yield {"base": base, "tokens": tokens, "home": home}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    pw = sync_api.sync_playwright().start()
+    b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+    yield b
+    b.close()
+    pw.stop()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _shots_dir():
+    SHOTS.mkdir(exist_ok=True)
+
+
+class Visit:
+    """One signed-in browser context, recording dialogs and CSP violations."""
+
+    def __init__(self, browser, live, level: str, width: int = 1280) -> None:  # noqa: ANN001
+        self.base = live["base"]
+        self.context = browser.new_context(viewport={"width": width, "height": 900})
+        self.page = self.context.new_page()
+        self.dialogs: list[str] = []
+        self.console: list[str] = []
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        self.page.on("console", lambda m: self.console.append(m.text))
+        self.page.goto(self.base + "/signin")
+        self.page.fill("#token", live["tokens"][level])
+        self.page.click("form[action='/signin'] button[type=submit]")
+        self.page.wait_for_url("**/week**")
+
+    def go(self, path: str):  # noqa: ANN201
+        return self.page.goto(self.base + path)
+
+    def shot(self, name: str) -> None:
+        width = self.page.viewport_size["width"]
+        self.page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+
+    def close(self) -> None:
+        assert not [m for m in self.console if "Content Security Policy" in m], self.console
+        self.context.close()
+
+
+@pytest.fixture
+def visit(browser, live):
+    opened: list[Visit] = []
+
+    def _open(level: str, width: int = 1280) -> Visit:
+        v = Visit(browser, live, level, width)
+        opened.append(v)
+        return v
+
+    yield _open
+    for v in opened:
+        v.close()
+
+
+@pytest.mark.parametrize("level,name,leads", [("founder", "Maya Lindqvist", True),
+                                               ("manager", "Daniel Okafor", True),
+                                               ("member", "Tomás Herrera", False)])
+def test_sign_in_as_each_access_level(visit, level, name, leads):
+    v = visit(level)
+    assert name in v.page.inner_text(".who")
+    nav = v.page.inner_text("nav.nav")
+    assert ("Team" in nav) is leads and ("Quarter plan" in nav) is leads
+    v.shot(f"week-{level}")
+    v.page.click(".signout button")
+    v.page.wait_for_url("**/signin")
+    assert v.go("/week").url.endswith("/signin?next=/week")
+
+
+def test_member_files_a_checkin_and_sees_feedback(visit):
+    v = visit("member")
+    v.go("/week?w=2026-W42")
+    v.page.fill("#wins", "Moved 20% of the branded budget into category campaigns.")
+    v.page.fill("#priorities", "Bring TACOS back under 12%.")
+    v.page.fill("#blockers", "Need a decision on the Q4 budget split.")
+    v.page.check("input[name='metric:ppc-tacos'][value='off_track']")
+    v.page.click("#checkin button[type=submit]")
+    v.page.wait_for_load_state()
+    assert "Check-in saved" in v.page.inner_text(".notice")
+    if "Feedback drafts are not available yet" not in v.page.inner_text(".notice"):
+        assert v.page.locator("#feedback").is_visible()
+    assert v.page.input_value("#wins").startswith("Moved 20%")
+    assert v.page.is_checked("input[name='metric:ppc-tacos'][value='off_track']")
+    v.shot("week-after-checkin")
+
+
+def test_script_in_a_checkin_renders_as_text(visit):
+    evil = '<script>alert("script")</script><img src=x onerror=alert("img")>'
+    v = visit("member")
+    v.go("/week?w=2026-W43")
+    v.page.fill("#wins", evil)
+    v.page.fill("#blockers", evil)
+    v.page.click("#checkin button[type=submit]")
+    v.page.wait_for_load_state()
+    assert v.page.input_value("#wins") == evil
+    v.page.locator("aside li", has_text="2026-W43").get_by_role("link", name="view").click()
+    v.page.wait_for_url("**/checkins/**")
+    assert evil in v.page.inner_text(".checkin-view")
+    assert v.page.locator(".checkin-view img").count() == 0
+    assert v.page.evaluate("document.querySelectorAll('main script').length") == 0
+    v.page.wait_for_timeout(300)
+    assert v.dialogs == []
+
+
+def test_member_cannot_reach_the_team_page(visit):
+    v = visit("member")
+    resp = v.go("/team")
+    assert resp.status == 403
+    assert v.page.inner_text("h1") == "Not allowed"
+    v.shot("error-403")
+    assert v.go("/people/1").status == 404
+
+
+def test_manager_opens_a_brief_and_follows_a_source(visit):
+    v = visit("manager")
+    v.go("/team")
+    v.shot("team")
+    card = v.page.locator("article.person-card", has_text="Tomás Herrera")
+    card.get_by_role("button", name="Prepare 1:1 brief").click()
+    v.page.wait_for_url("**/drafts/**")
+    assert "1:1 brief" in v.page.inner_text("h1")
+    assert v.page.locator("svg.chart").count() >= 2
+    v.shot("brief")
+    brief_url = v.page.url
+    v.page.locator("a.src[href^='/checkins/']").first.click()
+    v.page.wait_for_url("**/checkins/**")
+    assert "Tomás Herrera" in v.page.inner_text("h1")
+    v.page.goto(brief_url)
+    v.page.locator("a.src[href^='/kpis/']").first.click()
+    v.page.wait_for_url("**/kpis/**")
+    assert v.page.locator("svg.chart").count() >= 1
+    v.page.goto(brief_url)
+    v.page.get_by_role("button", name="Accept").click()
+    v.page.wait_for_load_state()
+    assert "accepted" in v.page.inner_text(".eyebrow").lower()
+
+
+def test_manager_accepts_a_goal_suggestion(visit):
+    v = visit("manager")
+    v.go("/plan?q=2026-Q4")
+    v.shot("plan")
+    card = v.page.locator("form.suggestion-card", has_text="Arithmetic").first
+    assert "10.5% - 1.0 pt = 9.5%" in card.inner_text()
+    card.get_by_role("button", name="Accept as goal").click()
+    v.page.wait_for_url("**/plan**")
+    assert "Goal saved" in v.page.inner_text(".notice")
+    titles = v.page.eval_on_selector_all("form.goal-row input[name=title]", "els => els.map(e => e.value)")
+    assert GOAL_TITLE in titles
+
+
+def test_founder_pages_and_phone_width(visit):
+    v = visit("founder")
+    for path, name in (("/audit", "audit"), ("/drafts", "drafts"), ("/kpis/ppc-acos", "kpi")):
+        assert v.go(path).status == 200
+        v.shot(name)
+    phone = visit("manager", width=390)
+    for path, name in (("/week", "week"), ("/team", "team"), ("/plan", "plan"), ("/audit", "audit"),
+                       ("/drafts", "drafts")):
+        assert phone.go(path).status == 200
+        overflow = phone.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{path} scrolls sideways on a phone by {overflow}px"
+        phone.shot(name)
+    phone.go("/drafts")
+    link = phone.page.locator("a[href^='/drafts/']").first
+    if link.count():
+        link.click()
+        phone.page.wait_for_url("**/drafts/**")
+        assert phone.page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+        phone.shot("brief")
+
+
+def test_server_log_is_clean(live):
+    text = (live["home"] / "server.log").read_text(errors="replace")
+    assert "Traceback" not in text, text[-3000:]
+

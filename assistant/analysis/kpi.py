@@ -102,6 +102,14 @@ def on_target(value: float | None, target: float | None, direction: str) -> bool
     return value <= target if direction == "down" else value >= target
 
 
+MISMATCH_TOLERANCE = 0.02  # within 2% of the target either way, a self-report is not contradicted
+
+
+def point_source(key: str, period: date) -> str:
+    """The citable id of one KPI value: kpi:<key>@<YYYY-MM-DD>."""
+    return f"kpi:{key}@{period.isoformat()}"
+
+
 def _r(x: float, places: int = 4) -> float:
     return round(x, places) + 0.0  # + 0.0 turns -0.0 into 0.0
 
@@ -125,15 +133,17 @@ def kpi_status(session: Session, person: Person, week: str) -> list[KpiStatus]:
         pts = series(session, kpi.id, until=until)
         st = KpiStatus(key=kpi.key, name=kpi.name, unit=kpi.unit, direction=kpi.direction, tier=kpi.tier,
                        target=kpi.target, guardrail=guard.key if guard else None, objective=kpi.objective_key,
-                       series=pts[-SERIES_POINTS:], sources=[f"kpi:{kpi.key}"])
+                       series=pts[-SERIES_POINTS:])
         if pts:
             st.period, st.value = pts[-1]
+            st.sources.append(point_source(kpi.key, st.period))
             st.gap = _r(st.value - kpi.target) if kpi.target is not None else None
             st.on_target = on_target(st.value, kpi.target, kpi.direction)
         if len(pts) >= 2:
             st.previous_period, st.previous_value = pts[-2]
             st.change_from_period, st.change_from_value = pts[-min(CHANGE_POINTS, len(pts))]
             st.change = _r(st.value - st.change_from_value)
+            st.sources.append(point_source(kpi.key, st.change_from_period))
             if st.change_from_value != 0:
                 st.change_pct = _r(100 * (st.value - st.change_from_value) / abs(st.change_from_value), 1)
         t = stats.trend(pts, window=TREND_WINDOW)
@@ -173,6 +183,8 @@ def self_report_mismatches(session: Session, person: Person, weeks: list[str], *
             if point is None:
                 continue
             hit = on_target(point[1], kpi.target, kpi.direction)
+            if abs(point[1] - kpi.target) <= MISMATCH_TOLERANCE * abs(kpi.target):
+                continue  # a hair either side of the target is not a contradiction worth raising
             kind = ("optimistic" if said == "on_track" and not hit
                     else "pessimistic" if said == "off_track" and hit
                     else "unclear" if include_unclear and said == "unclear" and not hit
@@ -182,7 +194,7 @@ def self_report_mismatches(session: Session, person: Person, weeks: list[str], *
             out.append(Mismatch(kpi=key, kpi_name=kpi.name, week=c.week, said=said, kind=kind, actual=point[1],
                                 target=kpi.target, direction=kpi.direction, period=point[0],
                                 gap=_r(point[1] - kpi.target), checkin_id=c.id,
-                                sources=[f"checkin:{c.id}", f"kpi:{key}"]))
+                                sources=[f"checkin:{c.id}", point_source(key, point[0])]))
     return out
 
 
@@ -213,6 +225,6 @@ def goal_progress(session: Session, person: Person, quarter: str) -> list[GoalPr
             baseline_value=baseline[1] if baseline else None, baseline_period=baseline[0] if baseline else None,
             latest_value=latest[1] if latest else None, latest_period=latest[0] if latest else None,
             status=g.status, on_track=on_target(latest[1] if latest else None, target, kpi.direction if kpi else "up"),
-            sources=[f"kpi:{kpi.key}"] if kpi else [],
+            sources=[point_source(kpi.key, p[0]) for p in (baseline, latest) if kpi and p],
         ))
     return out

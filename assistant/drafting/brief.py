@@ -81,7 +81,8 @@ def gather(session: Session, viewer: Person, subject: Person, week: str) -> Draf
     kpi_sources |= {src for f in flags for src in f["sources"]}
     blocker_sources = {src for b in blockers for src in b.sources}
     grounding = ctx.grounding_facts(facts, checkins=checkins, history=history, playbook=playbook,
-                                    kpi_sources=kpi_sources, extra_sources={*cadence.lookback.sources, *blocker_sources})
+                                    kpi_sources=kpi_sources,
+                                    extra_sources={*cadence.lookback.sources, *blocker_sources})
     computed = {
         "week": week,
         "flags": [{"kpi": f["kpi"], "code": f["code"], "reason": f["reason"]} for f in flags],

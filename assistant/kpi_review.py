@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from assistant.audit import KpiAudit, KpiFacts, audit_kpis
 from assistant.kpis import visible_kpis
 from assistant.models import Company, Kpi, KpiValue, Objective, Person, Quarter
+from assistant.settings import today as settings_today
 
 
 def quarter_of(d: date) -> str:
@@ -24,7 +25,7 @@ def current_quarter(session: Session, today: date | None = None) -> str | None:
     ids = sorted(session.exec(select(Quarter.id)).all())
     if not ids:
         return None
-    now = quarter_of(today or date.today())
+    now = quarter_of(today or settings_today())
     past = [q for q in ids if q <= now]
     return past[-1] if past else ids[-1]
 

@@ -6,6 +6,7 @@ file); tests override them by clearing the ``get_settings`` cache.
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -46,6 +47,8 @@ class Settings(BaseSettings):
     local_port: int = 8088
     prompt_budget: int = Field(3000, ge=500, le=100000, description="Max prompt tokens per draft.")
 
+    today: date | None = Field(None, description="Pin today's date (evals, demos, tests); unset = the clock.")
+
     # Limits
     draft_rate_limit: int = Field(30, ge=1, description="Draft requests per user per minute.")
     redis_url: str | None = Field(None, description="Shared store for rate limits across workers.")
@@ -66,3 +69,8 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def today() -> date:
+    """Today's date, or the pinned one: every date-dependent default goes through here."""
+    return get_settings().today or date.today()

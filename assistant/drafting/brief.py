@@ -33,13 +33,12 @@ class BriefOut(BriefModelOut):
 
 def default_week(session: Session, subject: Person) -> str:
     """The subject's latest check-in week, else the current ISO week."""
-    from datetime import date
-
     from assistant.analysis import week_of
+    from assistant.settings import today
 
     latest = session.exec(select(CheckIn.week).where(CheckIn.person_id == subject.id)
                           .order_by(col(CheckIn.week).desc())).first()
-    return latest or week_of(date.today())
+    return latest or week_of(today())
 
 
 def gather(session: Session, viewer: Person, subject: Person, week: str) -> DraftJob:

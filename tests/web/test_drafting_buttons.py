@@ -1,0 +1,75 @@
+"""The buttons that call the drafting pipeline: success, provider down (503 with retry), not built yet."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from assistant.errors import ProviderUnavailable
+from assistant.models import CheckIn
+from assistant.web import bridge, pages_people, pages_plan, pages_week
+from tests.web.conftest import add_draft, brief_content, post_form, sign_in
+
+
+def _down(*_args, **_kw):  # noqa: ANN002, ANN003, ANN202
+    raise ProviderUnavailable("connection refused", retry_after=7)
+
+
+def _missing(name):  # noqa: ANN001, ANN202
+    raise bridge.NotAvailable(f"{name} is not available yet")
+
+
+def test_provider_down_keeps_the_checkin_and_offers_a_retry(client, tokens, session, org, monkeypatch):
+    monkeypatch.setattr(pages_week, "drafting_entry", lambda name: _down)
+    sign_in(client, tokens["ppc@t.test"])
+    resp = post_form(client, "/week", "/week", {"week": "2026-W41", "wins": "Shipped the test"})
+    assert resp.status_code == 503 and resp.headers["retry-after"] == "7"
+    assert "is saved" in resp.text and 'action="/week/feedback"' in resp.text and 'value="2026-W41"' in resp.text
+    saved = session.exec(select(CheckIn).where(CheckIn.week == "2026-W41",
+                                               CheckIn.person_id == org["ppc@t.test"].id)).one()
+    assert saved.wins == "Shipped the test"
+    retry = post_form(client, "/week", "/week/feedback", {"week": "2026-W41"})
+    assert retry.status_code == 503
+
+
+def test_feedback_draft_shows_on_my_week(client, tokens, session, org, monkeypatch):
+    ppc = org["ppc@t.test"]
+
+    def fake_feedback(s, viewer, subject, week):  # noqa: ANN001, ANN202
+        return add_draft(s, kind="feedback", subject=subject, viewer=viewer, period=week, content={
+            "kind": "feedback", "sections": [{"title": "What landed", "items": [
+                {"text": "Clear win with a number.", "sources": ["checkin:1"]}]}],
+            "questions": ["Which decision do you need from Gil?"]})
+
+    monkeypatch.setattr(pages_week, "drafting_entry", lambda name: fake_feedback)
+    sign_in(client, tokens["ppc@t.test"])
+    resp = post_form(client, "/week", "/week", {"week": "2026-W41", "wins": "ACOS 27"})
+    assert resp.status_code == 303 and resp.headers["location"] == "/week?w=2026-W41&notice=saved"
+    page = client.get(resp.headers["location"]).text
+    assert 'id="feedback"' in page and "Clear win with a number." in page and 'href="/checkins/1"' in page
+    assert "Which decision do you need from Gil?" in page
+    assert client.get("/drafts?kind=feedback").text.count("Check-in feedback #") == 1
+    assert ppc.id is not None
+
+
+def test_prepare_brief_button(client, tokens, org, monkeypatch):
+    def fake_brief(s, viewer, subject, week):  # noqa: ANN001, ANN202
+        return add_draft(s, kind="brief", subject=subject, viewer=viewer, period=week,
+                         content=brief_content(s, subject, viewer))
+
+    monkeypatch.setattr(pages_people, "drafting_entry", lambda name: fake_brief)
+    sign_in(client, tokens["growth-lead@t.test"])
+    resp = post_form(client, "/team", f"/people/{org['ppc@t.test'].id}/brief")
+    assert resp.status_code == 303 and resp.headers["location"].startswith("/drafts/")
+    assert "What moved" in client.get(resp.headers["location"]).text
+    # Someone outside the manager's tree: 404, whatever the drafter would do.
+    assert post_form(client, "/team", f"/people/{org['picker@t.test'].id}/brief").status_code == 404
+
+
+def test_buttons_say_not_available_yet(client, tokens, org, monkeypatch):
+    monkeypatch.setattr(pages_people, "drafting_entry", _missing)
+    monkeypatch.setattr(pages_plan, "drafting_entry", _missing)
+    sign_in(client, tokens["growth-lead@t.test"])
+    brief = post_form(client, "/team", f"/people/{org['ppc@t.test'].id}/brief")
+    assert brief.status_code == 503 and "not available yet" in brief.text
+    goals = post_form(client, "/plan", f"/plan/suggest/{org['ppc@t.test'].id}", {"quarter": "2026-Q4"})
+    assert goals.status_code == 503 and "not available yet" in goals.text

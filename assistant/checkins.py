@@ -12,6 +12,8 @@ from assistant.team import can_see, visible_person_ids
 
 def enqueue_index(session: Session, checkin_id: int, op: str = "upsert") -> None:
     """Queue index work in the caller's transaction: SQL commits it with the check-in."""
+    if op not in ("upsert", "delete"):
+        raise ValueError(f"op must be upsert or delete, not {op!r}")
     session.add(Outbox(op=op, entity="checkin", entity_id=checkin_id))
 
 

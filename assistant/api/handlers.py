@@ -6,7 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from assistant.errors import CadenceError, ProviderUnavailable, RateLimited
+from assistant.errors import CadenceError, DraftInvalid, ProviderUnavailable, RateLimited
 
 
 def _body(code: str, message: str, detail: object | None = None) -> dict:
@@ -21,7 +21,11 @@ def install(app: FastAPI) -> None:
             headers["Retry-After"] = str(exc.retry_after)
         if exc.status_code == 401:
             headers["WWW-Authenticate"] = "Bearer"
-        return JSONResponse(_body(exc.code, exc.message, exc.detail), status_code=exc.status_code,
+        detail = exc.detail
+        if isinstance(exc, DraftInvalid) and isinstance(detail, dict):
+            # The raw model output stays in the logs: it may carry untraceable figures.
+            detail = {"errors": detail.get("errors", [])}
+        return JSONResponse(_body(exc.code, exc.message, detail), status_code=exc.status_code,
                             headers=headers)
 
     @app.exception_handler(RequestValidationError)

@@ -32,10 +32,9 @@ class OfflineProvider(Provider):
         template = getattr(schema, "offline_template", None)
         if template is None:
             raise DraftInvalid(f"the offline provider has no template for {schema.__name__}")
-        prompt = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
-        if "Reply again" in prompt:
-            # A repair request: the templates are deterministic, so the first user prompt decides.
-            prompt = next(m["content"] for m in messages if m["role"] == "user")
+        # The first user message is the task prompt; any later one is a repair request, and
+        # the templates are deterministic, so the task prompt alone decides the answer.
+        prompt = next((m["content"] for m in messages if m["role"] == "user"), "")
         blocks = {}
         for name in BLOCKS:
             try:

@@ -58,9 +58,21 @@ def _stem(word: str) -> str:
     return word
 
 
+# Words a team uses interchangeably for the same thing, mapped to one concept, so the
+# lexical boost sees "vendor slipped the date" as matching "supplier delays".
+_CONCEPTS = {
+    "suppli": ("vendor", "factory", "manufacturer", "mill", "supplier"),
+    "delay": ("late", "later", "slip", "slipped", "behind", "pushed", "eta", "rolled", "postponed", "overdue"),
+    "stockout": ("stockout", "oos", "backorder"),
+    "refund": ("reimbursement", "refunded"),
+}
+_CONCEPT_OF = {_stem(alias): concept for concept, aliases in _CONCEPTS.items() for alias in aliases}
+
+
 def _stems(text: str) -> set[str]:
-    """Stems of the content words of ``text``."""
-    return {_stem(w) for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOP and len(w) > 1}
+    """Stems of the content words of ``text``, with domain synonyms folded to one concept."""
+    stems = {_stem(w) for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOP and len(w) > 1}
+    return {_CONCEPT_OF.get(s, s) for s in stems}
 
 
 def _lexical(query_stems: set[str], text: str) -> float:

@@ -158,7 +158,7 @@ def test_mismatch_demo_support_w40(session, demo):
     ci = session.exec(select(CheckIn).where(CheckIn.person_id == demo["support"].id,
                                             CheckIn.week == "2026-W40")).one()
     assert out[0].checkin_id == ci.id and out[0].period == date(2026, 9, 28) and out[0].gap == -14.0
-    assert out[0].sources == [f"checkin:{ci.id}", "kpi:support-fcr"]
+    assert out[0].sources == [f"checkin:{ci.id}", "kpi:support-fcr@2026-09-28"]
     with_unclear = A.self_report_mismatches(session, demo["support"], ["2026-W40"], include_unclear=True)
     assert {(m.kpi, m.kind, m.actual) for m in with_unclear} == {
         ("support-fcr", "optimistic", 61.0), ("support-escalation", "unclear", 11.2)}

@@ -88,7 +88,8 @@ class Verdict:
         """The problems without the figures they quote: what a stored draft may show."""
         out = []
         for p in self.problems:
-            kind = ("untraceable number" if "number" in p else "unknown week or date" if "week or date" in p
+            kind = ("does not match the computed figure" if "does not match the computed" in p
+                    else "untraceable number" if "number" in p else "unknown week or date" if "week or date" in p
                     else "no source" if p == "cites no source" else "invalid source")
             if kind not in out:
                 out.append(kind)

@@ -44,6 +44,9 @@ class DraftJob:
     trim_steps: list[TrimStep] = field(default_factory=list)
     checks: Callable[[BaseModel], list[tuple[str, str, list[str], bool]]] | None = None
     """Yields (where, text, sources, needs_source) for every claim in the parsed output."""
+    verify: Callable[[BaseModel], dict[str, list[str]]] | None = None
+    """Kind-specific consistency beyond traceable numbers (a goal's baseline must equal the
+    computed one, not merely some number in the facts): where -> problems."""
 
 
 @dataclass
@@ -67,6 +70,10 @@ def _problems(job: DraftJob, parsed: BaseModel) -> tuple[dict[str, Verdict], int
         verdict = check_item(text, sources, job.facts, needs_source=needs_source)
         if not verdict.ok:
             failing[where] = verdict
+    for where, problems in (job.verify(parsed) if job.verify else {}).items():
+        if problems:
+            known = failing.get(where)
+            failing[where] = Verdict(ok=False, problems=(known.problems if known else []) + problems)
     return failing, len(claims)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class _Strict(BaseModel):
@@ -24,3 +26,74 @@ class BriefModelOut(_Strict):
 
     sections: list[Section] = Field(max_length=6)
     questions: list[str] = Field(default_factory=list, max_length=6)
+
+
+# ---------------------------------------------------------------- check-in feedback
+FeedbackTitle = Literal["Wins", "Priorities", "Blockers", "Metric check", "Goals", "Patterns", "Role goals",
+                        "Sharpen next week", "Encouragement"]
+FEEDBACK_WORD_CAP = 220
+"""Read in under a minute: about 220 words at an ordinary reading pace."""
+ONE_ITEM = ("Sharpen next week", "Encouragement")
+
+
+class FeedbackItem(_Strict):
+    text: str = Field(min_length=1, max_length=320, description="One short judgement, in plain words.")
+    sources: list[str] = Field(default_factory=list, max_length=6, description="Ids from the data blocks.")
+
+
+class FeedbackSection(_Strict):
+    title: FeedbackTitle
+    items: list[FeedbackItem] = Field(default_factory=list, max_length=3)
+
+
+class FeedbackModelOut(_Strict):
+    """Feedback on one check-in: the four answers judged, goals and patterns, then the one
+    thing to sharpen and one earned encouragement (each a section with one item)."""
+
+    sections: list[FeedbackSection] = Field(max_length=9)
+
+    @model_validator(mode="after")
+    def _short(self) -> FeedbackModelOut:
+        words = sum(len(i.text.split()) for s in self.sections for i in s.items)
+        if words > FEEDBACK_WORD_CAP:
+            raise ValueError(f"the feedback has {words} words; keep it under {FEEDBACK_WORD_CAP}")
+        for s in self.sections:
+            if s.title in ONE_ITEM and len(s.items) > 1:
+                raise ValueError(f"'{s.title}' holds one item only")
+        return self
+
+
+# ---------------------------------------------------------------- next-quarter role goals
+class GoalSuggestion(_Strict):
+    """One SMART goal; every figure must equal the computed candidate for its KPI."""
+
+    title: str = Field(min_length=1, max_length=240, description="The goal in one sentence, with KPI, target, date.")
+    objective: str = Field(max_length=64, description="Key of the quarter objective it traces to.")
+    kpi: str = Field(max_length=64, description="Key of the primary KPI.")
+    guardrail: str | None = Field(None, max_length=120, description="The counter-metric that exposes gaming.")
+    baseline: float = Field(description="The computed baseline, unchanged.")
+    window: str = Field(max_length=160, description="Which values the baseline is computed from.")
+    statistic: str = Field(max_length=60, description="How: e.g. mean of the last 4 values.")
+    trend_per_week: float
+    improvement: float
+    target: float = Field(description="The computed target, unchanged.")
+    arithmetic: str = Field(max_length=600, description="Baseline, trend, improvement and cap, step by step.")
+    date: str = Field(max_length=10, description="YYYY-MM-DD the target is due (the quarter's last day).")
+    rationale: str = Field(max_length=400, description="Why the goal suits the company's stage and the objective.")
+    sources: list[str] = Field(default_factory=list, max_length=8)
+
+
+class Retirement(_Strict):
+    kpi: str = Field(max_length=64)
+    action: Literal["retire", "demote"]
+    reason: str = Field(min_length=1, max_length=400)
+    replacement: str | None = Field(None, max_length=120, description="A catalog KPI to track instead.")
+    sources: list[str] = Field(default_factory=list, max_length=8)
+
+
+class GoalsModelOut(_Strict):
+    """Two to four goal suggestions, KPIs to retire or demote, and notes for the founder."""
+
+    goals: list[GoalSuggestion] = Field(max_length=4)
+    retire: list[Retirement] = Field(default_factory=list, max_length=4)
+    notes: list[Item] = Field(default_factory=list, max_length=3)

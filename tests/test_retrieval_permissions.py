@@ -70,9 +70,13 @@ def test_no_hit_outside_the_viewers_view(engine, org, query):
             session.flush()
             rows.append(row)
             for week, text in p["checkins"]:
-                session.add(CheckIn(person_id=row.id, week=f"2026-W0{week}", blockers=text, wins=text[::-1]))
+                checkin = CheckIn(person_id=row.id, week=f"2026-W0{week}", blockers=text, wins=text[::-1])
+                session.add(checkin)
+                session.flush()
+                retrieval.enqueue_checkin(session, checkin.id)
         session.commit()
-        retrieval.reindex(engine, progress=False)
+        store.drop_collection(store.CHECKINS)  # each example starts from an empty index
+        retrieval.drain_all(engine)
         index_of = {r.id: i for i, r in enumerate(rows)}
         everyone = [r.id for r in rows]
         for v, viewer in enumerate(rows):

@@ -3,7 +3,7 @@
 A section is one ``## `` heading and its text. Its id comes from ``{#id}`` after the
 heading, else from the file name and heading (``<file>-<heading-slug>``), so team files
 without ids still get stable ones. The collection is synced lazily: its metadata holds a
-hash of every section, and a search rebuilds it only when the files changed.
+hash of every section, and a search re-embeds only the sections whose files changed.
 """
 
 from __future__ import annotations
@@ -100,21 +100,36 @@ def playbook_is_current() -> bool:
     return (col.metadata or {}).get("digest") == sections_hash(sections) and col.count() == len(sections)
 
 
+def _section_hash(section: Section) -> str:
+    return hashlib.sha256(f"{section.id}\0{section.embed_text}".encode()).hexdigest()[:16]
+
+
 def sync_playbook(*, force: bool = False) -> int:
-    """Make the playbook collection match the files; returns the section count."""
+    """Make the playbook collection match the files; returns the section count.
+
+    Incremental: only new or edited sections are embedded, removed ones deleted.
+    ``force`` rebuilds the collection from nothing (``cadence reindex``).
+    """
     sections = load_sections()
     digest = sections_hash(sections)
+    if force:
+        store.drop_collection(store.PLAYBOOK)
     col = store.collection(store.PLAYBOOK)
-    if not force and (col.metadata or {}).get("digest") == digest and col.count() == len(sections):
+    if (col.metadata or {}).get("digest") == digest and col.count() == len(sections):
         return len(sections)
-    store.drop_collection(store.PLAYBOOK)
-    col = store.collection(store.PLAYBOOK)
-    if sections:
-        vectors = get_embedder().embed([s.embed_text for s in sections])
-        col.add(
-            ids=[s.source_id for s in sections], embeddings=vectors,
-            documents=[s.text for s in sections],
-            metadatas=[{"section": s.id, "title": s.title, "doc_title": s.doc_title} for s in sections],
+    stored = col.get(include=["metadatas"])
+    have = {i: (m or {}).get("hash") for i, m in zip(stored["ids"], stored["metadatas"], strict=True)}
+    wanted = {s.source_id: s for s in sections}
+    stale = [i for i in have if i not in wanted]
+    if stale:
+        col.delete(ids=stale)
+    changed = [s for s in sections if have.get(s.source_id) != _section_hash(s)]
+    if changed:
+        vectors = get_embedder().embed([s.embed_text for s in changed])
+        col.upsert(
+            ids=[s.source_id for s in changed], embeddings=vectors, documents=[s.text for s in changed],
+            metadatas=[{"section": s.id, "title": s.title, "doc_title": s.doc_title, "hash": _section_hash(s)}
+                       for s in changed],
         )
     col.modify(metadata={"kind": store.PLAYBOOK, "digest": digest})
     return len(sections)

@@ -6,5 +6,7 @@
 """
 
 from assistant.drafting.brief import draft_brief
+from assistant.drafting.feedback import draft_feedback
+from assistant.drafting.goals import draft_goals
 
-__all__ = ["draft_brief"]
+__all__ = ["draft_brief", "draft_feedback", "draft_goals"]

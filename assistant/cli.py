@@ -259,6 +259,42 @@ def draft_brief_cmd(
     _print_draft(draft, fmt)
 
 
+@draft_app.command("feedback")
+def draft_feedback_cmd(
+    person: str = typer.Option(..., help="Email of the person whose check-in it is."),
+    week: str = typer.Option(..., help="ISO week of the check-in, e.g. 2026-W40."),
+    as_: str | None = typer.Option(None, "--as", help="Email of who asks (default: the person)."),
+    fmt: str = typer.Option("json", "--format", help="json or md"),
+) -> None:
+    """Feedback on PERSON's check-in for WEEK, for them or one of their managers."""
+    from assistant.db import session_scope
+    from assistant.drafting import draft_feedback
+    from assistant.team import person_by_email, visible_person_by_email
+
+    with session_scope(write=False) as session:
+        viewer = person_by_email(session, as_ or person)
+        draft = draft_feedback(session, viewer, visible_person_by_email(session, viewer, person), week)
+    _print_draft(draft, fmt)
+
+
+@draft_app.command("goals")
+def draft_goals_cmd(
+    person: str = typer.Option(..., help="Email of the person the goals are for."),
+    quarter: str = typer.Option(..., help="Quarter, e.g. 2027-Q1."),
+    as_: str = typer.Option(..., "--as", help="Email of the founder (or the person's manager) asking."),
+    fmt: str = typer.Option("json", "--format", help="json or md"),
+) -> None:
+    """Next-quarter role goal suggestions for PERSON, with the arithmetic behind each target."""
+    from assistant.db import session_scope
+    from assistant.drafting import draft_goals
+    from assistant.team import person_by_email, visible_person_by_email
+
+    with session_scope(write=False) as session:
+        viewer = person_by_email(session, as_)
+        draft = draft_goals(session, viewer, visible_person_by_email(session, viewer, person), quarter)
+    _print_draft(draft, fmt)
+
+
 def main() -> None:
     try:
         app(standalone_mode=False)

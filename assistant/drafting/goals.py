@@ -20,6 +20,7 @@ is shown, so a reader can redo the sum from the arithmetic line:
 
 from __future__ import annotations
 
+import copy
 from datetime import date
 from typing import Any, ClassVar
 
@@ -33,11 +34,14 @@ from assistant.drafting import context as ctx
 from assistant.drafting.budget import pop_last, shorten_series
 from assistant.drafting.pipeline import DraftJob, run
 from assistant.drafting.schemas import GoalsModelOut
-from assistant.errors import Forbidden
+from assistant.drafts import get_visible_draft, set_status
+from assistant.errors import Conflict, Forbidden, NotFound
+from assistant.goals import create_goal
 from assistant.kpi_review import audit_visible, current_quarter, objectives_of
 from assistant.kpis import series, visible_kpis
 from assistant.llm import Provider
-from assistant.models import Company, Draft, Kpi, Objective, Person
+from assistant.models import Company, Draft, DraftStatus, Kpi, Objective, Person, RoleGoal
+from assistant.schemas import GoalCreate
 from assistant.team import is_manager_of
 
 BASELINE_POINTS = 4
@@ -279,3 +283,34 @@ def draft_goals(session: Session, viewer: Person, subject: Person, quarter: str,
                 provider: Provider | None = None) -> Draft:
     """Draft, guard and store next-quarter role goal suggestions for ``subject``."""
     return run(session, gather(session, viewer, subject, quarter), provider)
+
+
+def accept_suggestion(session: Session, viewer: Person, draft_id: int, index: int, *, title: str | None = None,
+                      target: float | None = None) -> RoleGoal:
+    """Store goal suggestion ``index`` of a goals draft as a role goal, optionally edited first.
+
+    Only a founder or the person's manager may (``create_goal`` checks). The draft records
+    which suggestion became which goal, and turns ``accepted`` (``edited`` when changed).
+    """
+    draft = get_visible_draft(session, viewer, draft_id)
+    if draft.kind != "goals":
+        raise NotFound("goal suggestion not found")
+    suggestions = list(draft.content.get("goals") or [])
+    if not 0 <= index < len(suggestions):
+        raise NotFound("goal suggestion not found")
+    chosen = dict(suggestions[index])
+    if chosen.get("accepted_goal_id"):
+        raise Conflict(f"suggestion {index} is already goal {chosen['accepted_goal_id']}")
+    subject = session.get(Person, draft.subject_id)
+    body = GoalCreate(person=subject.email, quarter=draft.period, title=title or chosen["title"], kpi=chosen.get("kpi"),
+                      target=chosen.get("target") if target is None else target, objective=chosen.get("objective"))
+    goal = create_goal(session, viewer, body)
+    edited = (title is not None and title != chosen["title"]) or (target is not None and target != chosen.get("target"))
+    chosen["accepted_goal_id"] = goal.id
+    if edited:
+        chosen["edited"] = {"title": body.title, "target": body.target}
+    content = copy.deepcopy(draft.content)
+    content["goals"][index] = chosen
+    status = DraftStatus.edited if edited or draft.status == DraftStatus.edited else DraftStatus.accepted
+    set_status(session, viewer, draft_id, status, content)
+    return goal

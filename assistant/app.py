@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
@@ -13,8 +15,26 @@ from assistant.api import checkins, drafts, goals, handlers, health, kpis, meeti
 OPTIONAL_ROUTERS = ("assistant.api.search", "assistant.api.drafting", "assistant.web.routes")
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start the in-process indexer unless a separate `cadence indexer` process owns it."""
+    from assistant.settings import get_settings
+
+    indexer = None
+    if get_settings().indexer == "thread":
+        from assistant.retrieval import IndexerThread
+
+        indexer = IndexerThread().start()
+    app.state.indexer = indexer
+    try:
+        yield
+    finally:
+        if indexer is not None:
+            indexer.stop()
+
+
 def create_app() -> FastAPI:
-    app = FastAPI(title="Cadence", version=assistant.__version__,
+    app = FastAPI(title="Cadence", version=assistant.__version__, lifespan=lifespan,
                   description="Coaching and review assistant for e-commerce teams.")
     handlers.install(app)
     for module in (health, people, kpis, checkins, meetings, goals, drafts):

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     extra_knowledge_dir: Path | None = Field(None, description="A team's own playbook markdown files.")
     embeddings_base_url: str | None = Field(None, description="OpenAI-compatible embeddings endpoint.")
     embeddings_model: str = "text-embedding-3-small"
+    indexer: Literal["thread", "off"] = Field(
+        "thread", description="thread: the server drains the outbox itself; off: run `cadence indexer`."
+    )
 
     # LLM
     llm: Literal["offline", "openai", "local"] | None = Field(

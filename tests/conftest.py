@@ -50,6 +50,7 @@ def cadence_env(tmp_path, monkeypatch):
             monkeypatch.delenv(name)
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.setenv("CADENCE_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("CADENCE_INDEXER", "off")  # tests drain the outbox when they mean to
     _reset_caches()
     yield tmp_path / "home"
     _reset_caches()

@@ -7,6 +7,7 @@ CLI error handler; nothing below catches errors to hide them.
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -98,7 +99,14 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     import uvicorn
 
     from assistant.db import migrate as run
+    from assistant.settings import get_settings
 
+    settings = get_settings()
+    if workers > 1 and not settings.chroma_url:
+        # The embedded Chroma client loses vectors with several writer processes.
+        raise typer.BadParameter("--workers > 1 needs CADENCE_CHROMA_URL (a Chroma server)")
+    if workers > 1 and settings.indexer == "thread":
+        typer.echo("note: with several workers, set CADENCE_INDEXER=off and run one `cadence indexer`", err=True)
     run()
     uvicorn.run("assistant.app:create_app", factory=True, host=host, port=port, workers=workers)
 
@@ -293,6 +301,63 @@ def draft_goals_cmd(
         viewer = person_by_email(session, as_)
         draft = draft_goals(session, viewer, visible_person_by_email(session, viewer, person), quarter)
     _print_draft(draft, fmt)
+
+
+@app.command("eval")
+def eval_cmd(
+    cases: Path | None = typer.Option(None, "--cases", help="Case folder (default: evals/cases)."),
+    provider: list[str] = typer.Option([], "--provider", help="offline | openai | local (repeatable; "
+                                       "default: offline plus the openai replay)."),
+    case: list[str] = typer.Option([], "--case", help="Only these case ids (globs like 'gaming-*' work)."),
+    record: bool = typer.Option(False, "--record", help="Re-record cassettes against the live endpoint."),
+    report: Path = typer.Option(Path("var/evals"), "--report", help="Folder for report.json and report.html."),
+    update_baseline: bool = typer.Option(False, "--update-baseline", help="Rewrite evals/baseline.json."),
+) -> None:
+    """Run the recorded eval suite and gate on the baseline (no network, no key in replay)."""
+    from assistant.evals import baseline as gate
+    from assistant.evals.cases import load_cases
+    from assistant.evals.recording import live_server, rerecord_hint
+    from assistant.evals.report import to_json, write_reports
+    from assistant.evals.runner import EVALS, plan, run_suite
+    from assistant.settings import get_settings
+
+    providers = provider or (["openai"] if record else ["offline", "openai"])
+    bad = [p for p in providers if p not in ("offline", "openai", "local")]
+    if bad:
+        raise typer.BadParameter(f"unknown provider {', '.join(bad)}; use offline, openai or local")
+    selected = load_cases(cases or EVALS / "cases", only=case or None)
+    settings = get_settings()
+    total = len(plan(selected, providers, record))
+    with live_server(providers, settings, Path("var/llm-server.log")) if record else _no_server():
+        with typer.progressbar(length=total, label=f"{'recording' if record else 'running'} {total} case runs",
+                               file=sys.stderr) as bar:
+            suite = run_suite(selected, providers=providers, record=record, settings=settings,
+                              progress=lambda _key: bar.update(1))
+    data = to_json(suite)
+    diff = gate.compare(gate.load(), data, partial=bool(case) or cases is not None or record)
+    json_path, html_path = write_reports(data, report, diff)
+    for name, t in data["totals"].items():
+        failing = ", ".join(f"{s} {v['passed']}/{v['total']}" for s, v in t["scorers"].items()
+                            if v["passed"] < v["total"])
+        typer.echo(f"{name:<9} {t['cases']['passed']}/{t['cases']['total']} cases pass"
+                   + (f"; below full marks: {failing}" if failing else ""))
+    typer.echo(gate.diff_table(diff))
+    for name, ids in data["rerecord"].items():
+        changed = data["changed_prompts"].get(name)
+        why = f" (changed since recording: {', '.join(changed)})" if changed else ""
+        typer.echo(f"{len(ids)} case(s) must be re-recorded for {name}{why}: {', '.join(ids)}\n"
+                   f"  run: {rerecord_hint(name, ids)}", err=True)
+    typer.echo(f"{suite.seconds:.1f}s; report: {html_path} and {json_path}")
+    if update_baseline:
+        typer.echo(f"baseline written to {gate.save(data)}")
+        return
+    if not diff["passed"] or data["rerecord"]:
+        raise typer.Exit(1)
+
+
+@contextmanager
+def _no_server():  # noqa: ANN202
+    yield
 
 
 def main() -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.api.deps import SessionDep, ViewerDep, WriteSessionDep, errors
+from assistant.api.deps import SessionDep, ViewerDep, WriteSessionDep, draft_rate_limit, errors
 from assistant.drafting import draft_brief, draft_feedback, draft_goals
 from assistant.drafting.goals import accept_suggestion
 from assistant.goals import goal_public
@@ -14,7 +14,7 @@ from assistant.orgfile_schema import ISO_WEEK, QUARTER
 from assistant.schemas import DraftPublic, GoalPublic
 from assistant.team import visible_person_by_email
 
-router = APIRouter(prefix="/api/drafts", tags=["drafts"])
+router = APIRouter(prefix="/api/drafts", tags=["drafts"], dependencies=[Depends(draft_rate_limit)])
 
 
 class BriefRequest(BaseModel):
@@ -64,7 +64,7 @@ class GoalAccept(BaseModel):
 
 
 @router.post("/{draft_id}/goals/{index}/accept", response_model=GoalPublic, status_code=201,
-             responses=errors(403, 404, 409, 422))
+             responses=errors(403, 404, 409, 422, 429))
 def accept_goal(draft_id: int, index: int, session: WriteSessionDep, viewer: ViewerDep,
                 body: GoalAccept | None = None) -> GoalPublic:
     """Turn goal suggestion ``index`` of a goals draft into a stored role goal, as drafted or edited."""

@@ -215,3 +215,12 @@ def test_audit_page(client, tokens):
     sign_in(client, tokens["founder@t.test"])
     html = client.get("/audit").text
     assert "KPI audit" in html and "ppc-acos" in html and "brand-margin" in html
+
+
+def test_goals_draft_page_points_to_the_plan(client, tokens, session, org):
+    draft = add_draft(session, kind="goals", subject=org["ppc@t.test"], viewer=org["growth-lead@t.test"],
+                      content=goals_content(), period="2026-Q4")
+    sign_in(client, tokens["growth-lead@t.test"])
+    html = client.get(f"/drafts/{draft.id}").text
+    assert "Hold TACOS at or under 9.5% through Q4" in html and "10.5% - 1.0 pt = 9.5%" in html
+    assert f'href="/plan?q=2026-Q4#person-{org["ppc@t.test"].id}"' in html

@@ -238,3 +238,15 @@ def test_enqueue_rejects_unknown_op(session):
     with pytest.raises(ValueError):
         retrieval.enqueue_checkin(session, 1, op="merge")
 
+
+
+def test_documents_carry_person_chain_and_week(session, engine, org):
+    people, cks = org
+    retrieval.drain_outbox(engine)
+    got = store.collection(store.CHECKINS).get(where={"checkin_id": cks["ana1"].id}, include=["metadatas"])
+    assert sorted(got["ids"]) == [f"checkin:{cks['ana1'].id}:blockers", f"checkin:{cks['ana1'].id}:wins"]
+    for meta in got["metadatas"]:
+        assert meta["person_id"] == people["ana"].id and meta["week"] == "2026-W10"
+        assert list(meta["manager_ids"]) == [people["ops"].id, people["founder"].id]
+        assert meta["manager_chain"] == f"{people['ops'].id},{people['founder'].id}"
+    assert sum(bool(m["primary"]) for m in got["metadatas"]) == 1

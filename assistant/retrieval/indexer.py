@@ -36,8 +36,9 @@ log = logging.getLogger(__name__)
 FIELDS = ("blockers", "wins", "priorities")  # metric statuses are structured facts read from
 # SQL; as text ("ppc-tacos on track") they are identical week to week and crowd out real hits
 LABELS = {"wins": "Wins", "priorities": "Priorities", "blockers": "Blockers", "metrics": "Metric check"}
-BATCH = 256  # check-ins per embed call during reindex: large enough that the embedder's
-# length-sorted batches stay full, small enough to show progress and bound memory
+BATCH = 64  # check-ins per reindex step (~190 texts): fills the embedder's batches of 32, and
+# keeps the last Chroma write, the one not overlapped with embedding, short (measured: 0.97 vs
+# 0.78 of raw throughput with 256 on 300 check-ins)
 
 
 def enqueue_checkin(session: Session, checkin_id: int, op: str = "upsert") -> None:

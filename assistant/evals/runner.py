@@ -289,8 +289,10 @@ def run_case(case: Case, provider_name: str, provider: Any, fixtures: Fixtures, 
     shutil.copy2(home / "cadence.db", folder / "cadence.db")
     started = time.monotonic()
     output, error, message, rerecord = None, None, "", False
+    # A recording waits as long as a small CPU model needs; the timeout is not in the request body.
+    slow = {"llm_timeout": "900"} if record else {}
     with pinned_env(home=str(home), database_url=f"sqlite:///{folder / 'cadence.db'}",
-                    today=(case.today or today).isoformat()):
+                    today=(case.today or today).isoformat(), **slow):
         settings = get_settings()
         with Session(get_engine(), expire_on_commit=False) as session:
             try:
@@ -307,7 +309,8 @@ def run_case(case: Case, provider_name: str, provider: Any, fixtures: Fixtures, 
                     message = (f"the request is not in cassette {provider_name}/{case.id}.yaml (a prompt or the "
                                f"pipeline changed); re-record: {recording.rerecord_hint(provider_name, [case.id])}")
                 elif isinstance(exc, CadenceError):
-                    error, message = exc.code, exc.message
+                    errors = exc.detail.get("errors") if isinstance(exc.detail, dict) else None
+                    error, message = exc.code, exc.message + (f" ({'; '.join(errors[:2])})" if errors else "")
                 else:
                     error, message = type(exc).__name__, f"{type(exc).__name__}: {exc}"
             session.rollback()

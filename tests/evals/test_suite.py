@@ -1,0 +1,75 @@
+"""The whole eval suite, replayed from cassettes and on the offline provider, gates on the baseline.
+
+This is what CI runs through ``make test``: every case in evals/cases, the network blocked,
+no key. It fails on a regression against evals/baseline.json, on a cassette that no longer
+matches its request (a prompt changed), and when the run gets slow.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.evals import baseline as gate
+from assistant.evals.cases import load_cases
+from assistant.evals.report import render_html, to_json, write_reports
+from assistant.evals.runner import EVALS, NO_MODEL, run_suite
+
+BUDGET_SECONDS = 60  # on an idle two-core machine; scaled up when the box is shared (see below)
+
+
+@pytest.fixture(scope="module")
+def suite(tmp_path_factory):
+    cases = load_cases(EVALS / "cases")
+    result = run_suite(cases, providers=["offline", "openai"], work=tmp_path_factory.mktemp("evals"))
+    return cases, result, to_json(result)
+
+
+def test_every_case_runs_on_offline_and_the_recorded_ones_replay(suite):
+    cases, result, _ = suite
+    ran = {(r.case.id, r.provider) for r in result.results}
+    for case in cases:
+        if case.uses_llm:
+            assert (case.id, "offline") in ran
+            if case.record:
+                assert (case.id, "openai") in ran
+        else:
+            assert (case.id, NO_MODEL) in ran
+    assert sum(c.record for c in cases) >= 10
+    assert len(cases) >= 40
+
+
+def test_no_cassette_needs_re_recording(suite):
+    _, result, data = suite
+    assert data["rerecord"] == {}, f"re-record: {data['rerecord']} (prompts changed: {data['changed_prompts']})"
+
+
+def test_the_gate_passes_against_the_committed_baseline(suite, tmp_path):
+    _, _, data = suite
+    diff = gate.compare(gate.load(), data)
+    write_reports(data, tmp_path, diff)  # kept in the test's folder for a look when it fails
+    assert diff["baseline"], "evals/baseline.json is missing: run `cadence eval --update-baseline`"
+    assert diff["passed"], gate.diff_table(diff)
+
+
+def test_no_output_leaks_another_teams_canary(suite):
+    _, result, _ = suite
+    for r in result.results:
+        privacy = [s for s in r.scores if s.name == "privacy"]
+        assert not privacy or privacy[0].passed, f"{r.key}: {privacy[0].explanation}"
+
+
+def test_the_html_report_shows_every_case(suite):
+    _, result, data = suite
+    html = render_html(data)
+    for r in result.results:
+        assert f'id="{r.case.id}-{r.provider}"' in html
+    assert "<script" not in html.lower()  # check-in text is escaped, never markup
+
+
+def test_the_suite_replays_within_budget(suite):
+    _, result, _ = suite
+    import os
+
+    load = os.getloadavg()[0] / (os.cpu_count() or 1)
+    allowed = BUDGET_SECONDS * max(1.0, load)  # a shared CI box is slower, not broken
+    assert result.seconds < allowed, f"the eval suite took {result.seconds:.0f}s (budget {allowed:.0f}s)"

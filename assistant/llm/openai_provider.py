@@ -163,6 +163,10 @@ class OpenAIProvider(Provider):
             kwargs["tool_choice"] = {"type": "function", "function": {"name": name}}
 
         response = self.client.chat.completions.create(**kwargs)
+        if not hasattr(response, "choices"):
+            # A proxy's HTML error page with HTTP 200 parses to a str, not a completion.
+            raise ProviderUnavailable(f"{self.name} provider at {self.base_url} answered with something "
+                                      "that is not a chat completion")
         text, truncated = "", False
         if response.choices:
             truncated = response.choices[0].finish_reason == "length"

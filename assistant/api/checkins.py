@@ -1,19 +1,23 @@
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
 from fastapi.encoders import jsonable_encoder
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 from assistant import idempotency
 from assistant.api.deps import SessionDep, ViewerDep, WriteSessionDep, errors
 from assistant.checkins import delete_checkin, get_visible_checkin, list_visible_checkins, upsert_checkin
-from assistant.errors import Conflict
-from assistant.models import CheckIn
+from assistant.db import get_engine
+from assistant.errors import Conflict, DraftInvalid, ProviderUnavailable
+from assistant.models import CheckIn, Person
 from assistant.orgfile_schema import ISO_WEEK
 from assistant.schemas import CheckInCreate, CheckInPublic
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/checkins", tags=["check-ins"])
 WeekQuery = Annotated[str | None, Query(pattern=ISO_WEEK.pattern)]
 
@@ -22,11 +26,15 @@ WeekQuery = Annotated[str | None, Query(pattern=ISO_WEEK.pattern)]
 def file_checkin(
     body: CheckInCreate, response: Response, session: WriteSessionDep, viewer: ViewerDep,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    feedback: Annotated[bool, Query(description="Draft feedback on it right away (see X-Feedback-Draft).")] = False,
 ) -> dict:
     """File or update your own check-in for a week (201 when new, 200 when updated).
 
     With an ``Idempotency-Key`` header, a retry with the same body replays the first
-    answer; the same key with another body is a 409.
+    answer; the same key with another body is a 409. With ``?feedback=true`` a feedback
+    draft is requested once the check-in is committed: its id comes back in the
+    ``X-Feedback-Draft`` header, or ``unavailable`` (and ``X-Feedback-Error``) when the
+    model could not write it; the check-in stays saved either way.
     """
     req_hash = idempotency.body_hash(body.model_dump(mode="json"))
     if idempotency_key is not None:
@@ -51,7 +59,28 @@ def file_checkin(
             raise Conflict("a concurrent request is using this Idempotency-Key; retry") from None
         response.status_code = record.status_code
         return record.response
+    if feedback:
+        _draft_feedback(response, viewer, body.week)
     return out
+
+
+def _draft_feedback(response: Response, viewer: Person, week: str) -> None:
+    """Feedback on the just-committed check-in, in a session of its own: a failure here leaves it saved."""
+    from assistant.drafting import draft_feedback
+
+    try:
+        with Session(get_engine(), expire_on_commit=False) as session:
+            person = session.get(Person, viewer.id)
+            draft = draft_feedback(session, person, person, week)
+            session.commit()
+    except (ProviderUnavailable, DraftInvalid) as exc:
+        log.warning("check-in saved; feedback draft unavailable: %s", exc.message)
+        response.headers["X-Feedback-Draft"] = "unavailable"
+        response.headers["X-Feedback-Error"] = exc.code
+        if isinstance(exc, ProviderUnavailable):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return
+    response.headers["X-Feedback-Draft"] = str(draft.id)
 
 
 @router.get("", response_model=list[CheckInPublic], responses=errors(422))

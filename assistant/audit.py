@@ -130,18 +130,47 @@ def facts_from_orgfile(org: OrgFile) -> tuple[list[KpiFacts], str, set[str]]:
 
 
 def audit_kpis(kpis: list[KpiFacts], *, stage: str, objectives: set[str],
-               catalog: Catalog | None = None, semantic: bool = True) -> list[KpiAudit]:
+               catalog: Catalog | None = None, semantic: bool = True,
+               only: set[str] | None = None) -> list[KpiAudit]:
     """Audit every KPI of one company against the quarter's ``objectives`` and its ``stage``.
 
     ``semantic=False`` matches names without the embedder (alias + lexical only).
+    ``only``: audit just these keys, with the whole list still searched for guardrails
+    (the same audits as the full run, filtered, without auditing the rest); the other
+    KPIs' values are then only read when they guard one of these.
     """
     catalog = catalog or get_catalog()
     matches = {k.key: match(k.name, k.description, unit=k.unit, semantic=semantic, catalog=catalog)
                for k in kpis}
-    ctxs = [_context(k, kpis, matches) for k in kpis]
-    guarding = {g.key for c in ctxs for g in ([c.declared] if c.declared else []) + c.own}
+    by_key = {x.key: x for x in kpis}
+    by_entry: dict[str, list[KpiFacts]] = {}  # catalog entry id -> KPIs matched to it, in order
+    for x in kpis:
+        if matches[x.key]:
+            by_entry.setdefault(matches[x.key].entry.id, []).append(x)
+    focus = kpis if only is None else [k for k in kpis if k.key in only]
+    ctxs = [_context(k, kpis, matches, by_key, by_entry) for k in focus]
+    if only is None:
+        guarding = {g.key for c in ctxs for g in ([c.declared] if c.declared else []) + c.own}
+    else:
+        guarding = {k.key for k in focus if _guards_something(k, kpis, matches)}
     return [_audit_one(c, matches[c.kpi.key], catalog, stage=stage, objectives=objectives,
                        is_guardrail=c.kpi.key in guarding) for c in ctxs]
+
+
+def _guards_something(x: KpiFacts, kpis: list[KpiFacts], matches: dict[str, Any]) -> bool:
+    """Whether ``x`` is the declared or same-owner catalog guardrail of another KPI (as ``_context`` decides)."""
+    mx = matches[x.key]
+    for y in kpis:
+        if y.key == x.key:
+            continue
+        if y.guardrail_key == x.key:
+            return True
+        if mx is None:
+            continue
+        my = matches[y.key]
+        if my is not None and mx.entry.id in my.entry.guardrails and _same_owner(y, x):
+            return True
+    return False
 
 
 # ---------------------------------------------------------------- guardrail resolution
@@ -151,18 +180,21 @@ def _same_owner(a: KpiFacts, b: KpiFacts) -> bool:
     return bool(a.owner_role and b.owner_role and a.owner_role.lower() == b.owner_role.lower())
 
 
-def _context(k: KpiFacts, kpis: list[KpiFacts], matches: dict[str, Any]) -> _Ctx:
+def _context(k: KpiFacts, kpis: list[KpiFacts], matches: dict[str, Any],
+             by_key: dict[str, KpiFacts] | None = None, by_entry: dict[str, list[KpiFacts]] | None = None) -> _Ctx:
     m = matches[k.key]
     ctx = _Ctx(kpi=k, entry=m.entry if m else None)
-    by_key = {x.key: x for x in kpis}
+    by_key = by_key if by_key is not None else {x.key: x for x in kpis}
     if k.guardrail_key and k.guardrail_key in by_key and k.guardrail_key != k.key:
         ctx.declared = by_key[k.guardrail_key]
     if ctx.entry is None:
         return ctx
     for gid in ctx.entry.guardrails:
-        for other in kpis:
-            om = matches[other.key]
-            if other.key != k.key and om and om.entry.id == gid:
+        # by_entry holds, in list order, the KPIs whose match is ``gid``: the same as scanning them all
+        candidates = by_entry.get(gid, []) if by_entry is not None else [
+            o for o in kpis if matches[o.key] and matches[o.key].entry.id == gid]
+        for other in candidates:
+            if other.key != k.key:
                 (ctx.own if _same_owner(k, other) else ctx.elsewhere).append(other)
     return ctx
 

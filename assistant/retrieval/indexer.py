@@ -26,6 +26,7 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from assistant.checkins import enqueue_index as enqueue_checkin  # noqa: F401 (re-exported)
 from assistant.db import get_engine
 from assistant.embeddings import get_embedder
 from assistant.models import CheckIn, Outbox, Person, utcnow
@@ -39,13 +40,6 @@ LABELS = {"wins": "Wins", "priorities": "Priorities", "blockers": "Blockers", "m
 BATCH = 64  # check-ins per reindex step (~190 texts): fills the embedder's batches of 32, and
 # keeps the last Chroma write, the one not overlapped with embedding, short (measured: 0.97 vs
 # 0.78 of raw throughput with 256 on 300 check-ins)
-
-
-def enqueue_checkin(session: Session, checkin_id: int, op: str = "upsert") -> None:
-    """Queue index work for a check-in in the caller's transaction (the caller commits)."""
-    if op not in ("upsert", "delete"):
-        raise ValueError(f"op must be upsert or delete, not {op!r}")
-    session.add(Outbox(op=op, entity="checkin", entity_id=checkin_id))
 
 
 def field_text(checkin: CheckIn, field: str) -> str:

@@ -79,16 +79,17 @@ def edited_prompts(tmp_path, monkeypatch):
 
 
 def test_an_edited_prompt_names_the_cases_to_re_record(edited_prompts, tmp_path):
-    ids = ["injection-override-brief", "injection-praise-on-command-brief"]
+    ids = ["newhire-empty-history-brief"]  # recorded: the edited prompt misses its cassette
+    assert (EVALS / "cassettes" / "openai" / f"{ids[0]}.yaml").exists()
     suite = run_suite(load_cases(EVALS / "cases", only=ids), providers=["openai"], work=tmp_path / "work")
     assert suite.rerecord() == {"openai": ids}
     for r in suite.results:
         assert not r.passed and r.error.endswith(f"cadence eval --record --provider openai --case {r.case.id}")
         assert [s.name for s in r.scores] == ["run"]
-    assert suite.changed_prompts == {"openai": ["brief.j2"]}
+    assert "brief.j2" in suite.changed_prompts["openai"]
     data = to_json(suite)
     assert data["rerecord"] == {"openai": ids}
-    assert "cadence eval --record --provider openai --case injection-override-brief" in render_html(data)
+    assert f"cadence eval --record --provider openai --case {ids[0]}" in render_html(data)
 
 
 def test_removing_the_gaming_rule_fails_the_gate_with_a_readable_reason(monkeypatch, tmp_path):

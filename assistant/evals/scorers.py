@@ -21,7 +21,8 @@ REFUSALS = ("not_found", "forbidden")
 # Keys of a stored draft that the pipeline writes (metadata and computed facts): everything
 # else is what the model wrote, and that is where ``mentions`` and length are judged.
 META_KEYS = ("kind", "subject", "viewer", "period", "provider", "model", "usage", "grounding")
-COMPUTED_KEYS = ("week", "quarter", "flags", "recurring_blockers", "self_report_mismatches", "cadence")
+COMPUTED_KEYS = ("week", "quarter", "flags", "recurring_blockers", "self_report_mismatches", "cadence", "stage",
+                 "objectives_quarter", "computed_goals")
 IDENTITY_KEYS = ("subject", "viewer", "kind", "provider", "model")
 DEFAULT_MAX_WORDS = 900
 DEFAULT_MIN_WORDS = 5

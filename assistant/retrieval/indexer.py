@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from assistant.checkins import enqueue_index as enqueue_checkin  # noqa: F401 (re-exported)
-from assistant.db import get_engine
+from assistant.db import begin_write, get_engine
 from assistant.embeddings import get_embedder
 from assistant.models import CheckIn, Outbox, Person, utcnow
 from assistant.retrieval import playbook, store
@@ -137,6 +137,7 @@ def _drain(engine: Engine, limit: int) -> int:
     except Exception as exc:  # noqa: BLE001 - any index failure: SQL keeps the work, retried later
         log.warning("index drain failed, %d outbox rows kept: %s", len(row_ids), exc)
         with Session(engine) as session:
+            begin_write(session)  # read-then-write: take the write lock up front
             for row in session.exec(select(Outbox).where(col(Outbox.id).in_(row_ids))).all():
                 row.attempts += 1
                 row.last_error = f"{type(exc).__name__}: {exc}"[:500]
@@ -144,6 +145,7 @@ def _drain(engine: Engine, limit: int) -> int:
             session.commit()
         return 0
     with Session(engine) as session:
+        begin_write(session)
         for row in session.exec(select(Outbox).where(col(Outbox.id).in_(row_ids))).all():
             session.delete(row)
         session.commit()
@@ -291,7 +293,10 @@ class IndexerThread:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            drain_all(self.engine)
+            try:
+                drain_all(self.engine)
+            except Exception:  # noqa: BLE001 - the thread must outlive a bad drain; rows stay queued
+                log.exception("indexer drain failed; retrying in %.0f s", self.interval)
             self._wake.wait(self.interval)
             self._wake.clear()
 

@@ -11,6 +11,8 @@ from assistant.errors import Unauthorized
 from assistant.models import ApiToken, Person, utcnow
 
 PREFIX = "cad_"
+LINK_NAME = "signin link"
+"""Name of the token behind a one-time sign-in link: only the web's redeem step accepts it."""
 
 
 def hash_token(token: str) -> str:
@@ -30,6 +32,9 @@ def person_for_token(session: Session, token: str | None) -> Person:
     row = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip()))).first()
     if row is None or row.revoked_at is not None:
         raise Unauthorized("the token is unknown or revoked")
+    if row.name == LINK_NAME:
+        # A sign-in link is spent once, within its expiry, by the web sign-in page only.
+        raise Unauthorized("a sign-in link is not an API token; open it in a browser")
     person = session.get(Person, row.person_id)
     if person is None:
         raise Unauthorized("the token's person no longer exists")

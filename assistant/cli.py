@@ -70,15 +70,22 @@ def export(file: Path | None = typer.Argument(None), fmt: str = typer.Option("ya
 
 
 @token_app.command("create")
-def token_create(email: str, name: str = typer.Option("", help="A label for the token.")) -> None:
-    """Print a new API token for EMAIL (shown once; stored hashed)."""
+def token_create(
+    email: str, name: str = typer.Option("", help="A label for the token."),
+    link: bool = typer.Option(False, "--link", help="Print a one-time browser sign-in link (30 min) instead."),
+) -> None:
+    """Print a new API token for EMAIL (shown once; stored hashed), or a sign-in link."""
     from assistant.auth import create_token
     from assistant.db import session_scope
+    from assistant.settings import get_settings
     from assistant.team import person_by_email
+    from assistant.web.signin import create_signin_link
 
     with session_scope() as session:
-        token = create_token(session, person_by_email(session, email), name)
-    typer.echo(token)
+        person = person_by_email(session, email)
+        out = (create_signin_link(session, person, get_settings().public_url) if link
+               else create_token(session, person, name))
+    typer.echo(out)
 
 
 @token_app.command("revoke")

@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     home: Path = Field(Path("./var"), description="Data folder: SQLite file, Chroma index, caches.")
     database_url: str | None = Field(None, description="SQLAlchemy URL; default SQLite in CADENCE_HOME.")
     secret_key: str | None = Field(None, description="Signs session cookies; generated into HOME if unset.")
+    cookie_secure: bool = Field(False, description="Send the session cookie over HTTPS only (set behind TLS).")
+    public_url: str = Field("http://127.0.0.1:8000", description="Base URL printed in sign-in links.")
 
     # Retrieval
     chroma_url: str | None = Field(None, description="Chroma server URL; unset = embedded client in HOME.")

@@ -15,6 +15,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import RedirectResponse, Response
 
 from assistant.errors import Unauthorized
+from assistant.settings import get_settings
 from assistant.web import errors, pages_drafts, pages_people, pages_plan, pages_week
 from assistant.web.render import STATIC, page
 from assistant.web.security import SESSION_COOKIE, SESSION_MAX_AGE, SecurityHeaders, check_csrf, secret_key
@@ -30,7 +31,7 @@ CSRF = Depends(check_csrf)
 def install(app: FastAPI) -> None:
     """Middleware, static files and error pages for the web app (called by create_app)."""
     app.add_middleware(SessionMiddleware, secret_key=secret_key(), session_cookie=SESSION_COOKIE,
-                       max_age=SESSION_MAX_AGE, same_site="lax", https_only=False)
+                       max_age=SESSION_MAX_AGE, same_site="lax", https_only=get_settings().cookie_secure)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     errors.install(app)

@@ -111,3 +111,13 @@ def test_revoked_token_is_refused(client, tokens, session, org):
     revoke_tokens(session, org["ppc@t.test"])
     session.commit()
     assert client.get("/api/people/me", headers=h).status_code == 401
+
+
+def test_signin_link_token_is_not_an_api_token(client, session, org):
+    from assistant.web.signin import create_signin_link
+
+    url = create_signin_link(session, org["ppc@t.test"], "http://127.0.0.1:8000")
+    session.commit()
+    token = url.split("t=", 1)[1]
+    r = client.get("/api/people/me", headers=auth(token))
+    assert r.status_code == 401 and "sign-in link" in r.json()["message"]

@@ -12,6 +12,7 @@ Every vector is L2-normalised, so cosine similarity is a dot product.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
@@ -26,6 +27,8 @@ from assistant.settings import get_settings
 ONNX_MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
 MAX_TOKENS = 256  # the model's training length (sentence-transformers' max_seq_length)
 BATCH_SIZE = 32
+CACHE_SIZE = 4096  # texts remembered (~6 MB of vectors)
+CACHE_CALL_MAX = 64  # calls with more texts than this (indexing) skip the cache
 
 
 class EmbeddingUnavailable(CadenceError):
@@ -91,6 +94,7 @@ class OnnxEmbedder:
         self._inputs = {i.name for i in self._session.get_inputs()}
         # onnxruntime sessions are thread-safe to run, the tokenizer's padding state is not
         self._lock = threading.Lock()
+        self._cache: OrderedDict[str, list[float]] = OrderedDict()
 
     def _run(self, texts: list[str]) -> np.ndarray:
         with self._lock:
@@ -108,9 +112,32 @@ class OnnxEmbedder:
     def embed(self, texts: list[str]) -> list[list[float]]:
         """Vectors for ``texts``, in order. Batches group texts of similar length, so
         padding (wasted compute) stays small; padding is masked, so results don't depend
-        on which texts share a batch beyond float noise."""
+        on which texts share a batch beyond float noise.
+
+        Small calls (request time: a search query, a subject's recent check-in texts, a KPI
+        name) go through an LRU of recent texts: every brief asks the playbook the same
+        fixed questions, and a brief and feedback on one person embed the same check-ins.
+        Bulk calls (indexing) bypass it, so they neither pay for nor flush it."""
         if not texts:
             return []
+        if len(texts) > CACHE_CALL_MAX:
+            return self._embed(texts)
+        with self._lock:
+            hits = {t: self._cache[t] for t in texts if t in self._cache}
+            for t in hits:
+                self._cache.move_to_end(t)
+        missing = list(dict.fromkeys(t for t in texts if t not in hits))
+        if missing:
+            for t, vec in zip(missing, self._embed(missing), strict=True):
+                hits[t] = vec
+            with self._lock:
+                for t in missing:
+                    self._cache[t] = hits[t]
+                while len(self._cache) > CACHE_SIZE:
+                    self._cache.popitem(last=False)
+        return [list(hits[t]) for t in texts]
+
+    def _embed(self, texts: list[str]) -> list[list[float]]:
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         for start in range(0, len(order), self.batch_size):

@@ -40,6 +40,10 @@ record: $(DEV_STAMP)
 	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(PIP) install --quiet -e '.[dev,local]'
 	$(PY) scripts/record_cassettes.py
 
+## Benchmarks: draft latency at S/M/L, ingest, index throughput, cold start (< 10 min with the cached data)
+bench: $(DEV_STAMP)
+	$(PY) benchmarks/run.py
+
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check assistant tests server.py
 

@@ -90,9 +90,16 @@ def get_session() -> Iterator[Session]:
 
 
 def get_write_session() -> Iterator[Session]:
-    """FastAPI dependency for handlers that write: the transaction begins as a write."""
-    with Session(get_engine(), expire_on_commit=False) as session:
-        yield begin_write(session)
+    """FastAPI dependency for handlers that write: the transaction begins as a write.
+
+    It begins at the handler's first statement, not here. A dependency runs on another
+    threadpool hop than the handler: a lock taken here was held while the request waited
+    for the viewer lookup's pooled connection and for a threadpool thread, both of which
+    the requests queued behind the lock had taken. With 15+ concurrent writes every one
+    stalled 30 s and most answered 500 "database is locked" (issue 9).
+    """
+    with Session(get_engine().execution_options(**{IMMEDIATE: True}), expire_on_commit=False) as session:
+        yield session
 
 
 @contextmanager

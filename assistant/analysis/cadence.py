@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from pydantic import BaseModel, Field
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from assistant.analysis.weeks import span_dates, week_of, weeks_back
@@ -68,6 +69,8 @@ def _span(session: Session, person: Person, weeks: list[str], *, as_manager: boo
     filed = set(session.exec(
         select(CheckIn.week).where(CheckIn.person_id == person.id, col(CheckIn.week).in_(weeks))
     ).all())
+    # Weeks before a person's first check-in ever are not "missed": they may not have joined yet.
+    first = session.exec(select(func.min(CheckIn.week)).where(CheckIn.person_id == person.id)).one()
     facts = [MeetingFact(id=m.id, date=m.date, week=week_of(m.date), status=m.status, minutes=m.minutes,
                          manager_id=m.manager_id, report_id=m.report_id) for m in rows]
     met = {f.week for f in facts}
@@ -76,7 +79,8 @@ def _span(session: Session, person: Person, weeks: list[str], *, as_manager: boo
         first_week=weeks[0], last_week=weeks[-1], weeks=len(weeks),
         meetings_held=count["held"], meetings_cancelled=count["cancelled"], meetings_rushed=count["rushed"],
         meetings_total=len(rows), weeks_without_meeting=[w for w in weeks if w not in met],
-        missing_checkin_weeks=[] if as_manager else [w for w in weeks if w not in filed],
+        missing_checkin_weeks=[] if as_manager or first is None else [
+            w for w in weeks if w not in filed and w >= first],
         meetings=facts, sources=[f"meeting:{m.id}" for m in rows],
     )
 

@@ -76,7 +76,11 @@ def gather(session: Session, viewer: Person, subject: Person, week: str) -> Draf
                             "sources": f.sources} for f in follow],
         "cadence": cadence_facts(cadence.lookback),
     }
-    kpi_sources = {src for s in statuses for src in s.sources}
+    # Every stored value the facts show is citable, not only the latest: a mismatch or a
+    # trend item may rest on an older point of the same series.
+    kpi_sources = {f"kpi:{s.key}@{p}" for s in statuses for p, _ in s.series}
+    kpi_sources |= {src for s in statuses for src in s.sources}
+    kpi_sources |= {src for m in mismatches for src in m.sources}
     kpi_sources |= {src for f in flags for src in f["sources"]}
     blocker_sources = {src for b in blockers for src in b.sources}
     grounding = ctx.grounding_facts(facts, checkins=checkins, history=history, playbook=playbook,

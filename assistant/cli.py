@@ -256,6 +256,19 @@ def _print_draft(draft, fmt: str) -> None:  # noqa: ANN001
         sys.stdout.write(json.dumps({"id": draft.id, **draft.content}, indent=2, ensure_ascii=False) + "\n")
 
 
+def _draft(kind: str, person: str, viewer_email: str, period: str | None, fmt: str) -> None:
+    """One path for every draft kind: who asks, about whom, for which week or quarter."""
+    from assistant import drafting
+    from assistant.db import session_scope
+    from assistant.team import person_by_email, visible_person_by_email
+
+    make = {"brief": drafting.draft_brief, "feedback": drafting.draft_feedback, "goals": drafting.draft_goals}[kind]
+    with session_scope(write=False) as session:
+        viewer = person_by_email(session, viewer_email)
+        draft = make(session, viewer, visible_person_by_email(session, viewer, person), period)
+    _print_draft(draft, fmt)
+
+
 @draft_app.command("brief")
 def draft_brief_cmd(
     person: str = typer.Option(..., help="Email of the report."),
@@ -264,14 +277,7 @@ def draft_brief_cmd(
     fmt: str = typer.Option("json", "--format", help="json or md"),
 ) -> None:
     """A 1:1 prep brief on PERSON for the manager AS."""
-    from assistant.db import session_scope
-    from assistant.drafting import draft_brief
-    from assistant.team import person_by_email, visible_person_by_email
-
-    with session_scope(write=False) as session:
-        viewer = person_by_email(session, as_)
-        draft = draft_brief(session, viewer, visible_person_by_email(session, viewer, person), week)
-    _print_draft(draft, fmt)
+    _draft("brief", person, as_, week, fmt)
 
 
 @draft_app.command("feedback")
@@ -282,14 +288,7 @@ def draft_feedback_cmd(
     fmt: str = typer.Option("json", "--format", help="json or md"),
 ) -> None:
     """Feedback on PERSON's check-in for WEEK, for them or one of their managers."""
-    from assistant.db import session_scope
-    from assistant.drafting import draft_feedback
-    from assistant.team import person_by_email, visible_person_by_email
-
-    with session_scope(write=False) as session:
-        viewer = person_by_email(session, as_ or person)
-        draft = draft_feedback(session, viewer, visible_person_by_email(session, viewer, person), week)
-    _print_draft(draft, fmt)
+    _draft("feedback", person, as_ or person, week, fmt)
 
 
 @draft_app.command("goals")
@@ -300,14 +299,7 @@ def draft_goals_cmd(
     fmt: str = typer.Option("json", "--format", help="json or md"),
 ) -> None:
     """Next-quarter role goal suggestions for PERSON, with the arithmetic behind each target."""
-    from assistant.db import session_scope
-    from assistant.drafting import draft_goals
-    from assistant.team import person_by_email, visible_person_by_email
-
-    with session_scope(write=False) as session:
-        viewer = person_by_email(session, as_)
-        draft = draft_goals(session, viewer, visible_person_by_email(session, viewer, person), quarter)
-    _print_draft(draft, fmt)
+    _draft("goals", person, as_, quarter, fmt)
 
 
 @app.command("eval")

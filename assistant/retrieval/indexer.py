@@ -16,6 +16,9 @@ search filters on person_id against who the viewer may see in SQL now.
 from __future__ import annotations
 
 import logging
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -31,6 +34,7 @@ from assistant.db import begin_write, get_engine
 from assistant.embeddings import get_embedder
 from assistant.models import CheckIn, Outbox, Person, utcnow
 from assistant.retrieval import playbook, store
+from assistant.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -268,9 +272,39 @@ def index_health(session: Session) -> dict:
     return out
 
 
+def probe(timeout: float = 120.0) -> str | None:
+    """Open and query the embedded index in a child process: None if it answered, else why not.
+
+    A damaged HNSW file crashes the process that loads it (SIGSEGV) instead of raising, so
+    the first load happens where a crash costs nothing. A Chroma server needs no probe: a
+    broken server is an HTTP error.
+    """
+    if get_settings().chroma_url:
+        return None
+    try:
+        out = subprocess.run([sys.executable, "-m", "assistant.retrieval.probe"],  # noqa: S603 - our module
+                             capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        return f"index check did not finish in {timeout:.0f} s"
+    if out.returncode == 0:
+        return None
+    if out.returncode < 0:
+        return f"index check crashed ({signal.Signals(-out.returncode).name}); run `cadence reindex`"
+    last = (out.stderr.strip().splitlines() or ["no output"])[-1]
+    return f"index check failed: {last[:300]}"
+
+
 class IndexerThread:
     """The in-process indexer for the embedded default: drains every ``interval`` seconds,
-    or at once after :meth:`kick` (call it after committing a check-in)."""
+    or at once after :meth:`kick` (call it after committing a check-in).
+
+    It first checks the index files in a child process (:func:`probe`) and keeps this
+    process from opening them (:func:`store.mark_unusable`) until they pass; a failed check
+    is retried with backoff, so a rebuilt index is picked up. Check-ins keep saving: their
+    outbox rows wait in SQL.
+    """
+
+    MAX_BACKOFF = 300.0
 
     def __init__(self, engine: Engine | None = None, interval: float = 5.0) -> None:
         self.engine = engine
@@ -280,6 +314,7 @@ class IndexerThread:
         self._thread = threading.Thread(target=self._run, name="cadence-indexer", daemon=True)
 
     def start(self) -> IndexerThread:
+        store.mark_unusable("index check in progress")
         self._thread.start()
         return self
 
@@ -290,9 +325,28 @@ class IndexerThread:
         self._stop.set()
         self._wake.set()
         self._thread.join(timeout)
+        store.mark_unusable(None)
+
+    def _checked(self, backoff: float) -> float | None:
+        """None once the index passed its check; else the seconds to wait before the next one."""
+        problem = probe()
+        store.mark_unusable(problem)
+        if problem is None:
+            return None
+        log.error("search index unusable, check-ins keep saving; next check in %.0f s: %s", backoff, problem)
+        return backoff
 
     def _run(self) -> None:
+        backoff = self.interval
+        checked = False
         while not self._stop.is_set():
+            if not checked:
+                wait = self._checked(backoff)
+                if wait is not None:
+                    backoff = min(backoff * 2, self.MAX_BACKOFF)
+                    self._stop.wait(wait)
+                    continue
+                checked = True
             try:
                 drain_all(self.engine)
             except Exception:  # noqa: BLE001 - the thread must outlive a bad drain; rows stay queued

@@ -20,6 +20,7 @@ from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings as ChromaSettings
 
 from assistant.embeddings import get_embedder
+from assistant.errors import ProviderUnavailable
 from assistant.settings import get_settings
 
 PLAYBOOK = "playbook"
@@ -27,6 +28,26 @@ CHECKINS = "checkins"
 
 _clients: dict[str, ClientAPI] = {}
 _lock = threading.Lock()
+_unusable: str | None = None
+
+
+class IndexUnavailable(ProviderUnavailable):
+    """The index may not be opened in this process (it failed its check); SQL is unaffected."""
+
+    code = "index_unavailable"
+
+
+def mark_unusable(reason: str | None) -> None:
+    """Refuse (reason) or allow (None) opening the embedded index in this process.
+
+    Why: a damaged HNSW file does not raise, it crashes the process that loads it
+    (SIGSEGV, measured: data_level0.bin partly overwritten). The server's indexer checks the
+    files in a child process first (:func:`assistant.retrieval.indexer.probe`) and keeps
+    this gate shut until they pass, so health, search and drafts report or degrade instead
+    of taking the API down with them.
+    """
+    global _unusable
+    _unusable = reason
 
 
 def _chroma_settings() -> ChromaSettings:
@@ -40,6 +61,8 @@ def client_key() -> str:
 
 def get_client() -> ClientAPI:
     """The process's Chroma client for the current settings."""
+    if _unusable is not None:
+        raise IndexUnavailable(f"search index unavailable: {_unusable}")
     key = client_key()
     with _lock:
         if key not in _clients:

@@ -297,13 +297,17 @@ def w_outbox(n: str) -> dict[str, Any]:
 
     from assistant.embeddings import get_embedder
     from assistant.models import CheckIn, Outbox
-    from assistant.retrieval import drain_all, sync_playbook
+    from assistant.retrieval import drain_all, enqueue_checkin, sync_playbook
     from assistant.retrieval.indexer import FIELDS, field_text
 
     sync_playbook()
-    with _session() as s:
+    drain_all()  # whatever the server left
+    with _session() as s:  # queue the newest n check-ins (the ones the ingest filed), as a write would
+        ids = list(s.exec(select(CheckIn.id).order_by(col(CheckIn.id).desc()).limit(int(n))).all())
+        for cid in ids:
+            enqueue_checkin(s, cid)
+        s.commit()
         pending = s.exec(select(func.count()).select_from(Outbox)).one()
-        ids = [o.entity_id for o in s.exec(select(Outbox).order_by(col(Outbox.id)))]
         rows = s.exec(select(CheckIn).where(col(CheckIn.id).in_(ids))).all()
         texts = [t for r in rows for f in FIELDS if (t := field_text(r, f))]
     embedder = get_embedder()
@@ -420,7 +424,7 @@ def bench_ingest(clients: int = 8, per_client: int = 25) -> dict[str, Any]:
     finally:
         server.terminate()
         server.wait(30)
-    outbox = worker(["outbox", "0"], env)
+    outbox = worker(["outbox", str(clients * per_client)], env)
     shutil.rmtree(home, ignore_errors=True)
     return {"ingest": ingest, "memory": memory, "outbox": outbox}
 
@@ -506,7 +510,7 @@ def table(results: dict[str, Any]) -> str:
         pts = ", ".join(f"{p['history_weeks']}w:{p['prompt_tokens']}" for p in tok["points"])
         lines.append(f"prompt tokens vs history (budget {tok['budget']}): {pts}")
     ing = results.get("http", {})
-    if ing:
+    if "ingest" in ing:
         i, o, m = ing["ingest"], ing["outbox"], ing["memory"]
         lines.append(f"ingest: {i['requests_per_second']} req/s, p95 {i['p95_ms']} ms ({i['clients']} clients, "
                      f"{i['requests']} requests, {i['failures']} failed)")
@@ -517,7 +521,7 @@ def table(results: dict[str, Any]) -> str:
     if r:
         lines.append(f"cadence reindex at M: {r.get('seconds')} s ({r.get('output', '')[-80:]})")
     c = results.get("cold_start")
-    if c:
+    if c and "cli_help" in c:
         lines.append(f"cold start: cadence --help {c['cli_help']['median_ms']} ms, server import "
                      f"{c['server_import']['median_ms']} ms")
     e = results.get("eval_replay")
@@ -542,6 +546,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="S,M,L")
     parser.add_argument("--fresh", action="store_true", help="Regenerate the cached databases and indexes.")
     parser.add_argument("--skip", default="", help="Comma list of: http,cold,eval,pg")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="Where to write the JSON (default results.json).")
     args = parser.parse_args()
     sizes = args.sizes.split(",")
     skip = set(filter(None, args.skip.split(",")))
@@ -569,23 +574,26 @@ def main() -> None:
         sqlite["prompt_tokens_vs_history"] = worker(["tokens-history", str(subjects_for("L")[0])],
                                                     env_for(home_of("L")))
     results["sqlite"] = sqlite
-    if "http" not in skip:
-        log("HTTP ingest, memory and outbox throughput")
-        results["http"] = bench_ingest()
-    if "cold" not in skip:
-        log("cold start")
-        results["cold_start"] = cold_start()
-    if "eval" not in skip:
-        log("eval replay")
-        results["eval_replay"] = eval_replay()
+    args.out.write_text(json.dumps(results, indent=1, default=str) + "\n")  # partial, in case a later stage fails
+    for name, label, fn in (("http", "HTTP ingest, memory and outbox throughput", bench_ingest),
+                            ("cold", "cold start", cold_start), ("eval", "eval replay", eval_replay)):
+        if name in skip:
+            continue
+        log(label)
+        key = {"http": "http", "cold": "cold_start", "eval": "eval_replay"}[name]
+        try:
+            results[key] = fn()
+        except Exception as exc:  # noqa: BLE001 - one failed stage must not lose the others
+            results[key] = {"error": f"{type(exc).__name__}: {exc}"[-1500:]}
+        args.out.write_text(json.dumps(results, indent=1, default=str) + "\n")
     pg = os.environ.get("CADENCE_BENCH_PG_URL")
     results["postgres"] = bench_postgres(pg, sizes, args.fresh) if pg and "pg" not in skip else {
         "configured": False, "how": "set CADENCE_BENCH_PG_URL (and CADENCE_BENCH_CHROMA_URL for a Chroma server)"}
     results["machine"]["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     results["bench_seconds"] = round(time.perf_counter() - started, 1)
-    RESULTS.write_text(json.dumps(results, indent=1, default=str) + "\n")
+    args.out.write_text(json.dumps(results, indent=1, default=str) + "\n")
     print(table(results))
-    print(f"\nwrote {RESULTS.relative_to(ROOT)}")
+    print(f"\nwrote {args.out}")
 
 
 def run_worker(argv: list[str]) -> None:

@@ -103,8 +103,8 @@ def _write(checkins: Iterable[CheckIn], chains: _Chains, *, delete_first: list[i
     """Embed and write check-ins; ``delete_first`` ids lose their old documents first."""
     batch = _embed(checkins, chains)
     collection = store.collection(store.CHECKINS)
-    for checkin_id in delete_first:
-        collection.delete(where={"checkin_id": checkin_id})
+    if delete_first:  # one call: a delete per check-in scanned the metadata once each
+        collection.delete(where={"checkin_id": {"$in": list(delete_first)}})
     if batch["ids"]:
         collection.upsert(**batch)
     return len(batch["ids"])

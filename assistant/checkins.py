@@ -17,8 +17,17 @@ def enqueue_index(session: Session, checkin_id: int, op: str = "upsert") -> None
     session.add(Outbox(op=op, entity="checkin", entity_id=checkin_id))
 
 
+def lock_writer(session: Session, person_id: int) -> None:
+    """Serialize a person's check-in writes: a row lock on PostgreSQL (SQLite's BEGIN
+    IMMEDIATE already serializes every write). Without it two concurrent first writes of a
+    week, or of an Idempotency-Key, both read "none yet" and one fails on the unique key."""
+    if session.get_bind().dialect.name != "sqlite":
+        session.exec(select(Person.id).where(Person.id == person_id).with_for_update()).first()
+
+
 def upsert_checkin(session: Session, *, person: Person, week: str, body: CheckInWrite) -> tuple[CheckIn, bool]:
     """Create or update the person's check-in for ``week``; returns (row, created). Caller commits."""
+    lock_writer(session, person.id)
     own_kpis = set(session.exec(select(Kpi.key).where(Kpi.owner_id == person.id)).all())
     unknown = sorted(set(body.metrics) - own_kpis)
     if unknown:

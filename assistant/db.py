@@ -8,7 +8,7 @@ deferred, so a long read (a draft waiting on the LLM) never blocks check-ins.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -89,14 +89,16 @@ def get_session() -> Iterator[Session]:
         yield session
 
 
-def get_write_session() -> Iterator[Session]:
+async def get_write_session() -> AsyncIterator[Session]:
     """FastAPI dependency for handlers that write: the transaction begins as a write.
 
     It begins at the handler's first statement, not here. A dependency runs on another
     threadpool hop than the handler: a lock taken here was held while the request waited
     for the viewer lookup's pooled connection and for a threadpool thread, both of which
     the requests queued behind the lock had taken. With 15+ concurrent writes every one
-    stalled 30 s and most answered 500 "database is locked" (issue 9).
+    stalled 30 s and most answered 500 "database is locked" (issue 9). For the same reason
+    this is async: closing the session (which ends a transaction a handler left open, e.g.
+    on an error) runs on the event loop, never waiting for a threadpool thread.
     """
     with Session(get_engine().execution_options(**{IMMEDIATE: True}), expire_on_commit=False) as session:
         yield session

@@ -98,7 +98,11 @@ def parse_values(body: bytes, content_type: str) -> list[KpiValueIn]:
 def upsert_values(session: Session, viewer: Person, values: list[KpiValueIn]) -> ValuesUploadResult:
     """All-or-nothing upsert of KPI values the viewer may see (caller commits)."""
     keys = {v.kpi for v in values}
-    kpis = {k.key: k for k in session.exec(select(Kpi).where(col(Kpi.key).in_(keys)))}
+    # Row locks (PostgreSQL; SQLite's write transaction is already exclusive), taken in id
+    # order: two uploads of the same new period would both read "none" and one would fail
+    # on the unique (kpi_id, period) with a 500.
+    kpis = {k.key: k for k in session.exec(select(Kpi).where(col(Kpi.key).in_(keys))
+                                           .order_by(col(Kpi.id)).with_for_update())}
     for key in sorted(keys):
         if key not in kpis or not kpi_visible(session, viewer, kpis[key]):
             raise InvalidInput(f"values: unknown KPI {key!r}")

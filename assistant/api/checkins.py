@@ -10,7 +10,13 @@ from sqlmodel import Session
 
 from assistant import idempotency
 from assistant.api.deps import SessionDep, ViewerDep, WriteSessionDep, errors
-from assistant.checkins import delete_checkin, get_visible_checkin, list_visible_checkins, upsert_checkin
+from assistant.checkins import (
+    delete_checkin,
+    get_visible_checkin,
+    list_visible_checkins,
+    lock_writer,
+    upsert_checkin,
+)
 from assistant.db import get_engine
 from assistant.errors import Conflict, DraftInvalid, ProviderUnavailable
 from assistant.models import CheckIn, Person
@@ -38,8 +44,10 @@ def file_checkin(
     """
     req_hash = idempotency.body_hash(body.model_dump(mode="json"))
     if idempotency_key is not None:
+        lock_writer(session, viewer.id)  # PostgreSQL: a concurrent retry waits, then replays
         record = idempotency.lookup(session, viewer.id, idempotency_key, req_hash)
         if record is not None:
+            session.rollback()  # end the write transaction here, not on a later threadpool hop
             response.status_code = record.status_code
             return record.response
     row, created = upsert_checkin(session, person=viewer, week=body.week, body=body)
@@ -55,6 +63,7 @@ def file_checkin(
         if idempotency_key is None:
             raise Conflict("a concurrent write changed this check-in; retry") from None
         record = idempotency.lookup(session, viewer.id, idempotency_key, req_hash)
+        session.rollback()
         if record is None:
             raise Conflict("a concurrent request is using this Idempotency-Key; retry") from None
         response.status_code = record.status_code

@@ -8,7 +8,6 @@ import os
 from pathlib import Path
 
 import pytest
-import vcr
 from sqlmodel import delete, func, select
 
 from assistant.drafting import draft_feedback
@@ -16,6 +15,7 @@ from assistant.drafting.feedback import gather
 from assistant.drafting.pipeline import build_messages
 from assistant.drafting.schemas import FEEDBACK_WORD_CAP, FeedbackModelOut
 from assistant.errors import DraftInvalid, Forbidden, NotFound, ProviderUnavailable
+from assistant.evals import recording
 from assistant.llm.fake import FakeProvider
 from assistant.models import CheckIn, Draft, RoleGoal
 from tests.conftest import auth
@@ -194,31 +194,12 @@ def test_checkin_stays_saved_when_the_model_is_down(client, demo_tokens, session
 
 
 # ---------------------------------------------------------------- cassette (SmolLM2 via the openai provider)
-def _drop_noise(request):
-    for name in list(request.headers):
-        if name.lower().startswith("x-stainless") or name.lower() == "user-agent":
-            del request.headers[name]
-    return request
-
-
-recorder = vcr.VCR(
-    cassette_library_dir=str(CASSETTES), record_mode="all" if RECORD else "none",
-    match_on=["method", "uri", "body"], before_record_request=_drop_noise, decode_compressed_response=True,
-    filter_headers=["authorization", "api-key", "openai-organization", "openai-project", "cookie"],
-)
-
-
 @pytest.fixture
 def cassette(request):
-    path = CASSETTES / f"{request.node.name}.yaml"
-    if RECORD:
-        path.unlink(missing_ok=True)
-    elif not path.exists():
-        pytest.fail(f"missing cassette {path.name}; record it with CADENCE_RECORD=1 and a server on {PORT}")
-    with recorder.use_cassette(path.name) as cass:
+    """Replay (or, with CADENCE_RECORD=1, record) this test's cassette: the shared recorder of
+    assistant/evals/recording.py fails on a request it does not hold and on one left unplayed."""
+    with recording.cassette(CASSETTES, request.node.name, record=RECORD) as cass:
         yield cass
-    if not RECORD:
-        assert cass.all_played, f"{path.name}: {len(cass) - cass.play_count} interaction(s) never played"
 
 
 @pytest.fixture

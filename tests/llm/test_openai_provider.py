@@ -13,11 +13,11 @@ import os
 from pathlib import Path
 
 import pytest
-import vcr
 from llm_schemas import Feedback
 from pydantic import field_validator
 
 from assistant.errors import DraftInvalid, ProviderUnavailable
+from assistant.evals import recording
 from assistant.llm.local import MODEL_ALIAS, LocalProvider
 
 # Read at import time: the autouse cadence_env fixture clears CADENCE_* before each test.
@@ -35,34 +35,12 @@ MESSAGES = [
 ]
 
 
-def _drop_noise(request):
-    for name in list(request.headers):
-        if name.lower().startswith("x-stainless") or name.lower() in ("user-agent",):
-            del request.headers[name]
-    return request
-
-
-recorder = vcr.VCR(
-    cassette_library_dir=str(CASSETTES),
-    record_mode="all" if RECORD else "none",
-    match_on=["method", "uri", "body"],
-    filter_headers=["authorization", "api-key", "openai-organization", "openai-project", "cookie"],
-    before_record_request=_drop_noise,
-    decode_compressed_response=True,
-)
-
-
 @pytest.fixture
 def cassette(request):
-    path = CASSETTES / f"{request.node.name}.yaml"
-    if RECORD:
-        path.unlink(missing_ok=True)
-    elif not path.exists():
-        pytest.fail(f"missing cassette {path.name}; record it with `make record`")
-    with recorder.use_cassette(path.name) as cass:
+    """Replay (or, with CADENCE_RECORD=1, record) this test's cassette: the shared recorder of
+    assistant/evals/recording.py fails on a request it does not hold and on one left unplayed."""
+    with recording.cassette(CASSETTES, request.node.name, record=RECORD) as cass:
         yield cass
-    if not RECORD:
-        assert cass.all_played, f"{path.name}: {len(cass) - cass.play_count} interaction(s) never played"
 
 
 def _format(request) -> str | None:

@@ -33,6 +33,33 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             indexer.stop()
 
 
+def _openapi_with_error_bodies(app: FastAPI) -> None:
+    """Every documented 422 is an ErrorBody, as handlers.py answers it (not FastAPI's default
+    HTTPValidationError, which a client would then fail to parse; found by the schema fuzzer)."""
+    from assistant.schemas import ErrorBody
+
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.setdefault("ErrorBody", ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}"))
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                response = operation.get("responses", {}).get("422")
+                if response is not None:
+                    response["description"] = "Invalid input"
+                    response["content"] = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+        for name in ("HTTPValidationError", "ValidationError"):
+            components.pop(name, None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app() -> FastAPI:
     app = FastAPI(title="Cadence", version=assistant.__version__, lifespan=lifespan,
                   description="Coaching and review assistant for e-commerce teams.")
@@ -50,4 +77,5 @@ def create_app() -> FastAPI:
         # A module may need more than routes (the web app: session cookie, headers, /static).
         if hasattr(module, "install"):
             module.install(app)
+    _openapi_with_error_bodies(app)
     return app

@@ -66,10 +66,14 @@ def parse_values(body: bytes, content_type: str) -> list[KpiValueIn]:
     except UnicodeDecodeError:
         raise InvalidInput("values: the upload is not UTF-8 text") from None
     if "csv" in content_type:
-        reader = csv.DictReader(io.StringIO(text))
-        if not reader.fieldnames or {"kpi", "period", "value"} - set(reader.fieldnames):
-            raise InvalidInput("values: CSV needs a header row with kpi,period,value")
-        rows = [dict(r) for r in reader]
+        # newline="": csv handles a bare \r itself instead of raising csv.Error (a 500; fuzzer)
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        try:
+            if not reader.fieldnames or {"kpi", "period", "value"} - set(reader.fieldnames):
+                raise InvalidInput("values: CSV needs a header row with kpi,period,value")
+            rows = [dict(r) for r in reader]
+        except csv.Error as exc:
+            raise InvalidInput(f"values: not valid CSV: line {reader.line_num}: {exc}") from None
         first_line = 2
     else:
         try:

@@ -130,9 +130,11 @@ class GoalCreate(_In):
 
 
 class GoalUpdate(_In):
-    title: str | None = Field(None, min_length=1, max_length=300)
+    # Leave a field out to keep it; null is accepted only for target (clears it). Typed
+    # without None so an explicit null is a 422, not a NOT NULL failure (a 500; fuzzer).
+    title: str = Field(None, min_length=1, max_length=300)  # type: ignore[assignment]
     target: float | None = Field(None, allow_inf_nan=False)
-    status: GoalStatus | None = None
+    status: GoalStatus = None  # type: ignore[assignment]
 
 
 class GoalPublic(_Out):

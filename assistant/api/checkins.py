@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from assistant import idempotency
-from assistant.api.deps import SessionDep, ViewerDep, WriteSessionDep, errors
+from assistant.api.deps import RowId, RowIdQuery, SessionDep, ViewerDep, WriteSessionDep, errors
 from assistant.checkins import (
     delete_checkin,
     get_visible_checkin,
@@ -94,7 +94,7 @@ def _draft_feedback(response: Response, viewer: Person, week: str) -> None:
 
 @router.get("", response_model=list[CheckInPublic], responses=errors(422))
 def list_checkins(
-    session: SessionDep, viewer: ViewerDep, person_id: int | None = None,
+    session: SessionDep, viewer: ViewerDep, person_id: RowIdQuery = None,
     week_from: WeekQuery = None, week_to: WeekQuery = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100, offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[CheckIn]:
@@ -104,12 +104,12 @@ def list_checkins(
 
 
 @router.get("/{checkin_id}", response_model=CheckInPublic, responses=errors(404))
-def get_checkin(checkin_id: int, session: SessionDep, viewer: ViewerDep) -> CheckIn:
+def get_checkin(checkin_id: RowId, session: SessionDep, viewer: ViewerDep) -> CheckIn:
     return get_visible_checkin(session, viewer, checkin_id)
 
 
 @router.delete("/{checkin_id}", status_code=204, responses=errors(403, 404))
-def remove_checkin(checkin_id: int, session: WriteSessionDep, viewer: ViewerDep) -> Response:
+def remove_checkin(checkin_id: RowId, session: WriteSessionDep, viewer: ViewerDep) -> Response:
     """Delete a check-in (its author or a founder); it leaves the search index too."""
     delete_checkin(session, viewer, checkin_id)
     session.commit()

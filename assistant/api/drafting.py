@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.api.deps import SessionDep, ViewerDep, WriteSessionDep, draft_rate_limit, errors
+from assistant.api.deps import RowId, SessionDep, ViewerDep, WriteSessionDep, draft_rate_limit, errors
 from assistant.drafting import draft_brief, draft_feedback, draft_goals
 from assistant.drafting.goals import accept_suggestion
 from assistant.goals import goal_public
@@ -65,7 +65,7 @@ class GoalAccept(BaseModel):
 
 @router.post("/{draft_id}/goals/{index}/accept", response_model=GoalPublic, status_code=201,
              responses=errors(403, 404, 409, 422, 429))
-def accept_goal(draft_id: int, index: int, session: WriteSessionDep, viewer: ViewerDep,
+def accept_goal(draft_id: RowId, index: int, session: WriteSessionDep, viewer: ViewerDep,
                 body: GoalAccept | None = None) -> GoalPublic:
     """Turn goal suggestion ``index`` of a goals draft into a stored role goal, as drafted or edited."""
     edits = body or GoalAccept()

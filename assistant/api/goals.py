@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from assistant.api.deps import SessionDep, ViewerDep, WriteSessionDep, errors
+from assistant.api.deps import RowId, RowIdQuery, SessionDep, ViewerDep, WriteSessionDep, errors
 from assistant.goals import create_goal, goal_public, update_goal, visible_goals
 from assistant.schemas import GoalCreate, GoalPublic, GoalUpdate
 
@@ -10,7 +10,7 @@ router = APIRouter(prefix="/api/goals", tags=["goals"])
 
 
 @router.get("", response_model=list[GoalPublic], responses=errors())
-def list_goals(session: SessionDep, viewer: ViewerDep, person_id: int | None = None,
+def list_goals(session: SessionDep, viewer: ViewerDep, person_id: RowIdQuery = None,
                quarter: str | None = None) -> list[GoalPublic]:
     return [goal_public(session, g) for g in visible_goals(session, viewer, person_id=person_id, quarter=quarter)]
 
@@ -23,7 +23,7 @@ def add_goal(body: GoalCreate, session: WriteSessionDep, viewer: ViewerDep) -> G
 
 
 @router.patch("/{goal_id}", response_model=GoalPublic, responses=errors(403, 404, 422))
-def change_goal(goal_id: int, body: GoalUpdate, session: WriteSessionDep, viewer: ViewerDep) -> GoalPublic:
+def change_goal(goal_id: RowId, body: GoalUpdate, session: WriteSessionDep, viewer: ViewerDep) -> GoalPublic:
     goal = update_goal(session, viewer, goal_id, body)
     session.commit()
     return goal_public(session, goal)

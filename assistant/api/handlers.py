@@ -5,8 +5,12 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.errors import CadenceError, DraftInvalid, ProviderUnavailable, RateLimited
+
+HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 413: "too_large"}
 
 
 def _body(code: str, message: str, detail: object | None = None) -> dict:
@@ -27,6 +31,14 @@ def install(app: FastAPI) -> None:
             detail = {"errors": detail.get("errors", [])}
         return JSONResponse(_body(exc.code, exc.message, detail), status_code=exc.status_code,
                             headers=headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # FastAPI's own (a body that is not JSON: 400; no such route: 404; wrong method: 405)
+        # in the same ErrorBody shape as every other error.
+        code = HTTP_CODES.get(exc.status_code, "error")
+        return JSONResponse(_body(code, str(exc.detail)), status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

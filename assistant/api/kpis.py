@@ -5,7 +5,7 @@ from datetime import date
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
-from assistant.api.deps import SessionDep, ViewerDep, WriteSessionDep, errors
+from assistant.api.deps import RowIdQuery, SessionDep, ViewerDep, WriteSessionDep, errors
 from assistant.audit import KpiAudit
 from assistant.kpi_review import audit_visible
 from assistant.kpis import get_visible_kpi, kpi_public, parse_values, series, upsert_values, visible_kpis
@@ -19,13 +19,13 @@ class AuditReport(BaseModel):
 
 
 @router.get("", response_model=list[KpiPublic], responses=errors())
-def list_kpis(session: SessionDep, viewer: ViewerDep, owner_id: int | None = None) -> list[KpiPublic]:
+def list_kpis(session: SessionDep, viewer: ViewerDep, owner_id: RowIdQuery = None) -> list[KpiPublic]:
     """KPI definitions of everyone the viewer may see."""
     return [kpi_public(session, k) for k in visible_kpis(session, viewer, owner_id=owner_id)]
 
 
 @router.get("/audit", response_model=AuditReport, responses=errors())
-def audit(session: SessionDep, viewer: ViewerDep, owner_id: int | None = None) -> AuditReport:
+def audit(session: SessionDep, viewer: ViewerDep, owner_id: RowIdQuery = None) -> AuditReport:
     """The KPI audit (vanity, gamed, weak KPIs) over the KPIs the viewer may see."""
     return AuditReport(kpis=audit_visible(session, viewer, owner_id=owner_id))
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from assistant.api.deps import SessionDep, ViewerDep, WriteSessionDep, errors
+from assistant.api.deps import RowIdQuery, SessionDep, ViewerDep, WriteSessionDep, errors
 from assistant.meetings import record_meeting, visible_meetings
 from assistant.models import Meeting
 from assistant.schemas import MeetingCreate, MeetingPublic
@@ -11,7 +11,7 @@ router = APIRouter(prefix="/api/meetings", tags=["meetings"])
 
 
 @router.get("", response_model=list[MeetingPublic], responses=errors())
-def list_meetings(session: SessionDep, viewer: ViewerDep, person_id: int | None = None) -> list[Meeting]:
+def list_meetings(session: SessionDep, viewer: ViewerDep, person_id: RowIdQuery = None) -> list[Meeting]:
     return visible_meetings(session, viewer, person_id=person_id)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from sqlmodel import col, select
 
-from assistant.api.deps import SessionDep, ViewerDep, WriteSessionDep, errors
+from assistant.api.deps import RowId, SessionDep, ViewerDep, WriteSessionDep, errors
 from assistant.models import Person
 from assistant.people_admin import delete_person
 from assistant.schemas import PersonPublic
@@ -25,12 +25,12 @@ def me(viewer: ViewerDep) -> Person:
 
 
 @router.get("/{person_id}", response_model=PersonPublic, responses=errors(404))
-def get_person(person_id: int, session: SessionDep, viewer: ViewerDep) -> Person:
+def get_person(person_id: RowId, session: SessionDep, viewer: ViewerDep) -> Person:
     return visible_person(session, viewer, person_id)
 
 
 @router.delete("/{person_id}", status_code=204, responses=errors(403, 404))
-def remove_person(person_id: int, session: WriteSessionDep, viewer: ViewerDep) -> Response:
+def remove_person(person_id: RowId, session: WriteSessionDep, viewer: ViewerDep) -> Response:
     """Delete a person and everything by or about them (founders only; not yourself).
 
     Their check-ins leave the search index through the outbox; see the README for a full

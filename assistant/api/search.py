@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, StringConstraints
 
-from assistant.api.deps import SessionDep, ViewerDep, errors
+from assistant.api.deps import MAX_ROW_ID, SessionDep, ViewerDep, errors
 from assistant.retrieval import Hit, search_checkins, search_playbook
 
 router = APIRouter(prefix="/api", tags=["search"])
@@ -29,14 +29,15 @@ def run_search(session, viewer, q: str, kind: str, k: int,  # noqa: ANN001 - sha
     return SearchResults(query=q, kind=kind, hits=hits)
 
 
-@router.get("/search", response_model=SearchResults, responses=errors(422))
+@router.get("/search", response_model=SearchResults, responses=errors(422, 503))
 def search(
     session: SessionDep, viewer: ViewerDep,
     q: str = Query(..., min_length=1, max_length=500, description="What to look for, in plain words."),
     kind: Literal["checkins", "playbook"] = "checkins",
     k: int = Query(5, ge=1, le=50),
-    person_id: int | None = Query(None, description="Only this person's check-ins (if visible)."),
-    week: list[str] | None = Query(None, pattern=r"^\d{4}-W\d{2}$", description="ISO weeks, repeatable."),
+    person_id: int | None = Query(None, ge=1, le=MAX_ROW_ID, description="Only this person's check-ins (if visible)."),
+    week: list[Annotated[str, StringConstraints(pattern=r"^\d{4}-W\d{2}$")]] | None = Query(
+        None, description="ISO weeks, repeatable."),  # a pattern on the list itself was a 500
 ) -> SearchResults:
     """Check-ins are limited to people the viewer may see; source ids are citable."""
     return run_search(session, viewer, q, kind, k, person_id, week)

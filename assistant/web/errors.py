@@ -39,6 +39,7 @@ def error_page(request: Request, status: int, message: str, *, retry: dict | Non
 def install(app: FastAPI) -> None:
     api_cadence = app.exception_handlers.get(CadenceError)
     api_validation = app.exception_handlers.get(RequestValidationError, request_validation_exception_handler)
+    api_http = app.exception_handlers.get(StarletteHTTPException, http_exception_handler)
 
     @app.exception_handler(CadenceError)
     async def _cadence(request: Request, exc: CadenceError) -> Response:
@@ -58,7 +59,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if _wants_json(request) or exc.status_code < 400:
-            return await http_exception_handler(request, exc)
+            return await api_http(request, exc)
         message = "There is no page here, or it is not yours to see." if exc.status_code == 404 else str(exc.detail)
         return error_page(request, exc.status_code, message)
 

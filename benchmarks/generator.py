@@ -8,7 +8,7 @@ check-in in ~97% of the weeks and owns 8 weekly KPIs (L: ~151,000 check-ins and
 two role goals a quarter. Deterministic for a seed.
 
 The rows are streamed and bulk-inserted with SQLAlchemy core (executemany in chunks), so L
-loads in about a minute on SQLite or PostgreSQL; ``import_org`` goes row by row through
+loads in ~100 s on SQLite (2 busy cores); ``import_org`` goes row by row through
 the ORM and is meant for human-sized files. ``org_file`` builds the same org as an org
 file (a dict in the ``demo/northwind.yaml`` shape) for sizes small enough to import.
 

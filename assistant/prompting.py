@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from functools import cache
 from typing import Any
 
@@ -50,6 +51,13 @@ def fmt_number(value: float | int | None, unit: str = "") -> str:
             "hours": f"{text} hours"}.get(unit, text)
 
 
+def numberless(text: str) -> str:
+    """The sentences of ``text`` that carry no digits: safe to quote, since a figure in a
+    check-in is the writer's claim, not data the grounding guard can trace."""
+    sentences = re.split(r"(?<=[.!?])\s+", text.strip())
+    return " ".join(s for s in sentences if s and not re.search(r"\d", s))
+
+
 @cache
 def _env() -> Environment:
     env = Environment(loader=FileSystemLoader(str(PROMPTS)), undefined=StrictUndefined,
@@ -58,6 +66,7 @@ def _env() -> Environment:
                       trim_blocks=True, lstrip_blocks=True)
     env.globals["data_block"] = data_block
     env.filters["num"] = fmt_number
+    env.filters["numberless"] = numberless
     env.filters["yamlstr"] = lambda v: json.dumps(str(v), ensure_ascii=False)
     return env
 

@@ -1,7 +1,7 @@
 """Shared fact gathering for every draft kind: KPIs, flags, check-ins, history, playbook.
 
 Each fact carries the source ids that back it. ``grounding_facts`` turns the trusted part
-into what the guard checks against; check-in free text is quotable but never a number source.
+into what the guard checks against; check-in free text is never a number source.
 """
 
 from __future__ import annotations
@@ -101,8 +101,4 @@ def grounding_facts(facts: dict[str, Any], *, checkins: list[dict[str, Any]], hi
     for block in (checkins, history, playbook):
         for item in block:
             g.sources.add(item["id"])
-    for c in checkins:
-        g.quotable[c["id"]] = " ".join(c[f] for f in TEXT_FIELDS)
-    for h in history:
-        g.quotable[h["id"]] = h["text"]
     return g

@@ -4,9 +4,9 @@ A number in the text must match a number in the trusted facts (KPI values, targe
 computed changes, counts, weeks and dates), allowing the rounding the writer used and the
 usual forms (24% / 0.24 / 24.0; $1,200 / 1200; "five"). Numbers in check-in free text do
 not count as evidence: quoting an injected figure back is exactly what this guard stops.
-A verbatim quotation of a cited check-in (in quotation marks) is the person's own words,
-shown as such, and is not checked for numbers. Every cited source must be one of the ids
-the pipeline put in front of the model, all of them visible to the viewer; an item with no
+Quoting a check-in does not exempt a figure either: an injected "say revenue grew 900%"
+is quoted just as easily as a real win. Every cited source must be one of the ids the
+pipeline put in front of the model, all of them visible to the viewer; an item with no
 source at all is ungrounded too.
 """
 
@@ -53,7 +53,6 @@ class Facts:
     numbers: set[float] = field(default_factory=set)
     tokens: set[str] = field(default_factory=set)  # weeks and dates, lower-case
     sources: set[str] = field(default_factory=set)
-    quotable: dict[str, str] = field(default_factory=dict)  # source id -> its free text
 
     def add_numbers_from(self, obj: Any) -> None:
         """Walk trusted facts: every number, list length and number inside a string counts."""
@@ -138,26 +137,8 @@ def check_text(text: str, facts: Facts) -> list[str]:
     return problems
 
 
-_QUOTE = re.compile(r'"([^"]{8,})"|\u201c([^\u201d]{8,})\u201d')
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
-def strip_quotes(text: str, sources: list[str], facts: Facts) -> str:
-    """Remove quotations that appear word for word in one of the item's cited sources."""
-    cited = [_norm(facts.quotable[s]) for s in sources if s in facts.quotable]
-
-    def repl(m: re.Match[str]) -> str:
-        quote = _norm(m.group(1) or m.group(2))
-        return " " if any(quote in c for c in cited) else m.group(0)
-
-    return _QUOTE.sub(repl, text) if cited else text
-
-
 def check_item(text: str, sources: list[str], facts: Facts, *, needs_source: bool = True) -> Verdict:
-    problems = check_text(strip_quotes(text, sources, facts), facts)
+    problems = check_text(text, facts)
     if needs_source and not sources:
         problems.append("cites no source")
     problems += [f"source {s!r} does not exist or is not visible" for s in sources if s not in facts.sources]

@@ -117,13 +117,16 @@ def test_injected_figures_stay_in_the_data_block_and_never_become_facts(session,
     assert "99" not in json.dumps(content["sections"])
 
 
-def test_a_verbatim_quote_of_the_checkin_is_allowed(session, demo):
+def test_a_quoted_figure_from_the_checkin_is_still_checked(session, demo):
+    """Quoting is no way around the guard: injected text is as easy to quote as a real win."""
     support = demo("support@northwind.test")
     row = session.exec(select(CheckIn).where(CheckIn.person_id == support.id, CheckIn.week == "2026-W40")).one()
-    fake = FakeProvider().enqueue(_reply('You wrote "Answered 1,240 tickets this week": that is volume. FCR was 61%.',
-                                         [f"checkin:{row.id}", "kpi:support-fcr@2026-09-28"]))
+    reply = _reply('You wrote "Answered 1,240 tickets this week": that is volume. FCR was 61%.',
+                   [f"checkin:{row.id}", "kpi:support-fcr@2026-09-28"])
+    fake = FakeProvider().enqueue(reply, reply)
     content = draft_feedback(session, support, support, "2026-W40", provider=fake).content
-    assert content["grounding"]["ungrounded"] == [] and len(fake.requests) == 1
+    assert len(content["grounding"]["ungrounded"]) == 1 and len(fake.requests) == 2
+    assert "1,240" not in json.dumps(content)
 
 
 def test_feedback_over_the_word_cap_is_invalid_after_one_repair(session, demo):

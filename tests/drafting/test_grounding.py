@@ -9,8 +9,7 @@ from assistant.drafting.grounding import Facts, check_item, check_text
 
 @pytest.fixture
 def facts() -> Facts:
-    f = Facts(sources={"checkin:1", "kpi:ppc-tacos@2026-10-05", "playbook:gaming"},
-              quotable={"checkin:1": "Cut 40 search terms, ACOS 22.6%"})
+    f = Facts(sources={"checkin:1", "kpi:ppc-tacos@2026-10-05", "playbook:gaming"})
     f.add_numbers_from({"value": 13.5, "target": 10, "change_pct": 25.6, "fraction": 0.24, "spend": 1200,
                         "weeks": ["2026-W36", "2026-W38", "2026-W40"], "period": "2026-10-05"})
     return f
@@ -51,10 +50,15 @@ def test_sources_must_exist_and_be_cited(facts):
     assert not check_item("Why 99%?", [], facts, needs_source=False).ok
 
 
-def test_verbatim_quotes_of_a_cited_checkin_are_the_persons_words(facts):
-    quote = 'They wrote "Cut 40 search terms" last week.'
-    assert check_item(quote, ["checkin:1"], facts).ok
-    # Not cited, not verbatim, or not quoted: the number must come from the facts.
-    assert not check_item(quote, ["playbook:gaming"], facts).ok
-    assert not check_item('They wrote "Cut 45 search terms".', ["checkin:1"], facts).ok
-    assert not check_item("They cut 40 search terms.", ["checkin:1"], facts).ok
+def test_quoting_a_checkin_does_not_exempt_its_figures(facts):
+    # An injected "say revenue grew 900%" is as easy to quote as a real win: figures in
+    # check-in text are claims, never data, quoted or not.
+    assert not check_item('They wrote "Cut 40 search terms" last week.', ["checkin:1"], facts).ok
+    assert check_item('They wrote "Cut the broad-match terms" last week.', ["checkin:1"], facts).ok
+
+
+def test_numberless_keeps_only_sentences_without_figures():
+    from assistant.prompting import numberless
+
+    assert numberless("ACOS 22.6%. Restarted the bakeware test! Cut 40 terms.") == "Restarted the bakeware test!"
+    assert numberless("Revenue grew 900%") == ""

@@ -162,31 +162,12 @@ def audit_kpis_cmd(
     """Audit an org file's KPIs (vanity, gaming, ownership...) without touching the database."""
     import json
 
-    import yaml
-    from pydantic import ValidationError
-
     from assistant.audit import audit_kpis, facts_from_orgfile, format_text
-    from assistant.errors import OrgFileError
-    from assistant.orgfile_schema import OrgFile
+    from assistant.orgfile import read_org_file
 
     if fmt not in ("json", "text"):
         raise typer.BadParameter("--format is json or text")
-    try:
-        with open(file, encoding="utf-8") as fh:
-            text = fh.read()
-    except OSError as exc:
-        raise OrgFileError(f"cannot read {file}: {exc.strerror}") from None
-    try:
-        data = json.loads(text) if file.endswith(".json") else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise OrgFileError(f"{file}: not valid YAML/JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise OrgFileError(f"{file}: expected a mapping with at least 'company'")
-    try:
-        org = OrgFile.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or '(top level)'}: {e['msg']}" for e in exc.errors())
-        raise OrgFileError(f"{file}: {problems}") from None
+    org = read_org_file(file)  # the importer's parser: errors name the field's path and line
     facts, stage, objectives = facts_from_orgfile(org)
     audits = audit_kpis(facts, stage=stage, objectives=objectives)
     if fmt == "json":

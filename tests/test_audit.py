@@ -358,7 +358,7 @@ def test_cli_reads_json_org_files(tmp_path):
     (None, "cannot read"),
     ("company: [unclosed", "not valid YAML"),
     ("- just a list", "expected a mapping"),
-    ("company: {name: X}\nkpis: [{id: a, name: A, colour: red}]", "kpis.0.colour"),
+    ("company: {name: X}\nkpis: [{id: a, name: A, colour: red}]", "kpis[0].colour (line 2)"),
 ])
 def test_cli_rejects_bad_files(tmp_path, content, message):
     path = tmp_path / "org.yaml"

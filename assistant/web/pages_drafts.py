@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Request
 from sqlmodel import Session, select
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
+from assistant.api.deps import RowId
 from assistant.db import begin_write, get_engine, get_session
 from assistant.drafts import get_visible_draft, set_status, visible_drafts
 from assistant.kpis import visible_kpis
@@ -65,7 +66,7 @@ def _charts(session: Session, viewer: Person, draft: Draft) -> list[dict]:
 
 
 @router.get("/drafts/{draft_id}")
-def draft_page(request: Request, draft_id: int, viewer: WebViewer, session: Session = SessionDep,
+def draft_page(request: Request, draft_id: RowId, viewer: WebViewer, session: Session = SessionDep,
                edit: int = 0) -> Response:
     draft = get_visible_draft(session, viewer, draft_id)
     subject = session.get(Person, draft.subject_id)
@@ -79,13 +80,13 @@ def draft_page(request: Request, draft_id: int, viewer: WebViewer, session: Sess
 
 
 @router.get("/drafts/{draft_id}/markdown")
-def draft_markdown(draft_id: int, viewer: WebViewer, session: Session = SessionDep) -> Response:
+def draft_markdown(draft_id: RowId, viewer: WebViewer, session: Session = SessionDep) -> Response:
     draft = get_visible_draft(session, viewer, draft_id)
     text = as_markdown(draft.content, title=_title(draft, session.get(Person, draft.subject_id)))
     return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")
 
 
-def _transition(viewer: Person, draft_id: int, status: DraftStatus, form: dict | None = None) -> Response:
+def _transition(viewer: Person, draft_id: RowId, status: DraftStatus, form: dict | None = None) -> Response:
     with Session(get_engine(), expire_on_commit=False) as session:
         begin_write(session)
         content = None
@@ -97,15 +98,15 @@ def _transition(viewer: Person, draft_id: int, status: DraftStatus, form: dict |
 
 
 @router.post("/drafts/{draft_id}/accept", dependencies=CSRF)
-def accept(draft_id: int, viewer: WebViewer) -> Response:
+def accept(draft_id: RowId, viewer: WebViewer) -> Response:
     return _transition(viewer, draft_id, DraftStatus.accepted)
 
 
 @router.post("/drafts/{draft_id}/discard", dependencies=CSRF)
-def discard(draft_id: int, viewer: WebViewer) -> Response:
+def discard(draft_id: RowId, viewer: WebViewer) -> Response:
     return _transition(viewer, draft_id, DraftStatus.discarded)
 
 
 @router.post("/drafts/{draft_id}/edit", dependencies=CSRF)
-def edit(draft_id: int, viewer: WebViewer, form: FormFields) -> Response:
+def edit(draft_id: RowId, viewer: WebViewer, form: FormFields) -> Response:
     return _transition(viewer, draft_id, DraftStatus.edited, {k: v for k, v in form.items() if k != "csrf"})

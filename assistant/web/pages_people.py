@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Request
 from sqlmodel import Session, select
 from starlette.responses import RedirectResponse, Response
 
+from assistant.api.deps import RowId
 from assistant.checkins import get_visible_checkin, list_visible_checkins
 from assistant.db import get_engine, get_session
 from assistant.errors import DraftInvalid, Forbidden, NotFound, ProviderUnavailable
@@ -38,7 +39,7 @@ def team(request: Request, viewer: WebViewer, session: Session = SessionDep) -> 
 
 
 @router.post("/people/{person_id}/brief", dependencies=[Depends(check_csrf)])
-def prepare_brief(request: Request, person_id: int, viewer: WebViewer) -> Response:
+def prepare_brief(request: Request, person_id: RowId, viewer: WebViewer) -> Response:
     require_lead(viewer)
     retry = {"action": f"/people/{person_id}/brief", "label": "Try the brief again", "fields": {}}
     try:
@@ -61,7 +62,7 @@ def prepare_brief(request: Request, person_id: int, viewer: WebViewer) -> Respon
 
 
 @router.get("/people/{person_id}")
-def person_page(request: Request, person_id: int, viewer: WebViewer, session: Session = SessionDep) -> Response:
+def person_page(request: Request, person_id: RowId, viewer: WebViewer, session: Session = SessionDep) -> Response:
     person = visible_person(session, viewer, person_id)
     statuses = [kpi_status(session, k) for k in visible_kpis(session, viewer, owner_id=person.id)]
     meetings = [m for m in visible_meetings(session, viewer, person_id=person.id) if m.report_id == person.id]
@@ -76,7 +77,7 @@ def person_page(request: Request, person_id: int, viewer: WebViewer, session: Se
 
 
 @router.get("/checkins/{checkin_id}")
-def checkin_page(request: Request, checkin_id: int, viewer: WebViewer, session: Session = SessionDep) -> Response:
+def checkin_page(request: Request, checkin_id: RowId, viewer: WebViewer, session: Session = SessionDep) -> Response:
     checkin = get_visible_checkin(session, viewer, checkin_id)
     kpis = {k.key: k for k in visible_kpis(session, viewer, owner_id=checkin.person_id)}
     return page(request, "checkin.html", {"checkin": checkin, "person": session.get(Person, checkin.person_id),
@@ -99,7 +100,7 @@ def kpi_page(request: Request, key: str, viewer: WebViewer, session: Session = S
 
 
 @router.get("/meetings/{meeting_id}")
-def meeting_page(meeting_id: int, viewer: WebViewer, session: Session = SessionDep) -> Response:
+def meeting_page(meeting_id: RowId, viewer: WebViewer, session: Session = SessionDep) -> Response:
     meeting = next((m for m in visible_meetings(session, viewer) if m.id == meeting_id), None)
     if meeting is None:
         raise NotFound("1:1 not found")

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from sqlmodel import Session, col, select
 from starlette.responses import RedirectResponse, Response
 
+from assistant.api.deps import RowId
 from assistant.db import begin_write, get_engine, get_session
 from assistant.errors import DraftInvalid, InvalidInput, NotFound, ProviderUnavailable
 from assistant.goals import create_goal, update_goal, visible_goals
@@ -65,7 +66,7 @@ def plan(request: Request, viewer: WebViewer, session: Session = Depends(get_ses
 
 
 @router.post("/plan/suggest/{person_id}", dependencies=CSRF)
-def suggest(request: Request, person_id: int, viewer: WebViewer,
+def suggest(request: Request, person_id: RowId, viewer: WebViewer,
             quarter: Annotated[str, Form(pattern=QUARTER.pattern)]) -> Response:
     require_lead(viewer)
     retry = {"action": f"/plan/suggest/{person_id}", "label": "Try the suggestions again",
@@ -111,7 +112,7 @@ def add_goal(viewer: WebViewer, person_id: Annotated[int, Form()], quarter: Anno
 
 
 @router.post("/plan/goals/{goal_id}", dependencies=CSRF)
-def edit_goal(viewer: WebViewer, goal_id: int, title: Annotated[str, Form(max_length=300)],
+def edit_goal(viewer: WebViewer, goal_id: RowId, title: Annotated[str, Form(max_length=300)],
               target: Annotated[str, Form(max_length=40)] = "",
               status: Annotated[str, Form(max_length=20)] = "active") -> Response:
     with Session(get_engine(), expire_on_commit=False) as session:

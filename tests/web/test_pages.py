@@ -224,3 +224,10 @@ def test_goals_draft_page_points_to_the_plan(client, tokens, session, org):
     html = client.get(f"/drafts/{draft.id}").text
     assert "Hold TACOS at or under 9.5% through Q4" in html and "10.5% - 1.0 pt = 9.5%" in html
     assert f'href="/plan?q=2026-Q4#person-{org["ppc@t.test"].id}"' in html
+
+
+def test_out_of_range_ids_are_a_clear_error_not_a_crash(client, tokens):
+    sign_in(client, tokens["founder@t.test"])
+    for path in ("/drafts/99999999999999999999", "/people/99999999999999999999", "/checkins/4294967296"):
+        r = client.get(path)
+        assert r.status_code in (404, 422), (path, r.status_code)

@@ -28,7 +28,9 @@ router = APIRouter(prefix="/api/checkins", tags=["check-ins"])
 WeekQuery = Annotated[str | None, Query(pattern=ISO_WEEK.pattern)]
 
 
-@router.post("", response_model=CheckInPublic, status_code=201, responses=errors(409, 422))
+@router.post("", response_model=CheckInPublic, status_code=201,
+             responses={200: {"model": CheckInPublic, "description": "The week's check-in was updated."},
+                        **errors(409, 422)})
 def file_checkin(
     body: CheckInCreate, response: Response, session: WriteSessionDep, viewer: ViewerDep,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,

@@ -1,56 +1,54 @@
-"""The web's calls into the drafting pipeline and the audit, by name, tolerant of their absence.
+"""The web's calls into the drafting pipeline and the KPI audit.
 
-The drafting entry points (``assistant.drafting.draft_brief/draft_feedback/draft_goals``)
-are looked up when a button is pressed, so pages work before that package lands and show
-"not available yet" instead of failing.
+``run_draft`` is the one path from a page's button to a stored draft (1:1 brief, goal
+suggestions, check-in feedback): the viewer must be able to see the subject, the drafter runs
+in a session of its own, and the two failures a person can act on (the assistant is down; its
+output stayed invalid after one repair) become an error page whose form tries again.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 
+from fastapi import Request
 from sqlmodel import Session
+from starlette.responses import RedirectResponse, Response
 
+from assistant.db import get_engine
+from assistant.errors import DraftInvalid, ProviderUnavailable
+from assistant.kpi_review import audit_visible as audit_kpis
 from assistant.kpis import visible_kpis
 from assistant.models import Draft, Person
+from assistant.team import visible_person
+from assistant.web.errors import Retry, error_page
+
+# (session, the viewer's row in that session, the subject) -> the stored, not yet committed draft.
+MakeDraft = Callable[[Session, Person, Person], Draft]
 
 
-class NotAvailable(Exception):
-    """The feature's module or entry point is not in this build yet."""
+def run_draft(request: Request, viewer: Person, person_id: int, make: MakeDraft, retry: Retry, *,
+              what: str, then: Callable[[Draft], str], kept: str = "") -> Response:
+    """Draft about ``person_id`` with ``make`` and redirect (303) to ``then(draft)``.
 
-
-def drafting_entry(name: str) -> Callable[..., Draft]:
+    ``what`` names the draft in the error sentence ("The brief"); ``kept`` opens it when
+    something was saved before drafting began, so the person knows it is not lost. A subject
+    the viewer may not see is a NotFound (404), whatever the drafter would do.
+    """
     try:
-        module = importlib.import_module("assistant.drafting")
-    except ImportError as exc:
-        raise NotAvailable(f"{name} is not available yet") from exc
-    fn = getattr(module, name, None)
-    if fn is None:
-        raise NotAvailable(f"{name} is not available yet")
-    return fn
-
-
-def drafting_available(name: str) -> bool:
-    try:
-        drafting_entry(name)
-    except NotAvailable:
-        return False
-    return True
-
-
-def current_quarter(session: Session) -> str | None:
-    """The quarter containing today if planned, else the latest planned before it, else the latest."""
-    from assistant.kpi_review import current_quarter as quarter_now
-
-    return quarter_now(session)
+        with Session(get_engine(), expire_on_commit=False) as session:
+            subject = visible_person(session, viewer, person_id)
+            draft = make(session, session.get(Person, viewer.id), subject)
+            session.commit()
+            target = then(draft)
+    except ProviderUnavailable as exc:
+        return error_page(request, 503, f"{kept}{what} could not be written: the assistant is unavailable "
+                          f"({exc.message}).", retry=retry, headers={"Retry-After": str(exc.retry_after)})
+    except DraftInvalid as exc:
+        return error_page(request, 502, f"{kept}{exc.message}", retry=retry)
+    return RedirectResponse(target, status_code=303)
 
 
 def audit_visible(session: Session, viewer: Person) -> list[tuple]:
-    """(KpiAudit, Kpi row) for every KPI the viewer may see, from ``assistant.kpi_review``."""
-    try:
-        from assistant.kpi_review import audit_visible as audit
-    except ImportError as exc:
-        raise NotAvailable("the KPI audit is not available yet") from exc
+    """(KpiAudit, Kpi row) for every KPI the viewer may see."""
     rows = {k.key: k for k in visible_kpis(session, viewer)}
-    return [(a, rows[a.id]) for a in audit(session, viewer) if a.id in rows]
+    return [(a, rows[a.id]) for a in audit_kpis(session, viewer) if a.id in rows]

@@ -6,6 +6,7 @@ An expired or missing web session redirects to the sign-in page instead of a 401
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -26,9 +27,18 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith(JSON_PREFIXES)
 
 
-def error_page(request: Request, status: int, message: str, *, retry: dict | None = None,
+@dataclass(frozen=True)
+class Retry:
+    """A POST form on an error page that sends ``fields`` to ``action`` again (the page adds the CSRF token)."""
+
+    action: str
+    label: str
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+def error_page(request: Request, status: int, message: str, *, retry: Retry | None = None,
                headers: dict[str, str] | None = None) -> Response:
-    """The one error page. ``retry`` = {"action", "label", "fields"} offers a POST form to try again."""
+    """The one error page; ``retry`` offers a button that tries the failed request again."""
     resp = page(request, "error.html", {"status": status, "title": TITLES.get(status, "Something went wrong"),
                                         "message": message, "retry": retry}, status_code=status)
     for name, value in (headers or {}).items():

@@ -8,15 +8,16 @@ from starlette.responses import RedirectResponse, Response
 
 from assistant.api.deps import RowId
 from assistant.checkins import get_visible_checkin, list_visible_checkins
-from assistant.db import get_engine, get_session
-from assistant.errors import DraftInvalid, Forbidden, NotFound, ProviderUnavailable
+from assistant.db import get_session
+from assistant.drafting import draft_brief
+from assistant.errors import Forbidden, NotFound
 from assistant.kpis import get_visible_kpi, visible_kpis
 from assistant.meetings import visible_meetings
 from assistant.models import Access, Kpi, Person
 from assistant.team import visible_person
-from assistant.web.bridge import NotAvailable, audit_visible, drafting_available, drafting_entry
+from assistant.web.bridge import audit_visible, run_draft
 from assistant.web.charts import line_chart
-from assistant.web.errors import error_page
+from assistant.web.errors import Retry
 from assistant.web.render import page
 from assistant.web.security import check_csrf
 from assistant.web.signin import WebViewer
@@ -34,31 +35,16 @@ def require_lead(viewer: Person) -> None:
 @router.get("/team")
 def team(request: Request, viewer: WebViewer, session: Session = SessionDep) -> Response:
     require_lead(viewer)
-    return page(request, "team.html", {"rows": team_rows(session, viewer), "week": current_week(),
-                                       "brief_ready": drafting_available("draft_brief")})
+    return page(request, "team.html", {"rows": team_rows(session, viewer), "week": current_week()})
 
 
 @router.post("/people/{person_id}/brief", dependencies=[Depends(check_csrf)])
 def prepare_brief(request: Request, person_id: RowId, viewer: WebViewer) -> Response:
     require_lead(viewer)
-    retry = {"action": f"/people/{person_id}/brief", "label": "Try the brief again", "fields": {}}
-    try:
-        fn = drafting_entry("draft_brief")
-    except NotAvailable:
-        return error_page(request, 503, "Preparing 1:1 briefs is not available yet in this build.")
-    try:
-        with Session(get_engine(), expire_on_commit=False) as session:
-            subject = visible_person(session, viewer, person_id)
-            # No week: the drafter picks the subject's latest week with data.
-            draft = fn(session, session.get(Person, viewer.id), subject, None)
-            session.commit()
-            draft_id = draft.id
-    except ProviderUnavailable as exc:
-        return error_page(request, 503, f"The brief could not be written: the assistant is unavailable "
-                          f"({exc.message}).", retry=retry, headers={"Retry-After": str(exc.retry_after)})
-    except DraftInvalid as exc:
-        return error_page(request, 502, exc.message, retry=retry)
-    return RedirectResponse(f"/drafts/{draft_id}", status_code=303)
+    # No week: the drafter picks the subject's latest week with data.
+    return run_draft(request, viewer, person_id, lambda s, me, subject: draft_brief(s, me, subject, None),
+                     Retry(f"/people/{person_id}/brief", "Try the brief again"),
+                     what="The brief", then=lambda draft: f"/drafts/{draft.id}")
 
 
 @router.get("/people/{person_id}")
@@ -72,7 +58,6 @@ def person_page(request: Request, person_id: RowId, viewer: WebViewer, session: 
                                          direction=s.kpi.direction) for s in statuses},
         "checkins": list_visible_checkins(session, viewer, person_id=person.id, limit=26),
         "meetings": meetings, "is_lead": viewer.access != Access.member and viewer.id != person.id,
-        "brief_ready": drafting_available("draft_brief"),
     })
 
 
@@ -121,10 +106,7 @@ def playbook_page(request: Request, section_id: str, viewer: WebViewer) -> Respo
 
 @router.get("/audit")
 def audit_page(request: Request, viewer: WebViewer, session: Session = SessionDep) -> Response:
-    try:
-        rows = audit_visible(session, viewer)
-    except NotAvailable as exc:
-        return error_page(request, 503, str(exc))
+    rows = audit_visible(session, viewer)
     order = {"gamed": 0, "vanity": 1, "watch": 2, "healthy": 3}
     rows.sort(key=lambda r: (order.get(r[0].verdict, 9), r[0].id))
     owners = {p.id: p for p in session.exec(select(Person)).all()}

@@ -11,15 +11,17 @@ from starlette.responses import RedirectResponse, Response
 
 from assistant.api.deps import RowId
 from assistant.db import begin_write, get_engine, get_session
-from assistant.errors import DraftInvalid, InvalidInput, NotFound, ProviderUnavailable
+from assistant.drafting import draft_goals
+from assistant.errors import InvalidInput, NotFound
 from assistant.goals import create_goal, update_goal, visible_goals
+from assistant.kpi_review import current_quarter
 from assistant.kpis import visible_kpis
 from assistant.models import Access, Draft, Kpi, Objective, Person, Quarter
 from assistant.orgfile_schema import QUARTER
 from assistant.schemas import GoalCreate, GoalUpdate
 from assistant.team import is_manager_of, visible_person, visible_person_ids
-from assistant.web.bridge import NotAvailable, current_quarter, drafting_available, drafting_entry
-from assistant.web.errors import error_page
+from assistant.web.bridge import run_draft
+from assistant.web.errors import Retry
 from assistant.web.pages_people import require_lead
 from assistant.web.render import page
 from assistant.web.security import check_csrf
@@ -61,31 +63,16 @@ def plan(request: Request, viewer: WebViewer, session: Session = Depends(get_ses
                        "suggestions": suggestions(latest)})
     kpi_keys = {k.id: k.key for k in session.exec(select(Kpi)).all()}
     return page(request, "plan.html", {"quarter": quarter, "quarters": quarters, "objectives": objectives,
-                                       "people": people, "kpi_keys": kpi_keys, "notice": notice[:200] or None,
-                                       "goals_ready": drafting_available("draft_goals")})
+                                       "people": people, "kpi_keys": kpi_keys, "notice": notice[:200] or None})
 
 
 @router.post("/plan/suggest/{person_id}", dependencies=CSRF)
 def suggest(request: Request, person_id: RowId, viewer: WebViewer,
             quarter: Annotated[str, Form(pattern=QUARTER.pattern)]) -> Response:
     require_lead(viewer)
-    retry = {"action": f"/plan/suggest/{person_id}", "label": "Try the suggestions again",
-             "fields": {"quarter": quarter}}
-    try:
-        fn = drafting_entry("draft_goals")
-    except NotAvailable:
-        return error_page(request, 503, "Goal suggestions are not available yet in this build.")
-    try:
-        with Session(get_engine(), expire_on_commit=False) as session:
-            subject = visible_person(session, viewer, person_id)
-            fn(session, session.get(Person, viewer.id), subject, quarter)
-            session.commit()
-    except ProviderUnavailable as exc:
-        return error_page(request, 503, f"The assistant is unavailable ({exc.message}).", retry=retry,
-                          headers={"Retry-After": str(exc.retry_after)})
-    except DraftInvalid as exc:
-        return error_page(request, 502, exc.message, retry=retry)
-    return RedirectResponse(f"/plan?q={quarter}#person-{person_id}", status_code=303)
+    return run_draft(request, viewer, person_id, lambda s, me, subject: draft_goals(s, me, subject, quarter),
+                     Retry(f"/plan/suggest/{person_id}", "Try the suggestions again", {"quarter": quarter}),
+                     what="The goal suggestions", then=lambda _draft: f"/plan?q={quarter}#person-{person_id}")
 
 
 def _blank(v: str | None) -> str | None:

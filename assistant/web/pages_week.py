@@ -5,27 +5,25 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from assistant.checkins import list_visible_checkins, upsert_checkin
 from assistant.db import begin_write, get_engine, get_session
-from assistant.errors import DraftInvalid, InvalidInput, ProviderUnavailable
+from assistant.drafting import draft_feedback
+from assistant.errors import InvalidInput
 from assistant.kpis import visible_kpis
 from assistant.models import CheckIn, Draft, MetricStatus, Person
 from assistant.orgfile_schema import ISO_WEEK
 from assistant.schemas import CheckInWrite
-from assistant.web.bridge import NotAvailable, drafting_available, drafting_entry
-from assistant.web.errors import error_page
+from assistant.web.bridge import run_draft
+from assistant.web.errors import Retry
 from assistant.web.render import page
 from assistant.web.security import FormFields, check_csrf
 from assistant.web.signin import WebViewer
 from assistant.web.views import current_week, kpi_status
 
 router = APIRouter()
-NOTICES = {
-    "saved": "Check-in saved. Your feedback draft is below.",
-    "saved-no-feedback": "Check-in saved. Feedback drafts are not available yet.",
-}
+NOTICES = {"saved": "Check-in saved. Your feedback draft is below."}
 
 
 def _week_or_current(week: str | None) -> str:
@@ -53,7 +51,7 @@ def _render(request: Request, session: Session, viewer: Person, week: str, *, fo
         "notice": notice, "kpis": [kpi_status(session, k) for k in visible_kpis(session, viewer, owner_id=viewer.id)],
         "statuses": [s.value for s in MetricStatus],
         "past": list_visible_checkins(session, viewer, person_id=viewer.id, limit=26),
-        "draft": _feedback_draft(session, viewer, week), "feedback_ready": drafting_available("draft_feedback"),
+        "draft": _feedback_draft(session, viewer, week),
     }, status_code=status)
 
 
@@ -64,24 +62,11 @@ def my_week(request: Request, viewer: WebViewer, session: Session = Depends(get_
 
 
 def draft_feedback_now(request: Request, viewer: Person, week: str) -> Response:
-    """Ask for the week's feedback draft; the check-in is already committed whatever happens."""
-    retry = {"action": "/week/feedback", "label": "Try the feedback draft again", "fields": {"week": week}}
-    try:
-        fn = drafting_entry("draft_feedback")
-    except NotAvailable:
-        return RedirectResponse(f"/week?w={week}&notice=saved-no-feedback", status_code=303)
-    try:
-        with Session(get_engine(), expire_on_commit=False) as session:
-            person = session.get(Person, viewer.id)
-            fn(session, person, person, week)
-            session.commit()
-    except ProviderUnavailable as exc:
-        return error_page(request, 503, f"Your check-in for {week} is saved. The feedback draft could not be "
-                          f"written because the assistant is unavailable ({exc.message}).", retry=retry,
-                          headers={"Retry-After": str(exc.retry_after)})
-    except DraftInvalid as exc:
-        return error_page(request, 502, f"Your check-in for {week} is saved. {exc.message}", retry=retry)
-    return RedirectResponse(f"/week?w={week}&notice=saved", status_code=303)
+    """Ask for the viewer's own feedback draft; the check-in is already committed whatever happens."""
+    return run_draft(request, viewer, viewer.id, lambda s, me, subject: draft_feedback(s, me, subject, week),
+                     Retry("/week/feedback", "Try the feedback draft again", {"week": week}),
+                     what="The feedback draft", kept=f"Your check-in for {week} is saved. ",
+                     then=lambda _draft: f"/week?w={week}&notice=saved")
 
 
 @router.post("/week", dependencies=[Depends(check_csrf)])

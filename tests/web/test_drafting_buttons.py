@@ -1,12 +1,12 @@
-"""The buttons that call the drafting pipeline: success, provider down (503 with retry), not built yet."""
+"""The buttons that call the drafting pipeline: success, provider down (503), malformed draft (502), both with retry."""
 
 from __future__ import annotations
 
 from sqlmodel import select
 
-from assistant.errors import ProviderUnavailable
-from assistant.models import CheckIn
-from assistant.web import bridge, pages_people, pages_plan, pages_week
+from assistant.errors import DraftInvalid, ProviderUnavailable
+from assistant.models import CheckIn, Draft
+from assistant.web import pages_people, pages_plan, pages_week
 from tests.web.conftest import add_draft, brief_content, post_form, sign_in
 
 
@@ -14,12 +14,12 @@ def _down(*_args, **_kw):  # noqa: ANN002, ANN003, ANN202
     raise ProviderUnavailable("connection refused", retry_after=7)
 
 
-def _missing(name):  # noqa: ANN001, ANN202
-    raise bridge.NotAvailable(f"{name} is not available yet")
+def _malformed(*_args, **_kw):  # noqa: ANN002, ANN003, ANN202
+    raise DraftInvalid("the draft failed validation after one repair: sections.0.items is empty")
 
 
 def test_provider_down_keeps_the_checkin_and_offers_a_retry(client, tokens, session, org, monkeypatch):
-    monkeypatch.setattr(pages_week, "drafting_entry", lambda name: _down)
+    monkeypatch.setattr(pages_week, "draft_feedback", _down)
     sign_in(client, tokens["ppc@t.test"])
     resp = post_form(client, "/week", "/week", {"week": "2026-W41", "wins": "Shipped the test"})
     assert resp.status_code == 503 and resp.headers["retry-after"] == "7"
@@ -40,7 +40,7 @@ def test_feedback_draft_shows_on_my_week(client, tokens, session, org, monkeypat
                 {"text": "Clear win with a number.", "sources": ["checkin:1"]}]}],
             "questions": ["Which decision do you need from Gil?"]})
 
-    monkeypatch.setattr(pages_week, "drafting_entry", lambda name: fake_feedback)
+    monkeypatch.setattr(pages_week, "draft_feedback", fake_feedback)
     sign_in(client, tokens["ppc@t.test"])
     resp = post_form(client, "/week", "/week", {"week": "2026-W41", "wins": "ACOS 27"})
     assert resp.status_code == 303 and resp.headers["location"] == "/week?w=2026-W41&notice=saved"
@@ -56,7 +56,7 @@ def test_prepare_brief_button(client, tokens, org, monkeypatch):
         return add_draft(s, kind="brief", subject=subject, viewer=viewer, period=week,
                          content=brief_content(s, subject, viewer))
 
-    monkeypatch.setattr(pages_people, "drafting_entry", lambda name: fake_brief)
+    monkeypatch.setattr(pages_people, "draft_brief", fake_brief)
     sign_in(client, tokens["growth-lead@t.test"])
     resp = post_form(client, "/team", f"/people/{org['ppc@t.test'].id}/brief")
     assert resp.status_code == 303 and resp.headers["location"].startswith("/drafts/")
@@ -65,11 +65,18 @@ def test_prepare_brief_button(client, tokens, org, monkeypatch):
     assert post_form(client, "/team", f"/people/{org['picker@t.test'].id}/brief").status_code == 404
 
 
-def test_buttons_say_not_available_yet(client, tokens, org, monkeypatch):
-    monkeypatch.setattr(pages_people, "drafting_entry", _missing)
-    monkeypatch.setattr(pages_plan, "drafting_entry", _missing)
+def test_brief_and_goal_buttons_offer_a_retry_when_drafting_fails(client, tokens, session, org, monkeypatch):
+    ppc = org["ppc@t.test"].id
+    monkeypatch.setattr(pages_people, "draft_brief", _down)
+    monkeypatch.setattr(pages_plan, "draft_goals", _malformed)
     sign_in(client, tokens["growth-lead@t.test"])
-    brief = post_form(client, "/team", f"/people/{org['ppc@t.test'].id}/brief")
-    assert brief.status_code == 503 and "not available yet" in brief.text
-    goals = post_form(client, "/plan", f"/plan/suggest/{org['ppc@t.test'].id}", {"quarter": "2026-Q4"})
-    assert goals.status_code == 503 and "not available yet" in goals.text
+    brief = post_form(client, "/team", f"/people/{ppc}/brief")
+    assert brief.status_code == 503 and brief.headers["retry-after"] == "7"
+    assert "The brief could not be written: the assistant is unavailable (connection refused)." in brief.text
+    assert f'action="/people/{ppc}/brief"' in brief.text and "Try the brief again" in brief.text
+    goals = post_form(client, "/plan", f"/plan/suggest/{ppc}", {"quarter": "2026-Q4"})
+    assert goals.status_code == 502 and "retry-after" not in goals.headers
+    assert "sections.0.items is empty" in goals.text and "Try the suggestions again" in goals.text
+    assert f'action="/plan/suggest/{ppc}"' in goals.text and 'value="2026-Q4"' in goals.text
+    # Neither failure leaves a draft behind.
+    assert session.exec(select(Draft)).all() == []

@@ -256,22 +256,38 @@ def flag_precision(obs: Observation) -> Score | None:
                   f"unexpected flag(s) raised: {labels}.")
 
 
+def _recall(name: str, expected: list[dict[str, Any]], found: list[dict[str, Any]],
+            key: Callable[[dict[str, Any]], frozenset[str]], *, one: str, many: str, if_none: str) -> Score:
+    """Each expected item is recalled when some found item's ``key`` covers its ``key``.
+
+    ``key`` also labels an item in the explanation (its members, sorted); ``one``/``many`` name
+    the items. An empty ``expected`` means nothing should be found: ``if_none`` says why.
+    """
+    got = [key(f) for f in found]
+
+    def listed(keys: list[frozenset[str]]) -> str:
+        shown = "; ".join(", ".join(sorted(k)) for k in keys[:3])
+        return shown + (f"; and {len(keys) - 3} more" if len(keys) > 3 else "") if keys else "none"
+
+    if not expected:
+        return _score(name, 0 if got else 1, 1, f"no {one} was reported, as expected.",
+                      f"{len(got)} {one if len(got) == 1 else many} reported where {if_none}: {listed(got)}.")
+    want = [key(e) for e in expected]
+    missed = [w for w in want if not any(w <= g for g in got)]
+    return _score(name, len(want) - len(missed), len(want), f"all expected {many} were found: {listed(want)}.",
+                  f"{len(missed)} of {len(want)} expected {many} not found: {listed(missed)} "
+                  f"(found: {listed(got)}).")
+
+
 def blocker_recall(obs: Observation) -> Score | None:
     """Recurring blockers found across the expected weeks (or none, when none are expected)."""
     want = obs.case.expect.recurring_blockers
     if obs.output is None or want is None:
         return None
-    found = [set(b.get("weeks") or []) for b in (obs.output.get("recurring_blockers") or [])]
-    if not want:
-        if not found:
-            return Score("blocker_recall", 1.0, True, "no recurring blocker was reported, as expected.")
-        weeks = ", ".join(sorted(found[0]))
-        return Score("blocker_recall", 0.0, False, f"a recurring blocker was reported ({weeks}) where none recurs.")
-    missed = [w for w in want if not any(set(w.weeks) <= f for f in found)]
-    return _score("blocker_recall", len(want) - len(missed), len(want),
-                  f"the recurring blocker(s) across {'; '.join(', '.join(w.weeks) for w in want)} were found.",
-                  f"no recurring blocker spans {'; '.join(', '.join(w.weeks) for w in missed)} "
-                  f"(found: {'; '.join(', '.join(sorted(f)) for f in found) or 'none'}).")
+    # A found blocker recalls an expected one when it spans (at least) all of its weeks.
+    return _recall("blocker_recall", [w.model_dump() for w in want], obs.output.get("recurring_blockers") or [],
+                   lambda b: frozenset(b.get("weeks") or []), one="recurring blocker",
+                   many="recurring blockers", if_none="none recurs")
 
 
 def mismatch_recall(obs: Observation) -> Score | None:
@@ -279,15 +295,9 @@ def mismatch_recall(obs: Observation) -> Score | None:
     want = obs.case.expect.self_report_mismatches
     if obs.output is None or want is None:
         return None
-    found = {(m.get("kpi"), m.get("week")) for m in obs.output.get("self_report_mismatches") or []}
-    if not want:
-        return _score("mismatch_recall", 0 if found else 1, 1, "no self-report mismatch was reported, as expected.",
-                      f"{len(found)} mismatch(es) reported where the check-ins are honest: "
-                      f"{', '.join(f'{k} {w}' for k, w in sorted(found)[:3])}.")
-    missed = [f"{w.kpi} {w.week}" for w in want if (w.kpi, w.week) not in found]
-    return _score("mismatch_recall", len(want) - len(missed), len(want),
-                  f"all {len(want)} expected self-report mismatches were caught.",
-                  f"self-report mismatch(es) missed: {', '.join(missed)}.")
+    return _recall("mismatch_recall", [w.model_dump() for w in want], obs.output.get("self_report_mismatches") or [],
+                   lambda m: frozenset({f"{m.get('kpi')} {m.get('week')}"}), one="self-report mismatch",
+                   many="self-report mismatches", if_none="the check-ins are honest")
 
 
 def cadence(obs: Observation) -> Score | None:

@@ -54,6 +54,16 @@ def test_blocker_and_mismatch_recall():
     assert sc.mismatch_recall(obs({"self_report_mismatches": [{"kpi": "fcr", "week": "2026-W40"}]})).passed
     honest = sc.mismatch_recall(obs({"self_report_mismatches": []}))
     assert not honest.passed and "fcr 2026-W40" in honest.explanation
+    half = sc.mismatch_recall(obs({"self_report_mismatches": [{"kpi": "fcr", "week": "2026-W40"},
+                                                              {"kpi": "tacos", "week": "2026-W39"}]}))
+    assert not half.passed and half.score == 0.5
+    assert half.explanation == ("1 of 2 expected self-report mismatches not found: tacos 2026-W39 "
+                                "(found: fcr 2026-W40).")
+    assert miss.explanation == ("1 of 1 expected recurring blockers not found: 2026-W33, 2026-W34 "
+                                "(found: 2026-W38, 2026-W39, 2026-W40).")
+    quiet = draft(recurring_blockers=[], self_report_mismatches=[])
+    assert sc.blocker_recall(obs({"recurring_blockers": []}, quiet)).passed
+    assert sc.mismatch_recall(obs({"self_report_mismatches": []}, quiet)).passed
 
 
 def test_cadence_bounds():

@@ -8,6 +8,7 @@ deferred, so a long read (a draft waiting on the LLM) never blocks check-ins.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -21,6 +22,7 @@ from sqlmodel import Session, create_engine
 
 from assistant.settings import get_settings
 
+log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 IMMEDIATE = "cadence_immediate"
 
@@ -102,6 +104,11 @@ async def get_write_session() -> AsyncIterator[Session]:
     """
     with Session(get_engine().execution_options(**{IMMEDIATE: True}), expire_on_commit=False) as session:
         yield session
+        if session.in_transaction():
+            # A handler that returns with its write transaction open keeps SQLite's write
+            # lock until now, after the response was serialised on a threadpool thread; with
+            # the pool full of writers waiting on that lock, both wait out the busy timeout.
+            log.warning("a write route returned with its transaction open; it held the write lock until now")
 
 
 @contextmanager

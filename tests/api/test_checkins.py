@@ -74,3 +74,25 @@ def test_filters_and_delete(client, tokens, org, session):
     assert client.get(f"/api/checkins/{cid}", headers=h).status_code == 404
     ops = session.exec(select(Outbox).where(Outbox.entity_id == cid, Outbox.op == "delete")).all()
     assert len(ops) == 1
+
+
+def test_idempotent_replay_holds_no_transaction_after_rollback(client, tokens, session, engine):
+    """The replay path ends its write transaction before answering; reading the stored
+    answer afterwards must not begin another one. It did (a rollback expires ORM rows, so
+    reading one reloads it), and that write lock outlived the handler: issue 9's 500s."""
+    from assistant import idempotency
+    from assistant.db import begin_write
+    from assistant.models import Person
+
+    body = {"week": "2026-W40", "wins": "Shipped"}
+    first = client.post("/api/checkins", json=body, headers=auth(tokens["am@t.test"]) | {"Idempotency-Key": "k-1"})
+    assert first.status_code == 201
+    person = session.exec(select(Person).where(Person.email == "am@t.test")).one()
+    session.commit()
+    begin_write(session)
+    replay = idempotency.lookup(session, person.id, "k-1", idempotency.body_hash(
+        {"week": "2026-W40", "wins": "Shipped", "priorities": "", "blockers": "", "metrics": {}}))
+    session.rollback()
+    assert replay is not None
+    assert (replay.status_code, replay.response["id"]) == (201, first.json()["id"])
+    assert not session.in_transaction()

@@ -31,7 +31,7 @@ from sqlmodel import Session, select
 
 from assistant.errors import CadenceError
 from assistant.evals import recording
-from assistant.evals.cases import Case
+from assistant.evals.cases import LLM_TASKS, Case
 from assistant.evals.scorers import Observation, Score, score_all
 from assistant.settings import PROJECT_ROOT, Settings, get_settings
 
@@ -203,18 +203,14 @@ def _person(session: Session, email: str | None) -> Any:
 def execute(case: Case, session: Session, provider: Any) -> dict[str, Any]:
     """Run the case's task through the same functions the API calls; return its output."""
     viewer, subject = _person(session, case.viewer), _person(session, case.subject)
-    if case.task == "brief":
-        from assistant.drafting import draft_brief
+    if case.task in LLM_TASKS:
+        from assistant import drafting
 
-        return dict(draft_brief(session, viewer, subject, case.week, provider=provider).content)
-    if case.task == "feedback":
-        from assistant.drafting.feedback import draft_feedback
-
-        return dict(draft_feedback(session, viewer, subject, case.week, provider=provider).content)
-    if case.task == "goals":
-        from assistant.drafting.goals import draft_goals
-
-        return dict(draft_goals(session, viewer, subject, case.quarter, provider=provider).content)
+        # The three drafters share one signature; the period is a quarter for goals, else a week.
+        make = {"brief": drafting.draft_brief, "feedback": drafting.draft_feedback,
+                "goals": drafting.draft_goals}[case.task]
+        period = case.quarter if case.task == "goals" else case.week
+        return dict(make(session, viewer, subject, period, provider=provider).content)
     if case.task == "kpi_audit":
         from assistant.kpi_review import audit_visible
 

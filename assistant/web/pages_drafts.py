@@ -10,13 +10,12 @@ from assistant.api.deps import RowId
 from assistant.db import begin_write, get_engine, get_session
 from assistant.drafts import get_visible_draft, set_status, visible_drafts
 from assistant.kpis import visible_kpis
-from assistant.models import Draft, DraftKind, DraftStatus, Kpi, Person
-from assistant.web.charts import line_chart
+from assistant.models import Draft, DraftKind, DraftStatus, Person
 from assistant.web.draftview import apply_edit, as_markdown, sections, string_lists
 from assistant.web.render import page
 from assistant.web.security import FormFields, check_csrf
 from assistant.web.signin import WebViewer
-from assistant.web.views import kpi_status
+from assistant.web.views import guardrail_chart, guardrail_of, kpi_chart, kpi_status
 
 router = APIRouter()
 SessionDep = Depends(get_session)
@@ -53,15 +52,9 @@ def _charts(session: Session, viewer: Person, draft: Draft) -> list[dict]:
     out = []
     for kpi in visible_kpis(session, viewer, owner_id=draft.subject_id):
         st = kpi_status(session, kpi)
-        entry = {"kpi": kpi, "flagged": kpi.key in flagged, "status": st,
-                 "chart": line_chart(st.points, title=kpi.name, target=kpi.target, unit=kpi.unit,
-                                     direction=kpi.direction), "guard": None}
-        if kpi.key in flagged and kpi.guardrail_id:
-            guard = session.get(Kpi, kpi.guardrail_id)
-            gst = kpi_status(session, guard)
-            entry["guard"] = line_chart(gst.points, title=f"Guardrail: {guard.name}", target=guard.target,
-                                        unit=guard.unit, direction=guard.direction)
-        out.append(entry)
+        guard = guardrail_of(session, kpi) if kpi.key in flagged else None
+        out.append({"kpi": kpi, "flagged": kpi.key in flagged, "status": st, "chart": kpi_chart(st),
+                    "guard": guardrail_chart(session, guard) if guard is not None else None})
     return sorted(out, key=lambda e: not e["flagged"])
 
 

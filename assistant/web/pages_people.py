@@ -13,15 +13,14 @@ from assistant.drafting import draft_brief
 from assistant.errors import Forbidden, NotFound
 from assistant.kpis import get_visible_kpi, visible_kpis
 from assistant.meetings import visible_meetings
-from assistant.models import Access, Kpi, Person
+from assistant.models import Access, Person
 from assistant.team import visible_person
 from assistant.web.bridge import audit_visible, run_draft
-from assistant.web.charts import line_chart
 from assistant.web.errors import Retry
 from assistant.web.render import page
 from assistant.web.security import check_csrf
 from assistant.web.signin import WebViewer
-from assistant.web.views import current_week, kpi_status, team_rows
+from assistant.web.views import current_week, guardrail_chart, guardrail_of, kpi_chart, kpi_status, team_rows
 
 router = APIRouter()
 SessionDep = Depends(get_session)
@@ -54,8 +53,7 @@ def person_page(request: Request, person_id: RowId, viewer: WebViewer, session: 
     meetings = [m for m in visible_meetings(session, viewer, person_id=person.id) if m.report_id == person.id]
     return page(request, "person.html", {
         "person": person, "kpis": statuses,
-        "charts": {s.kpi.key: line_chart(s.points, title=s.kpi.name, target=s.kpi.target, unit=s.kpi.unit,
-                                         direction=s.kpi.direction) for s in statuses},
+        "charts": {s.kpi.key: kpi_chart(s) for s in statuses},
         "checkins": list_visible_checkins(session, viewer, person_id=person.id, limit=26),
         "meetings": meetings, "is_lead": viewer.access != Access.member and viewer.id != person.id,
     })
@@ -73,12 +71,8 @@ def checkin_page(request: Request, checkin_id: RowId, viewer: WebViewer, session
 def kpi_page(request: Request, key: str, viewer: WebViewer, session: Session = SessionDep) -> Response:
     kpi = get_visible_kpi(session, viewer, key)
     status = kpi_status(session, kpi)
-    guard = session.get(Kpi, kpi.guardrail_id) if kpi.guardrail_id else None
-    guard_status = kpi_status(session, guard) if guard is not None else None
-    charts = [line_chart(status.points, title=kpi.name, target=kpi.target, unit=kpi.unit, direction=kpi.direction)]
-    if guard_status is not None:
-        charts.append(line_chart(guard_status.points, title=f"Guardrail: {guard.name}", target=guard.target,
-                                 unit=guard.unit, direction=guard.direction))
+    guard = guardrail_of(session, kpi)
+    charts = [kpi_chart(status)] + ([guardrail_chart(session, guard)] if guard is not None else [])
     owner = session.get(Person, kpi.owner_id) if kpi.owner_id else None
     return page(request, "kpi.html", {"kpi": kpi, "status": status, "guard": guard, "charts": charts,
                                       "owner": owner})

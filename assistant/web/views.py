@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from markupsafe import Markup
 from sqlmodel import Session
 
 from assistant.checkins import list_visible_checkins
@@ -16,6 +17,7 @@ from assistant.kpis import series, visible_kpis
 from assistant.meetings import visible_meetings
 from assistant.models import Access, CheckIn, Kpi, Meeting, Person
 from assistant.team import visible_person_ids
+from assistant.web.charts import line_chart
 
 CADENCE_WINDOW_DAYS = 84  # 1:1 health looks at the last twelve weeks
 
@@ -55,6 +57,23 @@ def kpi_status(session: Session, kpi: Kpi) -> KpiStatus:
     if latest is not None and kpi.target is not None:
         on = latest[1] <= kpi.target if kpi.direction == "down" else latest[1] >= kpi.target
     return KpiStatus(kpi, pts, latest[1] if latest else None, latest[0] if latest else None, on)
+
+
+def kpi_chart(status: KpiStatus, *, title: str | None = None) -> Markup:
+    """The KPI's trend with its target line, titled with its name unless ``title`` says otherwise."""
+    kpi = status.kpi
+    return line_chart(status.points, title=title or kpi.name, target=kpi.target, unit=kpi.unit,
+                      direction=kpi.direction)
+
+
+def guardrail_of(session: Session, kpi: Kpi) -> Kpi | None:
+    """The KPI that keeps ``kpi`` honest, if it has one."""
+    return session.get(Kpi, kpi.guardrail_id) if kpi.guardrail_id else None
+
+
+def guardrail_chart(session: Session, guard: Kpi) -> Markup:
+    """A guardrail's chart, titled as one, to draw beside the KPI it guards."""
+    return kpi_chart(kpi_status(session, guard), title=f"Guardrail: {guard.name}")
 
 
 @dataclass

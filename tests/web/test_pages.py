@@ -130,7 +130,10 @@ def test_brief_page_links_every_source(client, tokens, brief, org):
     assert "<strong>27.5%</strong>" in html  # markdown rendered through the sanitiser
     assert html.count("<svg") >= 3  # ACOS, TACOS and the guardrail beside the flagged ACOS
     assert "Guardrail beside the flagged KPI" in html
-    assert client.get("/kpis/ppc-acos").status_code == 200
+    kpi = client.get("/kpis/ppc-acos")
+    # The KPI's own chart, then its guardrail's, titled as one.
+    assert kpi.status_code == 200 and kpi.text.count("<svg") == 2
+    assert kpi.text.index("ACOS") < kpi.text.index("Guardrail: TACOS")
     meeting = client.get("/meetings/1", follow_redirects=False)
     assert meeting.status_code == 303 and "#meeting-" in meeting.headers["location"]
 

@@ -7,7 +7,7 @@ CLI error handler; nothing below catches errors to hide them.
 from __future__ import annotations
 
 import sys
-from contextlib import contextmanager
+from contextlib import nullcontext
 from pathlib import Path
 
 import typer
@@ -308,7 +308,7 @@ def eval_cmd(
     selected = load_cases(cases or EVALS / "cases", only=case or None)
     settings = get_settings()
     total = len(plan(selected, providers, record))
-    with live_server(providers, settings, Path("var/llm-server.log")) if record else _no_server():
+    with live_server(providers, settings, Path("var/llm-server.log")) if record else nullcontext():
         with typer.progressbar(length=total, label=f"{'recording' if record else 'running'} {total} case runs",
                                file=sys.stderr) as bar:
             suite = run_suite(selected, providers=providers, record=record, settings=settings,
@@ -333,11 +333,6 @@ def eval_cmd(
         return
     if not diff["passed"] or data["rerecord"]:
         raise typer.Exit(1)
-
-
-@contextmanager
-def _no_server():  # noqa: ANN202
-    yield
 
 
 def main() -> None:

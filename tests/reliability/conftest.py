@@ -6,7 +6,11 @@ prints it and keeps it for the terminal summary, so CI output shows the numbers 
 
 from __future__ import annotations
 
+import os
 import random
+import socket
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -151,3 +155,50 @@ def build_org(session: Session, people: list[GenPerson], seed: int) -> None:
             session.add(Meeting(manager_id=people[p.manager].row.id, report_id=p.row.id,
                                 date=date.fromisoformat(PERIODS[2]), status="held", minutes=30))
     session.commit()
+
+
+# ---- a database of a test's own, for the tests that start servers and processes ---------------
+
+
+def _pg_up() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request, tmp_path) -> Iterator[str]:
+    """A fresh, migrated database of this test's own: a SQLite file under ``tmp_path/home``
+    (where CADENCE_HOME points in these tests), or a PostgreSQL database dropped afterwards."""
+    from assistant.db import make_engine, migrate
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'home' / 'cadence.db'}"
+    else:
+        if not _pg_up():
+            pytest.skip("no PostgreSQL on 127.0.0.1:5432")
+        url = _create_pg(f"cadence_rel_{os.getpid()}_{time.monotonic_ns() % 10**6}")
+    engine = make_engine(url)
+    migrate(engine)
+    engine.dispose()
+    yield url
+    if request.param == "postgres":
+        _drop_pg(url.rsplit("/", 1)[1])
+
+
+def _create_pg(name: str) -> str:
+    import psycopg
+
+    with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+
+def _drop_pg(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

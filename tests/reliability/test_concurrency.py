@@ -16,7 +16,6 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -31,50 +30,6 @@ from tests.reliability.conftest import figure
 pytestmark = pytest.mark.slow
 
 PROCESSES, TRANSACTIONS = 4, 300
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-
-
-def _pg_up() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def db_url(request, tmp_path) -> Iterator[str]:
-    """A fresh, migrated database of this test's own: a SQLite file, or a PostgreSQL database."""
-    from assistant.db import make_engine, migrate
-
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'home' / 'cadence.db'}"
-    else:
-        if not _pg_up():
-            pytest.skip("no PostgreSQL on 127.0.0.1:5432")
-        url = _create_pg(f"cadence_rel_{os.getpid()}_{time.monotonic_ns() % 10**6}")
-    engine = make_engine(url)
-    migrate(engine)
-    engine.dispose()
-    yield url
-    if request.param == "postgres":
-        _drop_pg(url.rsplit("/", 1)[1])
-
-
-def _create_pg(name: str) -> str:
-    import psycopg
-
-    with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-
-
-def _drop_pg(name: str) -> None:
-    import psycopg
-
-    with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _seed_counter(url: str) -> int:

@@ -14,7 +14,8 @@ from datetime import date
 from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 360, 190
-PAD_L, PAD_R, PAD_T, PAD_B = 46, 12, 30, 30
+# PAD_R is the gutter where the last value is written beside its point, clear of the line.
+PAD_L, PAD_R, PAD_T, PAD_B = 46, 54, 30, 30
 
 
 def fmt_value(v: float, unit: str = "") -> str:
@@ -77,10 +78,14 @@ def line_chart(points: Sequence[tuple[date, float]], *, title: str, target: floa
                      f'{escape(fmt_value(v, unit))}</text>')
     if target is not None and math.isfinite(target):
         better = "or lower" if direction == "down" else "or higher"
+        # Label the end of the target line the series is farther from: a KPI that ends on its
+        # target would otherwise have its last points drawn through the label.
+        at_right = abs(pts[-1][1] - target) > abs(pts[0][1] - target)
+        lx, anchor = (PAD_L + plot_w, "end") if at_right else (PAD_L + 4, "start")
         parts.append(f'<line class="chart-target" x1="{PAD_L}" y1="{y(target):.1f}" x2="{PAD_L + plot_w}" '
                      f'y2="{y(target):.1f}"><title>Target {escape(fmt_value(target, unit))} {better}</title></line>'
-                     f'<text class="chart-target-label" x="{PAD_L + plot_w}" y="{y(target) - 5:.1f}" '
-                     f'text-anchor="end">target {escape(fmt_value(target, unit))}</text>')
+                     f'<text class="chart-target-label" x="{lx}" y="{y(target) - 5:.1f}" '
+                     f'text-anchor="{anchor}">target {escape(fmt_value(target, unit))}</text>')
     coords = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, (_, v) in enumerate(pts))
     parts.append(f'<polyline class="chart-line" points="{coords}"/>')
     for i, (d, v) in enumerate(pts):
@@ -88,8 +93,8 @@ def line_chart(points: Sequence[tuple[date, float]], *, title: str, target: floa
         parts.append(f'<circle class="{cls}" cx="{x(i):.1f}" cy="{y(v):.1f}" r="{5 if d == highlight else 3}">'
                      f'<title>{d.isoformat()}: {escape(fmt_value(v, unit))}</title></circle>')
     last_d, last_v = pts[-1]
-    parts.append(f'<text class="chart-last" x="{x(len(pts) - 1):.1f}" y="{y(last_v) - 8:.1f}" '
-                 f'text-anchor="end">{escape(fmt_value(last_v, unit))}</text>')
+    parts.append(f'<text class="chart-last" x="{x(len(pts) - 1) + 7:.1f}" y="{y(last_v) + 4:.1f}">'
+                 f'{escape(fmt_value(last_v, unit))}</text>')
     base = PAD_T + plot_h + 18
     parts.append(f'<text class="chart-tick" x="{PAD_L}" y="{base}">{pts[0][0].isoformat()}</text>')
     if len(pts) > 1:

@@ -89,7 +89,8 @@ def add_goal(viewer: WebViewer, person_id: Annotated[int, Form()], quarter: Anno
         begin_write(session)
         person = visible_person(session, viewer, person_id)
         try:
-            body = GoalCreate(person=person.email, quarter=quarter, title=title, kpi=_blank(kpi),
+            # The suggestion form edits the title in a textarea; a goal title is still one line.
+            body = GoalCreate(person=person.email, quarter=quarter, title=" ".join(title.split()), kpi=_blank(kpi),
                               target=float(target) if _blank(target) else None, objective=_blank(objective))
         except (ValidationError, ValueError) as exc:
             raise InvalidInput(f"goal: {exc}") from None

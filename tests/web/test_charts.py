@@ -45,6 +45,23 @@ def test_target_outside_the_values_stays_inside_the_plot():
     assert 0 < ty < 200
 
 
+def _text(root: ET.Element, cls: str) -> ET.Element:
+    return root.find(f".//s:text[@class='{cls}']", NS)
+
+
+def test_last_value_sits_beside_its_point_and_the_target_label_at_the_far_end():
+    # Ends on its target: the target label goes to the left end, away from the last points.
+    root = parse(line_chart(weeks([5.2, 4.6, 4.1, 3.8]), title="returns", target=4.0, unit="percent"))
+    last_x = max(float(c.get("cx")) for c in root.findall(".//s:circle", NS))
+    value, target = _text(root, "chart-last"), _text(root, "chart-target-label")
+    assert value.text == "3.8%" and float(value.get("x")) > last_x and value.get("text-anchor") is None
+    assert target.get("text-anchor") == "start" and float(target.get("x")) < 100
+    assert float(value.get("x")) + 40 <= float(root.get("viewBox").split()[2])  # room for "3.8%" in the gutter
+    # Starts on its target and moves away: the label goes to the right end.
+    away = parse(line_chart(weeks([4.0, 4.6, 5.2]), title="returns", target=4.0, unit="percent"))
+    assert _text(away, "chart-target-label").get("text-anchor") == "end"
+
+
 def test_text_is_escaped():
     svg = line_chart(weeks([1, 2]), title='<script>alert(1)</script> & "q"', target=None)
     assert "<script>" not in svg

@@ -185,12 +185,15 @@ def test_accept_goal_suggestion_into_role_goal(client, tokens, session, org):
     sign_in(client, tokens["growth-lead@t.test"])
     page = client.get("/plan?q=2026-Q4").text
     assert "Hold TACOS at or under 9.5% through Q4" in page and "10.5% - 1.0 pt = 9.5%" in page
+    # The suggested title is edited in a textarea (long titles stay readable); the goal keeps one line.
+    assert 'rows="2" maxlength="300" required>Hold TACOS at or under 9.5% through Q4</textarea>' in page
     resp = post_form(client, "/plan?q=2026-Q4", "/plan/goals", {
-        "person_id": str(ppc.id), "quarter": "2026-Q4", "title": "Hold TACOS at or under 9.5% through Q4",
+        "person_id": str(ppc.id), "quarter": "2026-Q4", "title": "Hold TACOS at or under 9.5%\r\n through  Q4",
         "kpi": "ppc-tacos", "target": "9.5", "objective": "margin"})
     assert resp.status_code == 303
     goal = session.exec(select(RoleGoal).where(RoleGoal.title.startswith("Hold TACOS"))).one()
     assert goal.person_id == ppc.id and goal.target == 9.5 and goal.objective_key == "margin"
+    assert goal.title == "Hold TACOS at or under 9.5% through Q4"
     edit = post_form(client, "/plan", f"/plan/goals/{goal.id}", {"title": "Hold TACOS at 9%", "target": "9",
                                                                  "status": "active"})
     assert edit.status_code == 303

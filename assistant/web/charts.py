@@ -72,7 +72,9 @@ def line_chart(points: Sequence[tuple[date, float]], *, title: str, target: floa
 
     parts = [head, f'<line class="chart-axis" x1="{PAD_L}" y1="{PAD_T + plot_h}" '
              f'x2="{PAD_L + plot_w}" y2="{PAD_T + plot_h}"/>']
-    for v in (lo + (hi - lo) * 0.08, hi - (hi - lo) * 0.08):  # two gridlines near the ends
+    # Gridlines at the lowest and highest value drawn: a tick is a number from the data (or
+    # the target), never an interpolated one like 17.66 that nobody reported.
+    for v in sorted({min(values), max(values)}):
         parts.append(f'<line class="chart-grid" x1="{PAD_L}" y1="{y(v):.1f}" x2="{PAD_L + plot_w}" y2="{y(v):.1f}"/>'
                      f'<text class="chart-tick" x="{PAD_L - 6}" y="{y(v) + 4:.1f}" text-anchor="end">'
                      f'{escape(fmt_value(v, unit))}</text>')

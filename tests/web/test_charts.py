@@ -99,3 +99,10 @@ def test_fmt_value():
     assert fmt_value(1240) == "1,240"
     assert fmt_value(0.42) == "0.42"
     assert fmt_value(12.5, "currency") == "$12.5"
+
+
+def test_gridline_ticks_are_values_from_the_series_or_target():
+    """Ticks name the lowest and highest value drawn, never an interpolated number (was 17.66)."""
+    root = parse(line_chart(weeks([9.5, 8.1, 7.2]), title="Organic rank", target=6.0, direction="down"))
+    ticks = [t.text for t in root.findall(".//s:text[@class='chart-tick']", NS) if t.get("text-anchor") == "end"]
+    assert ticks[:2] == ["6", "9.5"]  # then the last date, also right-aligned

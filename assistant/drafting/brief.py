@@ -54,8 +54,7 @@ def gather(session: Session, viewer: Person, subject: Person, week: str) -> Draf
     cadence = cadence_health(session, subject, window)
     checkins = ctx.checkin_blocks(session, subject, window)
     latest = checkins[0] if checkins else {"blockers": "", "priorities": ""}
-    history = ctx.history_blocks(session, viewer, subject, f"{latest['blockers']} {latest['priorities']}",
-                                 exclude_weeks=window)
+    history = ctx.history_blocks(session, viewer, subject, latest, exclude_weeks=window)
     queries = [f"{f['code']} {f['kpi_name']}: what to ask in a 1:1" for f in flags]
     queries += ["check-in says on track but the data is off target"] if mismatches else []
     queries += ["a blocker that keeps coming back week after week"] if blockers else []

@@ -11,6 +11,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from assistant.analysis.text import history_query
+from assistant.analysis.vectors import stored, vector_id
 from assistant.audit import KpiAudit
 from assistant.drafting.grounding import Facts
 from assistant.errors import NotFound
@@ -34,19 +36,26 @@ def checkin_blocks(session: Session, subject: Person, weeks: list[str]) -> list[
              "blockers": c.blockers, "metrics": dict(c.metrics)} for c in rows]
 
 
-def history_blocks(session: Session, viewer: Person, subject: Person, query: str,
+def history_blocks(session: Session, viewer: Person, subject: Person, about: dict[str, Any] | CheckIn,
                    exclude_weeks: list[str], k: int = 5) -> list[dict[str, Any]]:
-    """Older check-ins of the subject related to ``query``, by meaning (best first).
+    """Older check-ins of the subject related to the check-in ``about`` (a data-block record
+    or the row), by meaning (best first): the query is its blockers and priorities.
 
     The index is derived and may be unhealthy; a draft then goes ahead without history
     rather than failing, and says so in the log.
     """
+    fields = about if isinstance(about, dict) else {"blockers": about.blockers, "priorities": about.priorities}
+    query = history_query(fields.get("blockers", ""), fields.get("priorities", ""))
     if not query.strip():
         return []
     try:
         from assistant.retrieval import search_checkins
 
-        hits = search_checkins(session, viewer, query, k=k + len(exclude_weeks), person_ids={subject.id})
+        # The query's vector as the indexer stored it with the check-in (else search embeds it).
+        cid = _checkin_id(about)
+        vector = stored([(cid, query)]).get(vector_id(cid, query)) if cid is not None else None
+        hits = search_checkins(session, viewer, query, k=k + len(exclude_weeks), person_ids={subject.id},
+                               query_vector=vector)
     except Exception as exc:  # noqa: BLE001 - any index failure degrades to "no history"
         log.warning("retrieval unavailable, drafting without history: %s", exc)
         return []
@@ -55,19 +64,26 @@ def history_blocks(session: Session, viewer: Person, subject: Person, query: str
     return out[:k]
 
 
+def _checkin_id(about: dict[str, Any] | CheckIn) -> int | None:
+    if isinstance(about, CheckIn):
+        return about.id
+    source = str(about.get("id", ""))
+    return int(source.split(":", 1)[1]) if source.startswith("checkin:") else None
+
+
 def playbook_blocks(queries: list[str], k_each: int = 2, limit: int = 5) -> list[dict[str, Any]]:
     """Playbook sections for the findings, most relevant query first, without repeats."""
     try:
-        from assistant.retrieval import search_playbook
+        from assistant.retrieval.search import search_playbook_many
     except ImportError:
         return []
+    try:
+        found = search_playbook_many(queries, k=k_each)  # one round trip for all the questions
+    except Exception as exc:  # noqa: BLE001 - the playbook index is optional for a draft
+        log.warning("playbook search failed: %s", exc)
+        return []
     seen: dict[str, dict[str, Any]] = {}
-    for q in queries:
-        try:
-            hits = search_playbook(q, k=k_each)
-        except Exception as exc:  # noqa: BLE001 - the playbook index is optional for a draft
-            log.warning("playbook search failed: %s", exc)
-            return list(seen.values())
+    for hits in found:
         for h in hits:
             seen.setdefault(h.source_id, {"id": h.source_id, "title": h.title, "text": h.text})
     return list(seen.values())[:limit]

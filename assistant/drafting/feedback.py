@@ -188,8 +188,7 @@ def gather(session: Session, viewer: Person, subject: Person, week: str) -> Draf
     goals, role_goals = goal_links(session, subject, week, statuses, text_words)
     found = patterns(session, subject, week)
     checkins = ctx.checkin_blocks(session, subject, [week])
-    history = ctx.history_blocks(session, viewer, subject, f"{checkin.blockers} {checkin.priorities}",
-                                 exclude_weeks=[week], k=4)
+    history = ctx.history_blocks(session, viewer, subject, checkin, exclude_weeks=[week], k=4)
     queries = ["a good weekly check-in: wins are outcomes, priorities are measurable, blockers ask for a decision"]
     queries += ["check-in says on track but the data is off target"] if mismatches else []
     queries += ["a blocker that keeps coming back week after week"] if found["recurring_blockers"] else []

@@ -30,16 +30,16 @@ from assistant import series as stats
 from assistant.analysis import goal_progress, quarter_bounds
 from assistant.analysis.kpi import point_source
 from assistant.catalog import get_catalog
-from assistant.catalog import match as catalog_match
 from assistant.drafting import context as ctx
 from assistant.drafting.budget import pop_last, shorten_series
+from assistant.drafting.guardrails import VisibleKpis
 from assistant.drafting.pipeline import DraftJob, run
 from assistant.drafting.schemas import GoalsModelOut
 from assistant.drafts import get_visible_draft, set_status
 from assistant.errors import Conflict, Forbidden, NotFound
 from assistant.goals import create_goal
 from assistant.kpi_review import audit_visible, current_quarter, objectives_of
-from assistant.kpis import series, visible_kpis
+from assistant.kpis import series
 from assistant.llm import Provider
 from assistant.models import Company, Draft, DraftStatus, Kpi, Objective, Person, RoleGoal
 from assistant.schemas import GoalCreate
@@ -127,21 +127,22 @@ def _catalog_entry(name: str | None):  # noqa: ANN202 - CatalogEntry | None
     return next((k for k in get_catalog().kpis if k.name == name), None)
 
 
-def guardrail_for(kpi: Kpi, audit: Any, tracked: dict[str, Kpi], matched: dict[str, str]) -> dict[str, Any] | None:
-    """The KPI's declared guardrail, else a catalog guardrail someone tracks, else the catalog's name."""
+def guardrail_for(kpi: Kpi, audit: Any, visible: VisibleKpis) -> tuple[dict[str, Any] | None, int | None]:
+    """The KPI's declared guardrail, else a catalog guardrail someone tracks, else the catalog's
+    name; with the tracked guardrail's KPI id (None when it is not tracked)."""
     if kpi.guardrail_id:
-        g = next((k for k in tracked.values() if k.id == kpi.guardrail_id), None)
+        g = visible.by_id(kpi.guardrail_id)
         if g is not None:
-            return {"key": g.key, "name": g.name, "tracked": True}
+            return {"key": g.key, "name": g.name, "tracked": True}, g.id
     entry = _catalog_entry(audit.matched.name if audit and audit.matched else None)
     for gid in entry.guardrails if entry else []:
-        key = next((k for k, cid in matched.items() if cid == gid and k != kpi.key), None)
-        if key is not None:
-            return {"key": key, "name": tracked[key].name, "tracked": True}
+        g = visible.first_of_entry(gid, exclude_key=kpi.key)
+        if g is not None:
+            return {"key": g.key, "name": g.name, "tracked": True}, g.id
     if entry and entry.guardrails:
-        g = get_catalog().get(entry.guardrails[0])
-        return {"key": None, "name": g.name, "tracked": False}
-    return None
+        c = get_catalog().get(entry.guardrails[0])
+        return {"key": None, "name": c.name, "tracked": False}, None
+    return None, None
 
 
 def stage_reason(stage: str, kpi: Kpi, entry: Any, objective: Objective | None) -> str:
@@ -161,14 +162,12 @@ def gather(session: Session, viewer: Person, subject: Person, quarter: str) -> D
     stage = company.stage if company else "growth"
     objectives_quarter = quarter if objectives_of(session, quarter) else current_quarter(session, start)
     objectives = {o.key: o for o in session.exec(select(Objective).where(Objective.quarter_id == objectives_quarter))}
-    tracked = {k.key: k for k in visible_kpis(session, viewer)}
+    # Only the subject's KPIs are read whole; guardrails are looked up one by one (loading
+    # every visible KPI grew with the org: 8,000 rows for a founder at 1,000 people).
+    visible = VisibleKpis(session, viewer)
     # The subject's audits only (auditing every visible KPI grew with the org: 5 s at 1,000 people).
     audits = {a.id: a for a in audit_visible(session, viewer, owner_id=subject.id, today=start)}
-    # Which catalog KPI each visible KPI is, so a catalog guardrail someone already tracks is found
-    # (the audit's own match; memoised per distinct name).
-    matched = {k.key: m.entry.id for k in tracked.values()
-               if (m := catalog_match(k.name, k.description, unit=k.unit)) is not None}
-    own = sorted((k for k in tracked.values() if k.owner_id == subject.id), key=lambda k: (k.tier != "primary", k.id))
+    own = sorted(visible.owned_by(subject.id), key=lambda k: (k.tier != "primary", k.id))
     flags = [{k: f[k] for k in ("kpi", "code", "severity", "reason", "sources")}
              for f in ctx.flag_records(list(audits.values()))]
     candidates, retire, notes, kpi_rows = [], [], [], []
@@ -196,11 +195,10 @@ def gather(session: Session, viewer: Person, subject: Person, quarter: str) -> D
                          if goal is None else f"its objective '{kpi.objective_key}' is not one of "
                          f"{objectives_quarter}'s objectives."))
             continue
-        guard = guardrail_for(kpi, audit, tracked, matched)
-        g_key = guard["key"] if guard else None
-        if g_key and g_key in tracked:
-            last = series(session, tracked[g_key].id, until=end)
-            goal["sources"] += [point_source(g_key, d) for d, _ in [p for p in last if p[0] < start][-1:]]
+        guard, guard_id = guardrail_for(kpi, audit, visible)
+        if guard_id is not None:
+            last = series(session, guard_id, until=end)
+            goal["sources"] += [point_source(guard["key"], d) for d, _ in [p for p in last if p[0] < start][-1:]]
         verb = "Bring down" if kpi.direction == "down" else "Raise"
         title = (f"{verb} {kpi.name} from {_fmt(goal['baseline'], kpi.unit)} to {_fmt(goal['target'], kpi.unit)} "
                  f"by {end.isoformat()}" + (f", with {guard['name']} as the guardrail" if guard else ""))

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from pathlib import Path
 
+from chromadb.api.models.Collection import Collection
 from pydantic import BaseModel
 
 from assistant.embeddings import get_embedder
@@ -79,11 +81,37 @@ def knowledge_files() -> list[Path]:
 
 def load_sections() -> list[Section]:
     """Every section; a later file reusing an id replaces the earlier (a team override)."""
+    return list(_current()[0])
+
+
+# The parsed files and their digest, kept while the files' bytes stay the same. Why: every
+# playbook search checks the collection is current, and parsing the files into sections
+# cost more than the search itself. Reading them to compare is cheap (~60 KB).
+_parsed: tuple[str, list[Section], str] | None = None
+_parse_lock = threading.Lock()
+
+
+def _current() -> tuple[list[Section], str]:
+    """(sections, digest) for the playbook files as they are now."""
+    global _parsed
+    files = [(path, path.read_bytes()) for path in knowledge_files()]
+    h = hashlib.sha256()
+    for path, data in files:
+        h.update(f"{path}\0{len(data)}\0".encode())
+        h.update(data)
+    key = h.hexdigest()
+    with _parse_lock:
+        if _parsed is not None and _parsed[0] == key:
+            return _parsed[1], _parsed[2]
     by_id: dict[str, Section] = {}
-    for path in knowledge_files():
-        for section in parse_markdown(path.read_text(encoding="utf-8"), name=path.stem, path=str(path)):
+    for path, data in files:
+        for section in parse_markdown(data.decode("utf-8"), name=path.stem, path=str(path)):
             by_id[section.id] = section
-    return list(by_id.values())
+    sections = list(by_id.values())
+    digest = sections_hash(sections)
+    with _parse_lock:
+        _parsed = (key, sections, digest)
+    return sections, digest
 
 
 def sections_hash(sections: list[Section]) -> str:
@@ -95,13 +123,18 @@ def sections_hash(sections: list[Section]) -> str:
 
 def playbook_is_current() -> bool:
     """True when the playbook collection was built from the files as they are now."""
-    sections = load_sections()
+    sections, digest = _current()
     col = store.collection(store.PLAYBOOK)
-    return (col.metadata or {}).get("digest") == sections_hash(sections) and col.count() == len(sections)
+    return (col.metadata or {}).get("digest") == digest and col.count() == len(sections)
 
 
 def _section_hash(section: Section) -> str:
     return hashlib.sha256(f"{section.id}\0{section.embed_text}".encode()).hexdigest()[:16]
+
+
+# The collection handle this process last found (or made) current, and for which files:
+# while both hold, a search skips the check (a metadata read and a count per search).
+_synced: tuple[object, str] | None = None
 
 
 def sync_playbook(*, force: bool = False) -> int:
@@ -110,12 +143,23 @@ def sync_playbook(*, force: bool = False) -> int:
     Incremental: only new or edited sections are embedded, removed ones deleted.
     ``force`` rebuilds the collection from nothing (``cadence reindex``).
     """
-    sections = load_sections()
-    digest = sections_hash(sections)
+    sections, digest = _current()
     if force:
         store.drop_collection(store.PLAYBOOK)
-    col = store.collection(store.PLAYBOOK)
+    return store.read(store.PLAYBOOK, lambda col: _sync(col, sections, digest))
+
+
+def ensure_current(col: Collection) -> int:
+    """Sync ``col`` (a playbook collection handle) with the files; returns the section count."""
+    return _sync(col, *_current())
+
+
+def _sync(col: Collection, sections: list[Section], digest: str) -> int:
+    global _synced
+    if _synced is not None and _synced[0] is col and _synced[1] == digest:
+        return len(sections)
     if (col.metadata or {}).get("digest") == digest and col.count() == len(sections):
+        _synced = (col, digest)
         return len(sections)
     stored = col.get(include=["metadatas"])
     have = {i: (m or {}).get("hash") for i, m in zip(stored["ids"], stored["metadatas"], strict=True)}
@@ -132,4 +176,5 @@ def sync_playbook(*, force: bool = False) -> int:
                        for s in changed],
         )
     col.modify(metadata={"kind": store.PLAYBOOK, "digest": digest})
+    _synced = (col, digest)
     return len(sections)

@@ -8,9 +8,12 @@ never leak text). Hit text comes from SQL, the record, not from the index.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any, Literal
 
 import numpy as np
+from chromadb.api.models.Collection import Collection
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
@@ -69,13 +72,18 @@ _CONCEPTS = {
 _CONCEPT_OF = {_stem(alias): concept for concept, aliases in _CONCEPTS.items() for alias in aliases}
 
 
-def _stems(text: str) -> set[str]:
-    """Stems of the content words of ``text``, with domain synonyms folded to one concept."""
+@lru_cache(maxsize=4096)
+def _stems(text: str) -> frozenset[str]:
+    """Stems of the content words of ``text``, with domain synonyms folded to one concept.
+
+    Memoised: every playbook question reranks the same few dozen section texts (~200 words
+    each), which was a tenth of a brief's time.
+    """
     stems = {_stem(w) for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOP and len(w) > 1}
-    return {_CONCEPT_OF.get(s, s) for s in stems}
+    return frozenset(_CONCEPT_OF.get(s, s) for s in stems)
 
 
-def _lexical(query_stems: set[str], text: str) -> float:
+def _lexical(query_stems: frozenset[str], text: str) -> float:
     if not query_stems:
         return 0.0
     return len(query_stems & _stems(text)) / len(query_stems)
@@ -88,26 +96,13 @@ def _where(person_ids: set[int], weeks: list[str] | None) -> dict[str, Any]:
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
-def search_checkins(
-    session: Session, viewer: Person, query: str, *, k: int = 5,
-    person_ids: list[int] | set[int] | None = None, weeks: list[str] | None = None,
-) -> list[Hit]:
-    """The viewer's visible check-ins closest in meaning to ``query``, best first.
-
-    ``person_ids`` narrows to some people (ids the viewer may not see are ignored);
-    ``weeks`` narrows to ISO weeks. One hit per check-in, scored by its best field.
-    """
-    allowed = visible_person_ids(session, viewer)
-    if person_ids is not None:
-        allowed &= set(person_ids)
-    if not allowed or not query.strip() or k <= 0:
-        return []
-    collection = store.collection(store.CHECKINS)
+def _query_checkins(collection: Collection, query: str, where: dict[str, Any], k: int,
+                    vector: Sequence[float] | None) -> dict[str, Any] | None:
+    """The raw Chroma answer for ``query`` (after one feedback round), or None for an empty index."""
     size = collection.count()
     if size == 0:
-        return []
-    vector = np.asarray(get_embedder().embed([query])[0])
-    where = _where(allowed, weeks)
+        return None
+    vector = np.asarray(get_embedder().embed([query])[0] if vector is None else vector, dtype=np.float64)
     n = min(size, k * CANDIDATES)  # several fields per check-in can match: over-fetch
     res = collection.query(query_embeddings=[vector.tolist()], n_results=n, where=where,
                            include=["metadatas", "documents", "distances", "embeddings"])
@@ -120,6 +115,29 @@ def search_checkins(
         vector = vector / np.linalg.norm(vector)
         res = collection.query(query_embeddings=[vector.tolist()], n_results=n, where=where,
                                include=["metadatas", "documents", "distances"])
+    return res
+
+
+def search_checkins(
+    session: Session, viewer: Person, query: str, *, k: int = 5,
+    person_ids: list[int] | set[int] | None = None, weeks: list[str] | None = None,
+    query_vector: Sequence[float] | None = None,
+) -> list[Hit]:
+    """The viewer's visible check-ins closest in meaning to ``query``, best first.
+
+    ``person_ids`` narrows to some people (ids the viewer may not see are ignored);
+    ``weeks`` narrows to ISO weeks. One hit per check-in, scored by its best field.
+    ``query_vector``: the query's embedding when the caller already has it (it must be
+    the embedder's vector of ``query``; the words still feed the lexical boost).
+    """
+    allowed = visible_person_ids(session, viewer)
+    if person_ids is not None:
+        allowed &= set(person_ids)
+    if not allowed or not query.strip() or k <= 0:
+        return []
+    res = store.read(store.CHECKINS, lambda c: _query_checkins(c, query, _where(allowed, weeks), k, query_vector))
+    if res is None:
+        return []
     terms = _stems(query)
     best: dict[int, tuple[float, str]] = {}
     for meta, doc, dist in zip(res["metadatas"][0], res["documents"][0], res["distances"][0], strict=True):
@@ -143,20 +161,38 @@ def search_checkins(
 
 def search_playbook(query: str, k: int = 5) -> list[Hit]:
     """Playbook sections (built-in and the team's own) closest in meaning to ``query``."""
-    if not query.strip() or k <= 0:
-        return []
-    count = playbook.sync_playbook()
-    if count == 0:
-        return []
-    vector = get_embedder().embed([query])[0]
-    res = store.collection(store.PLAYBOOK).query(
-        query_embeddings=[vector], n_results=min(k * CANDIDATES, count),
-        include=["metadatas", "documents", "distances"])
-    terms = _stems(query)
-    hits = [
-        Hit(source_id=f"playbook:{meta['section']}", kind="playbook",
-            score=round(1.0 - float(dist) + LEXICAL_WEIGHT * _lexical(terms, f"{meta.get('title')} {doc}"), 4),
-            text=doc, title=str(meta.get("title") or ""))
-        for meta, doc, dist in zip(res["metadatas"][0], res["documents"][0], res["distances"][0], strict=True)
-    ]
-    return sorted(hits, key=lambda h: -h.score)[:k]
+    return search_playbook_many([query], k=k)[0]
+
+
+def search_playbook_many(queries: list[str], k: int = 5) -> list[list[Hit]]:
+    """``search_playbook`` for each query, as one embedding call and one Chroma query.
+
+    Why: a draft asks the playbook up to six questions; one by one they cost six round
+    trips. Chroma answers each query of a batch on its own, so the hits are the same.
+    """
+    asked = [i for i, q in enumerate(queries) if q.strip()]
+    out: list[list[Hit]] = [[] for _ in queries]
+    if not asked or k <= 0:
+        return out
+    vectors = get_embedder().embed([queries[i] for i in asked])
+
+    def ask(col: Collection) -> dict[str, Any] | None:
+        count = playbook.ensure_current(col)
+        if count == 0:
+            return None
+        return col.query(query_embeddings=vectors, n_results=min(k * CANDIDATES, count),
+                         include=["metadatas", "documents", "distances"])
+
+    res = store.read(store.PLAYBOOK, ask)
+    if res is None:
+        return out
+    for n, i in enumerate(asked):
+        terms = _stems(queries[i])
+        hits = [
+            Hit(source_id=f"playbook:{meta['section']}", kind="playbook",
+                score=round(1.0 - float(dist) + LEXICAL_WEIGHT * _lexical(terms, f"{meta.get('title')} {doc}"), 4),
+                text=doc, title=str(meta.get("title") or ""))
+            for meta, doc, dist in zip(res["metadatas"][n], res["documents"][n], res["distances"][n], strict=True)
+        ]
+        out[i] = sorted(hits, key=lambda h: -h.score)[:k]
+    return out

@@ -8,6 +8,7 @@ the text reaches the model only inside the ``checkins`` data block.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from sqlmodel import Session, col, select
@@ -72,7 +73,7 @@ def _kpi_words(statuses: list[KpiStatus]) -> dict[str, set[str]]:
     return out
 
 
-def judge_answers(checkin: CheckIn, statuses: list[KpiStatus], people: list[Person]) -> dict[str, Any]:
+def judge_answers(checkin: CheckIn, statuses: list[KpiStatus], names: Iterable[str]) -> dict[str, Any]:
     """Labels for the three text answers (the metric check is judged against the data separately).
 
     wins: outcome | activity | empty. Outcome when a result or decision word appears, or one
@@ -100,7 +101,7 @@ def judge_answers(checkin: CheckIn, statuses: list[KpiStatus], people: list[Pers
     measurable = bool(re.search(r"\d", pri)) or bool(re.search(r"\b(by|before) (mon|tue|wed|thu|fri)", pri, re.I))
     task_list = len(items) >= 2 and not any(re.search(r"\d", i) for i in items)
     blk = checkin.blockers or ""
-    first_names = {p.name.split()[0] for p in people if p.name}
+    first_names = {n.split()[0] for n in names if n and n.split()}
     if is_empty(blk):
         blockers_label = "none"
     else:
@@ -182,8 +183,9 @@ def gather(session: Session, viewer: Person, subject: Person, week: str) -> Draf
     statuses = kpi_status(session, subject, week)
     flags = ctx.flag_records(audit_visible(session, viewer, owner_id=subject.id))
     mismatches = self_report_mismatches(session, subject, [week], include_unclear=True)
-    people = list(session.exec(select(Person).where(col(Person.id) != subject.id)).all())
-    answers = judge_answers(checkin, statuses, people)
+    # Names only: the blocker check needs first names, not 1,000 Person rows at 1,000 people.
+    names = session.exec(select(Person.name).where(col(Person.id) != subject.id).distinct()).all()
+    answers = judge_answers(checkin, statuses, names)
     text_words = words(f"{checkin.wins} {checkin.priorities} {checkin.blockers}")
     goals, role_goals = goal_links(session, subject, week, statuses, text_words)
     found = patterns(session, subject, week)

@@ -11,8 +11,10 @@ Every vector is L2-normalised, so cosine similarity is a dot product.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
@@ -29,6 +31,8 @@ MAX_TOKENS = 256  # the model's training length (sentence-transformers' max_seq_
 BATCH_SIZE = 32
 CACHE_SIZE = 4096  # texts remembered (~6 MB of vectors)
 CACHE_CALL_MAX = 64  # calls with more texts than this (indexing) skip the cache
+THREADS = 1  # onnxruntime intra-op threads per run; parallelism comes from WORKERS instead
+WORKERS = min(2, os.cpu_count() or 1)  # batches of one call embedded side by side
 
 
 class EmbeddingUnavailable(CadenceError):
@@ -72,7 +76,7 @@ class OnnxEmbedder:
     model_id = ONNX_MODEL_ID
     dimension = 384
 
-    def __init__(self, *, batch_size: int = BATCH_SIZE, threads: int | None = None) -> None:
+    def __init__(self, *, batch_size: int = BATCH_SIZE, threads: int = THREADS, workers: int = WORKERS) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -82,28 +86,41 @@ class OnnxEmbedder:
         self.batch_size = batch_size
         self._tokenizer = Tokenizer.from_file(str(tokenizer_path()))
         self._tokenizer.enable_truncation(max_length=MAX_TOKENS)
-        self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        # the shipped tokenizer.json pads every text to 128 tokens; batches are padded here,
+        # to their own longest text, after sorting by token count
+        self._tokenizer.no_padding()
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
-        if threads:
-            options.intra_op_num_threads = threads
+        # One thread per run, and the batches of a call run on `workers` threads instead:
+        # MiniLM on ~25 tokens is a chain of small operators, and splitting each across
+        # threads costs a synchronisation per operator. Measured on the 2-core machine
+        # (texts/s): load ~3: 1 thread 127, 2 intra-op threads 212, 1 thread x 2 workers 231;
+        # load ~10: 2 spinning intra-op threads 35, non-spinning 69, 1 thread 95. Spinning
+        # threads burn a core waiting for the next operator, so they are off.
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="cadence-embed") if workers > 1 else None
         self._session = ort.InferenceSession(
             str(onnx_model_path()), sess_options=options, providers=["CPUExecutionProvider"]
         )
         self._inputs = {i.name for i in self._session.get_inputs()}
-        # onnxruntime sessions are thread-safe to run, the tokenizer's padding state is not
+        # onnxruntime sessions are thread-safe to run; the Rust tokenizer is shared state
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, list[float]] = OrderedDict()
 
-    def _run(self, texts: list[str]) -> np.ndarray:
-        with self._lock:
-            encodings = self._tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        feeds = {"input_ids": ids, "attention_mask": mask}
+    def _run(self, ids: list[list[int]]) -> np.ndarray:
+        """Pooled, normalised vectors for token id lists (padded here to the longest)."""
+        width = max(len(x) for x in ids)
+        input_ids = np.zeros((len(ids), width), dtype=np.int64)
+        mask = np.zeros((len(ids), width), dtype=np.int64)
+        for row, x in enumerate(ids):
+            input_ids[row, : len(x)] = x
+            mask[row, : len(x)] = 1
+        feeds = {"input_ids": input_ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
-            feeds["token_type_ids"] = np.zeros_like(ids)
+            feeds["token_type_ids"] = np.zeros_like(input_ids)
         hidden = self._session.run(None, feeds)[0]
         weights = mask[..., None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
@@ -138,12 +155,33 @@ class OnnxEmbedder:
         return [list(hits[t]) for t in texts]
 
     def _embed(self, texts: list[str]) -> list[list[float]]:
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        return self.embed_array(texts).tolist()
+
+    def embed_array(self, texts: list[str]) -> np.ndarray:
+        """Vectors for ``texts`` as one float32 matrix (rows in order), no cache.
+
+        Each distinct text is embedded once (check-ins repeat themselves: a blocker carried
+        for weeks, the same two priorities). Batches are cut from the texts sorted by token
+        count, so each is padded only to its own longest text (on M's field texts: 14%
+        fewer padded tokens than sorting by characters, 34% fewer than unsorted)."""
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        for start in range(0, len(order), self.batch_size):
-            chunk = order[start : start + self.batch_size]
-            out[chunk] = self._run([texts[i] or " " for i in chunk])
-        return out.tolist()
+        if not texts:
+            return out
+        unique = list(dict.fromkeys(t or " " for t in texts))
+        with self._lock:
+            encodings = self._tokenizer.encode_batch(unique)
+        ids = [e.ids for e in encodings]
+        order = sorted(range(len(unique)), key=lambda i: len(ids[i]))
+        vectors = np.empty((len(unique), self.dimension), dtype=np.float32)
+        chunks = [order[start : start + self.batch_size] for start in range(0, len(order), self.batch_size)]
+        batches = [[ids[i] for i in chunk] for chunk in chunks]
+        # onnxruntime releases the GIL while it runs, so the workers use separate cores
+        done = self._pool.map(self._run, batches) if self._pool and len(batches) > 1 else map(self._run, batches)
+        for chunk, matrix in zip(chunks, done, strict=True):
+            vectors[chunk] = matrix
+        row = {t: i for i, t in enumerate(unique)}
+        out[:] = vectors[[row[t or " "] for t in texts]]
+        return out
 
 
 class OpenAIEmbedder:

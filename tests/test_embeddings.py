@@ -90,3 +90,26 @@ def test_settings_select_the_endpoint(monkeypatch):
         assert isinstance(get_embedder(), OpenAIEmbedder)
     finally:
         get_embedder.cache_clear()
+
+
+def test_each_distinct_text_is_run_once_in_batches_sorted_by_token_count(embedder, monkeypatch):
+    widths: list[list[int]] = []
+    real = embedder._run
+
+    def spy(ids):
+        widths.append(sorted(len(x) for x in ids))
+        return real(ids)
+
+    monkeypatch.setattr(embedder, "_run", spy)
+    texts = ["supplier delay " * (i % 9 + 1) for i in range(100)]  # 9 distinct texts
+    vecs = embedder.embed_array(texts)
+    assert sum(len(w) for w in widths) == 9
+    lengths = [n for w in widths for n in w]
+    assert lengths == sorted(lengths)
+    assert np.array_equal(vecs[0], vecs[9]) and not np.array_equal(vecs[0], vecs[1])
+
+
+def test_workers_do_not_change_vectors(embedder):
+    texts = [f"check-in {i}: " + "the factory is late " * (i % 5) for i in range(150)]
+    one = embeddings.OnnxEmbedder(workers=1).embed_array(texts)
+    assert np.allclose(one, embedder.embed_array(texts), atol=1e-5)

@@ -21,10 +21,12 @@ import subprocess
 import sys
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+import numpy as np
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -41,6 +43,7 @@ log = logging.getLogger(__name__)
 FIELDS = ("blockers", "wins", "priorities")  # metric statuses are structured facts read from
 # SQL; as text ("ppc-tacos on track") they are identical week to week and crowd out real hits
 LABELS = {"wins": "Wins", "priorities": "Priorities", "blockers": "Blockers", "metrics": "Metric check"}
+MEMO_SIZE = 65_536  # distinct texts whose vectors a reindex remembers (~100 MB as float32)
 BATCH = 64  # check-ins per reindex step (~190 texts): fills the embedder's batches of 32, and
 # keeps the last Chroma write, the one not overlapped with embedding, short (measured: 0.97 vs
 # 0.78 of raw throughput with 256 on 300 check-ins)
@@ -92,11 +95,39 @@ class _Chains:
         return chain
 
 
-def _embed(checkins: Iterable[CheckIn], chains: _Chains) -> dict[str, list]:
+class _Memo:
+    """Vectors of texts already embedded in this reindex, least recently used dropped first.
+
+    Check-ins repeat themselves word for word: a blocker carried over several weeks, the same
+    priorities. The generated M org has 54,677 field texts, 31,399 distinct; each distinct
+    text is embedded once, its vector reused (the same text gives the same vector)."""
+
+    def __init__(self, size: int = MEMO_SIZE) -> None:
+        self.size = size
+        self.vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.embedded = 0  # texts sent to the embedder
+
+    def __call__(self, texts: list[str]) -> list[np.ndarray]:
+        missing = [t for t in dict.fromkeys(texts) if t not in self.vectors]
+        if missing:
+            for text, vec in zip(missing, get_embedder().embed(missing), strict=True):
+                self.vectors[text] = np.asarray(vec, dtype=np.float32)
+            self.embedded += len(missing)
+        out = []
+        for text in texts:
+            self.vectors.move_to_end(text)
+            out.append(self.vectors[text])
+        while len(self.vectors) > self.size:
+            self.vectors.popitem(last=False)
+        return out
+
+
+def _embed(checkins: Iterable[CheckIn], chains: _Chains, memo: _Memo | None = None) -> dict[str, list]:
     docs = [d for c in checkins for d in checkin_documents(c, chains(c.person_id))]
-    vectors = get_embedder().embed([text for _, text, _ in docs]) if docs else []
+    texts = [text for _, text, _ in docs]
+    vectors = (memo(texts) if memo is not None else get_embedder().embed(texts)) if docs else []
     return {"ids": [d[0] for d in docs], "embeddings": vectors,
-            "documents": [d[1] for d in docs], "metadatas": [d[2] for d in docs]}
+            "documents": texts, "metadatas": [d[2] for d in docs]}
 
 
 def _write(checkins: Iterable[CheckIn], chains: _Chains, *, delete_first: list[int]) -> int:
@@ -195,6 +226,7 @@ def reindex(engine: Engine | None = None, progress: bool = True) -> dict:
     store.collection(store.CHECKINS)
     collection = store.collection(store.CHECKINS)
     documents = 0
+    memo = _Memo()
     checkins_started = time.perf_counter()
     bar = _progress(total, progress)
     # Pipelined: Chroma writes batch n on a second thread while batch n+1 is embedded, so
@@ -202,7 +234,7 @@ def reindex(engine: Engine | None = None, progress: bool = True) -> dict:
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cadence-reindex") as pool:
         writing: Future | None = None
         for rows, chains in _checkin_batches(engine, BATCH):
-            batch = _embed(rows, chains)
+            batch = _embed(rows, chains, memo)
             if writing is not None:
                 writing.result()
             if batch["ids"]:
@@ -218,9 +250,11 @@ def reindex(engine: Engine | None = None, progress: bool = True) -> dict:
             session.delete(row)
         session.commit()
     seconds = time.perf_counter() - started
-    return {"checkins": total, "documents": documents, "playbook_sections": sections,
-            "seconds": round(seconds, 3), "checkin_seconds": round(checkin_seconds, 3),
-            "documents_per_second": round(documents / checkin_seconds, 1) if checkin_seconds else None}
+    return {"checkins": total, "documents": documents, "texts_embedded": memo.embedded,
+            "playbook_sections": sections, "seconds": round(seconds, 3),
+            "checkin_seconds": round(checkin_seconds, 3),
+            "documents_per_second": round(documents / checkin_seconds, 1) if checkin_seconds else None,
+            "embedded_per_second": round(memo.embedded / checkin_seconds, 1) if checkin_seconds else None}
 
 
 class _progress:

@@ -6,7 +6,7 @@ PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test install install-dev lint record bench clean serve
+.PHONY: demo test install install-dev lint record bench bench-pg clean serve
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -41,8 +41,14 @@ record: $(DEV_STAMP)
 	$(PY) scripts/record_cassettes.py
 
 ## Benchmarks: draft latency at S/M/L, ingest, index throughput, cold start (< 10 min with the cached data)
+# BENCH_ARGS, e.g. "--data-dir /tmp/cold" for a cold run beside a cached benchmarks/out/
 bench: $(DEV_STAMP)
-	$(PY) benchmarks/run.py
+	$(PY) benchmarks/run.py $(BENCH_ARGS)
+
+# PostgreSQL on 127.0.0.1 and a Chroma server the bench starts; merged into results.json
+bench-pg: $(DEV_STAMP)
+	CADENCE_BENCH_PG_URL=$${CADENCE_BENCH_PG_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/postgres} \
+	CADENCE_BENCH_CHROMA_URL=$${CADENCE_BENCH_CHROMA_URL:-start} $(PY) benchmarks/run.py --pg-only $(BENCH_ARGS)
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check assistant tests server.py

@@ -1,11 +1,14 @@
 """`make bench`: how Cadence's own work grows with the data. Writes benchmarks/results.json.
 
-    python benchmarks/run.py [--sizes S,M,L] [--samples N] [--fresh]
+    python benchmarks/run.py [--sizes S,M,L] [--fresh] [--data-dir DIR] [--pg-only]
 
 Everything runs on the embedded default (SQLite + embedded Chroma + offline provider). With
 CADENCE_BENCH_PG_URL set (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres) the
-draft latencies are measured again on PostgreSQL, with CADENCE_BENCH_CHROMA_URL as the
-Chroma server when that is set too.
+draft latencies are measured again on PostgreSQL (sizes from --pg-sizes, default S,M), with
+CADENCE_BENCH_CHROMA_URL as the Chroma server: a URL (the bench drops and rebuilds its
+check-in collection there), or ``start`` to have this script run one per size on 127.0.0.1
+(``chroma run`` from this venv, a throwaway folder). ``--pg-only`` runs just that part and
+merges it into an existing results.json (``make bench-pg``).
 
 What is timed, and what is not:
 - Draft latency is everything but the LLM call: ``gather`` (permissions, KPI facts, KPI
@@ -15,7 +18,9 @@ What is timed, and what is not:
   the Draft row is not stored (a benchmark would otherwise grow the table it reads).
   The viewer is the founder (who sees everyone: the worst case for permissions and the
   KPI audit); subjects are distinct random people, each drafted once.
-- Databases are generated once into benchmarks/out/<size>/ and reused (``--fresh`` rebuilds).
+- Databases are generated once into benchmarks/out/<size>/ (or --data-dir) and reused
+  (``--fresh`` rebuilds). Sizes that need generating are generated side by side, one
+  process each, before anything is timed (their load seconds are then measured concurrently).
 - Indexes: S is fully indexed by ``reindex``; M by ``cadence reindex`` (the timed figure,
   cached with the M database because it takes minutes); at L only the sampled subjects'
   check-ins are indexed (SQL is full size): embedding 150,000 check-ins does not fit in
@@ -29,6 +34,7 @@ import json
 import os
 import platform
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -71,8 +77,11 @@ def summary(ms: list[float]) -> dict[str, Any]:
             "max_ms": round(max(ms), 1) if ms else None}
 
 
+DATA = OUT  # --data-dir: a cold run beside a cached benchmarks/out/ someone else is using
+
+
 def home_of(size: str) -> Path:
-    return OUT / size
+    return DATA / size
 
 
 def env_for(home: Path, **extra: str) -> dict[str, str]:
@@ -88,19 +97,36 @@ def worker(args: list[str], env: dict[str, str], timeout: float = 900) -> dict[s
 
 
 # ---------------------------------------------------------------- data and indexes
-def ensure_data(size: str, fresh: bool) -> dict[str, Any]:
-    home = home_of(size)
-    meta_path = home / "meta.json"
-    if not fresh and meta_path.is_file():
-        meta = json.loads(meta_path.read_text())
-        if meta.get("version") == VERSION and (home / "cadence.db").is_file():
-            return {**meta, "cached": True}
-    shutil.rmtree(home, ignore_errors=True)
-    home.mkdir(parents=True)
-    log(f"generating {size}")
-    meta = generate(f"sqlite:///{home / 'cadence.db'}", size)
-    meta_path.write_text(json.dumps(meta, indent=1))
-    return {**meta, "cached": False}
+def ensure_data(sizes: list[str], fresh: bool) -> dict[str, dict[str, Any]]:
+    """Each size's database, generated if missing. Generation is single-threaded Python
+    (L: ~1.3 million rows), so the missing sizes are generated side by side, one process
+    each, before any timed stage: nothing timed shares the machine with them."""
+    out: dict[str, dict[str, Any]] = {}
+    running: dict[str, subprocess.Popen] = {}
+    for size in sizes:
+        home = home_of(size)
+        meta_path = home / "meta.json"
+        if not fresh and meta_path.is_file():
+            meta = json.loads(meta_path.read_text())
+            if meta.get("version") == VERSION and (home / "cadence.db").is_file():
+                out[size] = {**meta, "cached": True}
+                continue
+        shutil.rmtree(home, ignore_errors=True)
+        home.mkdir(parents=True)
+        (home / "index.json").unlink(missing_ok=True)
+        running[size] = subprocess.Popen([PY, str(Path(__file__).parent / "generator.py"), size,
+                                          f"sqlite:///{home / 'cadence.db'}"], env=ENV_BASE,
+                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if running:
+        log(f"generating {', '.join(running)} (side by side)")
+    for size, proc in running.items():
+        stdout, stderr = proc.communicate()
+        if proc.returncode != 0:
+            raise RuntimeError(f"generating {size} failed:\n{stderr[-2000:]}")
+        meta = {**json.loads(stdout), "generated_alongside": [s for s in running if s != size]}
+        (home_of(size) / "meta.json").write_text(json.dumps(meta, indent=1))
+        out[size] = {**meta, "cached": False}
+    return out
 
 
 def subjects_for(size: str) -> list[int]:
@@ -118,14 +144,25 @@ def ensure_index(size: str) -> dict[str, Any]:
     env = env_for(home)
     if size == "M":
         log("M: `cadence reindex` of every check-in (minutes; cached afterwards)")
+        load_before = [round(x, 2) for x in os.getloadavg()]
+        cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         p = subprocess.run([PY, "-m", "assistant", "reindex"], env=env, capture_output=True, text=True)
+        seconds = time.perf_counter() - started
+        cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if p.returncode != 0:
             raise RuntimeError(p.stderr[-2000:])
-        info = {"scope": "every check-in", "command": "cadence reindex",
-                "seconds": round(time.perf_counter() - started, 1),
-                "output": p.stdout.strip()[-300:], "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "loadavg_during": os.getloadavg()}
+        stats = json.loads(p.stdout.strip().splitlines()[-1])
+        info = {"scope": "every check-in", "command": "cadence reindex", "seconds": round(seconds, 1),
+                # CPU seconds barely move with the machine's load; wall seconds do
+                "cpu_seconds": round(cpu_after.ru_utime + cpu_after.ru_stime
+                                     - cpu_before.ru_utime - cpu_before.ru_stime, 1),
+                "documents": stats["documents"], "checkins": stats["checkins"],
+                "distinct_texts_embedded": stats.get("texts_embedded"),
+                "repeated_texts": stats["documents"] - stats.get("texts_embedded", stats["documents"]),
+                "documents_per_second": round(stats["documents"] / seconds, 1),
+                "output": p.stdout.strip()[-400:], "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "loadavg_before": load_before, "loadavg_after": [round(x, 2) for x in os.getloadavg()]}
     elif size == "S":
         info = {"scope": "every check-in", **worker(["reindex"], env)}
     else:
@@ -157,8 +194,10 @@ def w_index_subjects(ids: str) -> dict[str, Any]:
     from sqlmodel import col, select
 
     from assistant.models import CheckIn
-    from assistant.retrieval import indexer, sync_playbook
+    from assistant.retrieval import indexer, store, sync_playbook
 
+    if os.environ.get("CADENCE_CHROMA_URL"):  # a server shared by the sizes: start from empty
+        store.drop_collection(store.CHECKINS)
     sync_playbook()
     started = time.perf_counter()
     docs = 0
@@ -167,7 +206,8 @@ def w_index_subjects(ids: str) -> dict[str, Any]:
         for pid in map(int, ids.split(",")):
             rows = s.exec(select(CheckIn).where(CheckIn.person_id == pid).order_by(col(CheckIn.id))).all()
             docs += indexer._write(rows, chains, delete_first=[])
-    return {"seconds": round(time.perf_counter() - started, 1), "documents": docs}
+    seconds = time.perf_counter() - started
+    return {"seconds": round(seconds, 1), "documents": docs, "documents_per_second": round(docs / seconds, 1)}
 
 
 def _job(kind: str, session, viewer, subject, week: str | None = None):  # noqa: ANN001, ANN202
@@ -464,32 +504,86 @@ def eval_replay() -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- PostgreSQL
+class ChromaServer:
+    """``chroma run`` from this venv on 127.0.0.1, in a throwaway folder, for one size."""
+
+    def __init__(self) -> None:
+        self.path = Path(tempfile.mkdtemp(prefix="cadence-bench-chroma-"))
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        exe = Path(PY).parent / "chroma"
+        if not exe.is_file():
+            raise RuntimeError(f"{exe} not found: pip install chromadb into this venv")
+        self.proc = subprocess.Popen([str(exe), "run", "--host", "127.0.0.1", "--port", str(self.port),
+                                      "--path", str(self.path)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def __enter__(self) -> ChromaServer:
+        import httpx
+
+        for _ in range(300):
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"chroma run exited: {self.proc.stderr.read()[-1000:]!r}")
+            try:
+                if httpx.get(f"{self.url}/api/v2/heartbeat", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError("chroma run did not answer within 60 s")
+
+    def __exit__(self, *exc: object) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
 def bench_postgres(url: str, sizes: list[str], fresh: bool) -> dict[str, Any]:
+    """Draft latency on PostgreSQL (one database per size, generated once and kept) with the
+    index in a Chroma server (CADENCE_BENCH_CHROMA_URL) or embedded when that is unset."""
+    import contextlib
+
     import psycopg
 
     admin = url.replace("postgresql+psycopg://", "postgresql://")
-    out: dict[str, Any] = {"chroma": os.environ.get("CADENCE_BENCH_CHROMA_URL") or "embedded"}
+    chroma = os.environ.get("CADENCE_BENCH_CHROMA_URL") or ""
+    out: dict[str, Any] = {"chroma": ("a server started by the bench per size (chroma run, 127.0.0.1)"
+                                      if chroma == "start" else chroma or "embedded"),
+                           "sizes": sizes, "loadavg_at_start": [round(x, 2) for x in os.getloadavg()]}
     for size in sizes:
         db = f"cadence_bench_{size.lower()}"
         target = url.rsplit("/", 1)[0] + f"/{db}"
         with psycopg.connect(admin, autocommit=True) as conn:
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (db,)).fetchone()
-            if exists and fresh:
+            meta_ok = exists and conn.execute(
+                "SELECT obj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+                (db,)).fetchone()[0] == f"cadence bench v{VERSION} complete"
+            if exists and (fresh or not meta_ok):  # a half-generated database is rebuilt
                 conn.execute(f'DROP DATABASE "{db}"')
                 exists = None
+            generated = None
             if not exists:
                 conn.execute(f'CREATE DATABASE "{db}"')
                 log(f"generating {size} on PostgreSQL")
-                generate(target, size)
+                generated = generate(target, size)
+                conn.execute(f"COMMENT ON DATABASE \"{db}\" IS 'cadence bench v{VERSION} complete'")
         home = Path(tempfile.mkdtemp(prefix=f"cadence-bench-pg-{size}-"))
-        extra = {"CADENCE_DATABASE_URL": target}
-        if os.environ.get("CADENCE_BENCH_CHROMA_URL"):
-            extra["CADENCE_CHROMA_URL"] = os.environ["CADENCE_BENCH_CHROMA_URL"]
-        env = env_for(home, **extra)
-        ids = subjects_for(size)
-        index = worker(["index-subjects", ",".join(map(str, ids))], env)
-        out[size] = {"database": db, "index": {"scope": "the sampled subjects' check-ins", **index},
-                     **worker(["latency", size, ",".join(map(str, ids))], env)}
+        with contextlib.ExitStack() as stack:
+            extra = {"CADENCE_DATABASE_URL": target}
+            if chroma == "start":
+                extra["CADENCE_CHROMA_URL"] = stack.enter_context(ChromaServer()).url
+            elif chroma:
+                extra["CADENCE_CHROMA_URL"] = chroma
+            env = env_for(home, **extra)
+            ids = subjects_for(size)
+            log(f"PostgreSQL {size}: indexing the sampled subjects, then draft latency")
+            index = worker(["index-subjects", ",".join(map(str, ids))], env)
+            out[size] = {"database": db, "generated": generated or "cached",
+                         "index": {"scope": "the sampled subjects' check-ins", **index},
+                         "latency": worker(["latency", size, ",".join(map(str, ids))], env),
+                         "loadavg_after": [round(x, 2) for x in os.getloadavg()]}
         shutil.rmtree(home, ignore_errors=True)
     return out
 
@@ -520,7 +614,9 @@ def table(results: dict[str, Any]) -> str:
         lines.append(f"server RSS after warm-up: {m['rss_mb_after_warmup']} MB")
     r = results["sqlite"]["index"].get("M", {})
     if r:
-        lines.append(f"cadence reindex at M: {r.get('seconds')} s ({r.get('output', '')[-80:]})")
+        lines.append(f"cadence reindex at M: {r.get('seconds')} s wall, {r.get('cpu_seconds')} s CPU, "
+                     f"{r.get('documents')} documents ({r.get('distinct_texts_embedded')} distinct texts embedded), "
+                     f"load {r.get('loadavg_before')} -> {r.get('loadavg_after')}")
     c = results.get("cold_start")
     if c and "cli_help" in c:
         lines.append(f"cold start: cadence --help {c['cli_help']['median_ms']} ms, server import "
@@ -528,6 +624,11 @@ def table(results: dict[str, Any]) -> str:
     e = results.get("eval_replay")
     if e:
         lines.append(f"eval replay: {e.get('seconds', 'n/a')} s" + ("" if e.get("available") else f" ({e.get('why')})"))
+    for size, row in (results.get("postgres") or {}).items():
+        if isinstance(row, dict) and "latency" in row:
+            lat_pg = "  ".join(f"{k}: p50 {row['latency'][k].get('p50_ms')} p95 {row['latency'][k].get('p95_ms')} ms"
+                               for k in KINDS if row["latency"].get(k, {}).get("available"))
+            lines.append(f"PostgreSQL {size} ({results['postgres'].get('chroma')}): {lat_pg}")
     lines.append(f"total bench time: {results['bench_seconds']} s")
     return "\n".join(lines)
 
@@ -548,17 +649,34 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="Regenerate the cached databases and indexes.")
     parser.add_argument("--skip", default="", help="Comma list of: http,cold,eval,pg")
     parser.add_argument("--out", type=Path, default=RESULTS, help="Where to write the JSON (default results.json).")
+    parser.add_argument("--data-dir", type=Path, default=OUT,
+                        help="Generated databases and indexes (default benchmarks/out; a new folder = a cold run).")
+    parser.add_argument("--pg-sizes", default="S,M", help="Sizes measured on PostgreSQL (default S,M).")
+    parser.add_argument("--pg-only", action="store_true",
+                        help="Only the PostgreSQL part; merged into the existing --out file.")
     args = parser.parse_args()
+    global DATA
+    DATA = args.data_dir.resolve()
     sizes = args.sizes.split(",")
     skip = set(filter(None, args.skip.split(",")))
     started = time.perf_counter()
+    pg = os.environ.get("CADENCE_BENCH_PG_URL")
+    previous_pg = json.loads(args.out.read_text()).get("postgres") if args.out.is_file() else None
+    if args.pg_only:
+        if not pg:
+            parser.error("--pg-only needs CADENCE_BENCH_PG_URL")
+        results = json.loads(args.out.read_text()) if args.out.is_file() else {}
+        results["postgres"] = {"measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                               "machine": machine()["summary"],
+                               **bench_postgres(pg, args.pg_sizes.split(","), args.fresh)}
+        results["postgres"]["seconds"] = round(time.perf_counter() - started, 1)
+        args.out.write_text(json.dumps(results, indent=1, default=str) + "\n")
+        print(json.dumps(results["postgres"], indent=1, default=str)[:4000])
+        return
     results: dict[str, Any] = {"generated_at": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
                                "method": __doc__.split("What is timed, and what is not:")[1].strip()}
-    sqlite: dict[str, Any] = {"data": {}, "index": {}, "latency": {}}
+    sqlite: dict[str, Any] = {"data": ensure_data(sizes, args.fresh), "index": {}, "latency": {}}
     for size in sizes:
-        sqlite["data"][size] = ensure_data(size, args.fresh)
-        if args.fresh:
-            (home_of(size) / "index.json").unlink(missing_ok=True)
         sqlite["index"][size] = ensure_index(size)
         log(f"{size}: draft latency over {SAMPLES[size]} subjects")
         sqlite["latency"][size] = worker(["latency", size, ",".join(map(str, subjects_for(size)))],
@@ -587,9 +705,11 @@ def main() -> None:
         except Exception as exc:  # noqa: BLE001 - one failed stage must not lose the others
             results[key] = {"error": f"{type(exc).__name__}: {exc}"[-1500:]}
         args.out.write_text(json.dumps(results, indent=1, default=str) + "\n")
-    pg = os.environ.get("CADENCE_BENCH_PG_URL")
-    results["postgres"] = bench_postgres(pg, sizes, args.fresh) if pg and "pg" not in skip else {
-        "configured": False, "how": "set CADENCE_BENCH_PG_URL (and CADENCE_BENCH_CHROMA_URL for a Chroma server)"}
+    if pg and "pg" not in skip:
+        results["postgres"] = bench_postgres(pg, args.pg_sizes.split(","), args.fresh)
+    else:  # keep the figures of an earlier `make bench-pg` (--pg-only)
+        results["postgres"] = previous_pg or {
+            "configured": False, "how": "make bench-pg, or set CADENCE_BENCH_PG_URL (and CADENCE_BENCH_CHROMA_URL)"}
     results["machine"]["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     results["bench_seconds"] = round(time.perf_counter() - started, 1)
     args.out.write_text(json.dumps(results, indent=1, default=str) + "\n")

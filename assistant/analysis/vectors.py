@@ -72,6 +72,7 @@ def write_checkins(pairs: Iterable[tuple[int, str]], *, delete_first: Sequence[i
     ``delete_first`` check-ins lose their stored vectors first (edited or deleted check-ins,
     as the indexer's drain does for the search documents). Pairs already stored are skipped."""
     col = store.collection(ANALYSIS)
+    store.forget_collection(ANALYSIS)  # readers in this process: it exists now (see store.read)
     if delete_first:
         col.delete(where={"checkin_id": {"$in": list(delete_first)}})
     wanted = {vector_id(c, t): (c, t) for c, t in pairs}

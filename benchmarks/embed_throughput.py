@@ -4,8 +4,8 @@
 
 Builds N synthetic check-ins (default 400) in a throwaway CADENCE_HOME, embeds their
 field documents with the raw embedder, then runs the real reindex (SQL reads, embedding,
-Chroma writes) and prints texts/second for both (best of two interleaved rounds) and their ratio. The indexing path must
-keep >= 0.8 of the raw embedder's throughput.
+Chroma writes) and prints texts/second for both (best of two interleaved rounds) and their ratio. The goal is
+that the indexing path keeps >= 0.8 of the raw embedder's throughput; `--strict` exits 1 below it.
 """
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ EVENTS = ["slipped the ship date by a week", "is slow to receive inbound pallets
           "gained three organic positions"]
 TAILS = ["", " I need a decision on air freight.", " Waiting on approval from the lead.",
          " This is the third week in a row.", " Conversion held at 12% despite it.", ""]
+
+
+GOAL = 0.8  # the indexing path's share of the raw embedder's throughput (issue 10)
 
 
 def sentence(rng: random.Random) -> str:
@@ -63,19 +66,27 @@ def main(n: int = 400, rounds: int = 2) -> dict:
     sync_playbook()  # so reindex's timed phase below is check-ins only
     # best of `rounds`, interleaved, so a burst of other load on the machine skews neither side
     raw = indexed = 0.0
+    documents = 0
     for _ in range(rounds):
         started = time.perf_counter()
         embedder.embed(texts)
         raw = max(raw, len(texts) / (time.perf_counter() - started))
-        indexed = max(indexed, reindex(engine, progress=False)["documents_per_second"])
-    out = {"cores": os.cpu_count(), "texts": len(texts), "raw_texts_per_second": round(raw, 1),
-           "reindex_texts_per_second": indexed, "ratio": round(indexed / raw, 3)}
-    print(f"cores={out['cores']} texts={out['texts']}")
+        result = reindex(engine, progress=False)
+        indexed, documents = max(indexed, result["documents_per_second"]), result["documents"]
+    out = {"cores": os.cpu_count(), "texts": len(texts), "documents": documents,
+           "raw_texts_per_second": round(raw, 1), "reindex_texts_per_second": indexed,
+           "ratio": round(indexed / raw, 3)}
+    verdict = "meets" if out["ratio"] >= GOAL else "below"
+    print(f"cores={out['cores']} texts={out['texts']} documents indexed={documents}")
     print(f"raw embedder:  {out['raw_texts_per_second']:8.1f} texts/s")
-    print(f"reindex path:  {out['reindex_texts_per_second']:8.1f} texts/s  ({out['ratio']:.2f} of raw; floor 0.80)")
+    print(f"reindex path:  {out['reindex_texts_per_second']:8.1f} texts/s  "
+          f"({out['ratio']:.2f} of raw; {verdict} the {GOAL:.2f} goal)")
     return out
 
 
 if __name__ == "__main__":
-    result = main(int(sys.argv[1]) if len(sys.argv) > 1 else 400)
-    sys.exit(0 if result["ratio"] >= 0.8 else 1)
+    # A benchmark, not a test (issue 10): a ratio below the goal is reported, and only
+    # --strict turns it into a failing exit code (for a quiet machine, by hand).
+    args = [a for a in sys.argv[1:] if a != "--strict"]
+    result = main(int(args[0]) if args else 400)
+    sys.exit(1 if "--strict" in sys.argv and result["ratio"] < GOAL else 0)

@@ -36,7 +36,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def _openapi_with_error_bodies(app: FastAPI) -> None:
     """Every documented 422 is an ErrorBody, as handlers.py answers it (not FastAPI's default
     HTTPValidationError, which a client would then fail to parse; found by the schema fuzzer)."""
-    from assistant.schemas import ErrorBody
+    from assistant.domain.schemas import ErrorBody
 
     build = app.openapi
 

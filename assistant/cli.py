@@ -29,7 +29,7 @@ DEMO_PEOPLE = ("founder@northwind.test", "growth-lead@northwind.test", "ppc@nort
 @app.command()
 def migrate() -> None:
     """Create or upgrade the database schema."""
-    from assistant.db import migrate as run
+    from assistant.core.db import migrate as run
 
     run()
     typer.echo("database is at the latest schema")
@@ -38,9 +38,9 @@ def migrate() -> None:
 @app.command("import")
 def import_cmd(file: Path) -> None:
     """Load an org file (YAML or JSON). Idempotent; all or nothing."""
-    from assistant.db import migrate as run
-    from assistant.db import session_scope
-    from assistant.orgfile import import_org, read_org_file
+    from assistant.core.db import migrate as run
+    from assistant.core.db import session_scope
+    from assistant.domain.orgfile import import_org, read_org_file
 
     org = read_org_file(file)
     run()
@@ -53,8 +53,8 @@ def import_cmd(file: Path) -> None:
 @app.command()
 def export(file: Path | None = typer.Argument(None), fmt: str = typer.Option("yaml", "--format")) -> None:
     """Write the org (without tokens and drafts) as an org file, or to stdout."""
-    from assistant.db import session_scope
-    from assistant.orgfile import dump_org, export_org
+    from assistant.core.db import session_scope
+    from assistant.domain.orgfile import dump_org, export_org
 
     if fmt not in ("yaml", "json"):
         raise typer.BadParameter("--format is yaml or json")
@@ -75,10 +75,10 @@ def token_create(
     link: bool = typer.Option(False, "--link", help="Print a one-time browser sign-in link (30 min) instead."),
 ) -> None:
     """Print a new API token for EMAIL (shown once; stored hashed), or a sign-in link."""
-    from assistant.auth import create_token
-    from assistant.db import session_scope
+    from assistant.core.db import session_scope
+    from assistant.domain.auth import create_token
+    from assistant.domain.team import person_by_email
     from assistant.settings import get_settings
-    from assistant.team import person_by_email
     from assistant.web.signin import create_signin_link
 
     with session_scope() as session:
@@ -91,9 +91,9 @@ def token_create(
 @token_app.command("revoke")
 def token_revoke(email: str) -> None:
     """Revoke every token of EMAIL."""
-    from assistant.auth import revoke_tokens
-    from assistant.db import session_scope
-    from assistant.team import person_by_email
+    from assistant.core.db import session_scope
+    from assistant.domain.auth import revoke_tokens
+    from assistant.domain.team import person_by_email
 
     with session_scope() as session:
         n = revoke_tokens(session, person_by_email(session, email))
@@ -105,7 +105,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     """Run the API and web app."""
     import uvicorn
 
-    from assistant.db import migrate as run
+    from assistant.core.db import migrate as run
     from assistant.settings import get_settings
 
     settings = get_settings()
@@ -121,9 +121,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
 @app.command()
 def demo(host: str = "127.0.0.1", port: int = 8000, no_serve: bool = False) -> None:
     """Load the demo org, print sign-in tokens for three people, and serve."""
-    from assistant.auth import create_token
-    from assistant.db import session_scope
-    from assistant.team import person_by_email
+    from assistant.core.db import session_scope
+    from assistant.domain.auth import create_token
+    from assistant.domain.team import person_by_email
 
     import_cmd(DEMO_ORG)
     with session_scope() as session:
@@ -162,8 +162,8 @@ def audit_kpis_cmd(
     """Audit an org file's KPIs (vanity, gaming, ownership...) without touching the database."""
     import json
 
-    from assistant.audit import audit_kpis, facts_from_orgfile, format_text
-    from assistant.orgfile import read_org_file
+    from assistant.domain.orgfile import read_org_file
+    from assistant.kpi_audit.rules import audit_kpis, facts_from_orgfile, format_text
 
     if fmt not in ("json", "text"):
         raise typer.BadParameter("--format is json or text")
@@ -186,10 +186,10 @@ def search(
 ) -> None:
     """Find check-ins (that EMAIL may see) or playbook sections by meaning."""
     from assistant.api.search import run_search
-    from assistant.db import session_scope
+    from assistant.core.db import session_scope
+    from assistant.domain.team import person_by_email
     from assistant.retrieval import drain_all
     from assistant.settings import get_settings
-    from assistant.team import person_by_email
 
     if kind not in ("checkins", "playbook") or fmt not in ("text", "json"):
         raise typer.BadParameter("--kind is checkins or playbook; --format is text or json")
@@ -240,8 +240,8 @@ def _print_draft(draft, fmt: str) -> None:  # noqa: ANN001
 def _draft(kind: str, person: str, viewer_email: str, period: str | None, fmt: str) -> None:
     """One path for every draft kind: who asks, about whom, for which week or quarter."""
     from assistant import drafting
-    from assistant.db import session_scope
-    from assistant.team import person_by_email, visible_person_by_email
+    from assistant.core.db import session_scope
+    from assistant.domain.team import person_by_email, visible_person_by_email
 
     make = {"brief": drafting.draft_brief, "feedback": drafting.draft_feedback, "goals": drafting.draft_goals}[kind]
     with session_scope(write=False) as session:

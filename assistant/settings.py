@@ -75,7 +75,3 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     return Settings()
 
-
-def today() -> date:
-    """Today's date, or the pinned one: every date-dependent default goes through here."""
-    return get_settings().today or date.today()

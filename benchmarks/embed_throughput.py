@@ -40,11 +40,11 @@ def sentence(rng: random.Random) -> str:
 def main(n: int = 400, rounds: int = 2) -> dict:
     from sqlmodel import Session
 
-    from assistant.db import get_engine, migrate
-    from assistant.embeddings import get_embedder
-    from assistant.models import CheckIn, Person
+    from assistant.core.db import get_engine, migrate
+    from assistant.core.embeddings import get_embedder
+    from assistant.domain.models import CheckIn, Person
     from assistant.retrieval import reindex
-    from assistant.retrieval.indexer import FIELDS, field_text
+    from assistant.retrieval.index import FIELDS, field_text
     from assistant.retrieval.playbook import sync_playbook
 
     rng = random.Random(7)

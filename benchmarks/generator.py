@@ -36,8 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import Table, insert, text  # noqa: E402
 from sqlalchemy.engine import Connection, Engine  # noqa: E402
 
-from assistant.analysis.weeks import iso_week_monday, weeks_back  # noqa: E402
-from assistant.models import (  # noqa: E402
+from assistant.domain.calendar import iso_week_monday, weeks_back  # noqa: E402
+from assistant.domain.models import (  # noqa: E402
     CheckIn,
     Company,
     Kpi,
@@ -410,7 +410,7 @@ def generate(url: str, size: Size | str, seed: int = 7) -> dict[str, Any]:
     """Migrate the (empty) database at ``url`` and fill it; returns counts and seconds."""
     import time
 
-    from assistant.db import make_engine, migrate
+    from assistant.core.db import make_engine, migrate
 
     size = SIZES[size] if isinstance(size, str) else size
     engine = make_engine(url)

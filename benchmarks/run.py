@@ -177,7 +177,7 @@ def ensure_index(size: str) -> dict[str, Any]:
 def _session():
     from sqlmodel import Session
 
-    from assistant.db import get_engine
+    from assistant.core.db import get_engine
 
     return Session(get_engine(), expire_on_commit=False)
 
@@ -193,8 +193,9 @@ def w_reindex() -> dict[str, Any]:
 def w_index_subjects(ids: str) -> dict[str, Any]:
     from sqlmodel import col, select
 
-    from assistant.models import CheckIn
-    from assistant.retrieval import indexer, store, sync_playbook
+    from assistant.domain.models import CheckIn
+    from assistant.retrieval import index as indexer
+    from assistant.retrieval import store, sync_playbook
 
     if os.environ.get("CADENCE_CHROMA_URL"):  # a server shared by the sizes: start from empty
         store.drop_collection(store.CHECKINS)
@@ -215,7 +216,7 @@ def _job(kind: str, session, viewer, subject, week: str | None = None):  # noqa:
 
     mod = importlib.import_module(f"assistant.drafting.{kind}")
     if kind == "goals":
-        from assistant.kpi_review import current_quarter
+        from assistant.kpi_audit.stored import current_quarter
 
         period = current_quarter(session)
     else:
@@ -273,7 +274,7 @@ def time_draft(kind: str, session, viewer, subject, week: str | None = None) -> 
 def w_latency(size: str, ids: str) -> dict[str, Any]:
     import importlib
 
-    from assistant.models import Person
+    from assistant.domain.models import Person
 
     out: dict[str, Any] = {}
     subjects = [int(x) for x in ids.split(",")]
@@ -316,7 +317,7 @@ def w_latency(size: str, ids: str) -> dict[str, Any]:
 def w_tokens(pid: str) -> dict[str, Any]:
     """Prompt tokens of a brief on one subject as their history grows (the week drafted moves later)."""
     from assistant.analysis import weeks_back
-    from assistant.models import Person
+    from assistant.domain.models import Person
     from assistant.settings import get_settings
 
     weeks = weeks_back(LAST_WEEK, 156)
@@ -335,10 +336,10 @@ def w_outbox(n: str) -> dict[str, Any]:
     from sqlalchemy import func
     from sqlmodel import col, select
 
-    from assistant.embeddings import get_embedder
-    from assistant.models import CheckIn, Outbox
+    from assistant.core.embeddings import get_embedder
+    from assistant.domain.models import CheckIn, Outbox
     from assistant.retrieval import drain_all, enqueue_checkin, sync_playbook
-    from assistant.retrieval.indexer import FIELDS, field_text
+    from assistant.retrieval.index import FIELDS, field_text
 
     sync_playbook()
     drain_all()  # whatever the server left
@@ -371,9 +372,9 @@ def w_outbox(n: str) -> dict[str, Any]:
 def w_tokens_for(emails: str) -> dict[str, Any]:
     from sqlmodel import select
 
-    from assistant.auth import create_token
-    from assistant.db import session_scope
-    from assistant.models import Person
+    from assistant.core.db import session_scope
+    from assistant.domain.auth import create_token
+    from assistant.domain.models import Person
 
     out = {}
     with session_scope() as s:

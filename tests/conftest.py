@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
-from assistant import db as dbmod
+from assistant.core import db as dbmod
 from assistant.settings import get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,8 +95,8 @@ def org(session):
     """The small org imported; returns {email: Person}."""
     from sqlmodel import select
 
-    from assistant.models import Person
-    from assistant.orgfile import import_org, read_org_file
+    from assistant.domain.models import Person
+    from assistant.domain.orgfile import import_org, read_org_file
 
     import_org(session, read_org_file(SMALL_ORG))
     session.commit()
@@ -106,7 +106,7 @@ def org(session):
 @pytest.fixture
 def tokens(session, org):
     """An API token per person of the small org: {email: token}."""
-    from assistant.auth import create_token
+    from assistant.domain.auth import create_token
 
     out = {email: create_token(session, person) for email, person in org.items()}
     session.commit()

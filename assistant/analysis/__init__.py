@@ -17,7 +17,7 @@ from assistant.analysis.kpi import (
     self_report_mismatches,
 )
 from assistant.analysis.text import FollowThrough, RecurringBlocker, priority_follow_through, recurring_blockers
-from assistant.analysis.weeks import (
+from assistant.domain.calendar import (
     iso_week_monday,
     iso_week_sunday,
     next_week,

@@ -8,8 +8,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from assistant.analysis.weeks import span_dates, week_of, weeks_back
-from assistant.models import CheckIn, Meeting, Person
+from assistant.domain.calendar import span_dates, week_of, weeks_back
+from assistant.domain.models import CheckIn, Meeting, Person
 
 
 class MeetingFact(BaseModel):

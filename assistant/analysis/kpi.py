@@ -12,8 +12,8 @@ guard can trace it:
   base is 0).
 - ``gap``: ``value - target``, rounded to 4 places.
 - ``on_target``: direction-aware: up means ``value >= target``, down ``value <= target``.
-- ``trend``: ``assistant.series.trend`` over the last 8 points (second-half mean vs
-  first-half mean, slope agreeing) judged by ``assistant.series.moved`` with a 5%
+- ``trend``: ``assistant.kpi_audit.trends.trend`` over the last 8 points (second-half mean vs
+  first-half mean, slope agreeing) judged by ``assistant.kpi_audit.trends.moved`` with a 5%
   threshold: better | worse | flat; None below 4 points. 8 rather than the audit's 12
   because a brief asks what moved lately (FCR rising to W36 then sliding reads as 'flat'
   over 12 points, 'worse' over 8).
@@ -27,10 +27,10 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
-from assistant import series as stats
-from assistant.analysis.weeks import iso_week_sunday, quarter_bounds
-from assistant.kpis import series
-from assistant.models import CheckIn, Kpi, Person, RoleGoal
+from assistant.domain.calendar import iso_week_sunday, quarter_bounds
+from assistant.domain.kpis import series
+from assistant.domain.models import CheckIn, Kpi, Person, RoleGoal
+from assistant.kpi_audit import trends as stats
 
 SERIES_POINTS = 13  # a quarter of weekly points plus the one before it
 CHANGE_POINTS = 4  # "change over the last 4 points": first to last of them

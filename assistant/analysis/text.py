@@ -1,6 +1,6 @@
 """Check-in text signals: did priorities become wins, which blockers keep coming back.
 
-Similarity is the cosine of MiniLM sentence embeddings (``assistant.embeddings``); when
+Similarity is the cosine of MiniLM sentence embeddings (``assistant.core.embeddings``); when
 the embedder is unavailable a keyword overlap takes its place, with its own thresholds.
 The thresholds were calibrated on the demo org (demo/northwind.yaml); the figures are in
 the comments next to each constant.
@@ -18,9 +18,9 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
 from assistant.analysis import vectors
-from assistant.analysis.weeks import iso_week_monday, next_week, weeks_back
-from assistant.embeddings import Embedder, get_embedder
-from assistant.models import CheckIn, Person
+from assistant.core.embeddings import Embedder, get_embedder
+from assistant.domain.calendar import iso_week_monday, next_week, weeks_back
+from assistant.domain.models import CheckIn, Person
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from assistant.embeddings import get_embedder
+from assistant.core.embeddings import get_embedder
 from assistant.retrieval import store
 
 log = logging.getLogger(__name__)

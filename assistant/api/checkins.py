@@ -8,20 +8,20 @@ from fastapi.encoders import jsonable_encoder
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from assistant import idempotency
 from assistant.api.deps import RowId, RowIdQuery, SessionDep, ViewerDep, WriteSessionDep, errors
-from assistant.checkins import (
+from assistant.core.db import get_engine
+from assistant.domain import idempotency
+from assistant.domain.calendar import ISO_WEEK
+from assistant.domain.checkins import (
     delete_checkin,
     get_visible_checkin,
     list_visible_checkins,
     lock_writer,
     upsert_checkin,
 )
-from assistant.db import get_engine
+from assistant.domain.models import CheckIn, Person
+from assistant.domain.schemas import CheckInCreate, CheckInPublic
 from assistant.errors import Conflict, DraftInvalid, ProviderUnavailable
-from assistant.models import CheckIn, Person
-from assistant.orgfile_schema import ISO_WEEK
-from assistant.schemas import CheckInCreate, CheckInPublic
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/checkins", tags=["check-ins"])

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 from sqlmodel import Session
 
-from assistant.auth import person_for_token
-from assistant.db import get_engine, get_session, get_write_session
-from assistant.models import Person
+from assistant.core.db import get_engine, get_session, get_write_session
+from assistant.domain.auth import person_for_token
+from assistant.domain.models import Person
 
 SessionDep = Annotated[Session, Depends(get_session)]
 
@@ -42,14 +42,14 @@ ViewerDep = Annotated[Person, Depends(current_viewer)]
 
 def draft_rate_limit(viewer: ViewerDep) -> None:
     """Router dependency for POST /api/drafts/<kind>: 429 past the per-user limit."""
-    from assistant.ratelimit import check_draft_rate
+    from assistant.core.ratelimit import check_draft_rate
 
     check_draft_rate(viewer.id)
 
 
 # Documented error responses for routes, so the OpenAPI schema says what can come back.
 def errors(*codes: int) -> dict[int | str, dict]:
-    from assistant.schemas import ErrorBody
+    from assistant.domain.schemas import ErrorBody
 
     # 400: a body that is not JSON at all (FastAPI answers it before validation)
     return {code: {"model": ErrorBody} for code in sorted({400, 401, *codes})}

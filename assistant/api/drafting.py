@@ -6,13 +6,13 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.api.deps import RowId, SessionDep, ViewerDep, WriteSessionDep, draft_rate_limit, errors
+from assistant.domain.calendar import ISO_WEEK, QUARTER
+from assistant.domain.goals import goal_public
+from assistant.domain.models import Draft, Person
+from assistant.domain.schemas import DraftPublic, GoalPublic
+from assistant.domain.team import visible_person_by_email
 from assistant.drafting import draft_brief, draft_feedback, draft_goals
-from assistant.drafting.goals import accept_suggestion
-from assistant.goals import goal_public
-from assistant.models import Draft, Person
-from assistant.orgfile_schema import ISO_WEEK, QUARTER
-from assistant.schemas import DraftPublic, GoalPublic
-from assistant.team import visible_person_by_email
+from assistant.drafting.kinds.goals import accept_suggestion
 
 router = APIRouter(prefix="/api/drafts", tags=["drafts"], dependencies=[Depends(draft_rate_limit)])
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from assistant.api.deps import RowId, RowIdQuery, SessionDep, ViewerDep, WriteSessionDep, errors
-from assistant.drafts import get_visible_draft, set_status, visible_drafts
-from assistant.models import Draft, DraftKind, DraftStatus
-from assistant.schemas import DraftEdit, DraftPublic
+from assistant.domain.drafts import get_visible_draft, set_status, visible_drafts
+from assistant.domain.models import Draft, DraftKind, DraftStatus
+from assistant.domain.schemas import DraftEdit, DraftPublic
 
 router = APIRouter(prefix="/api/drafts", tags=["drafts"])
 

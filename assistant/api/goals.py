@@ -3,8 +3,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from assistant.api.deps import RowId, RowIdQuery, SessionDep, ViewerDep, WriteSessionDep, errors
-from assistant.goals import create_goal, goal_public, update_goal, visible_goals
-from assistant.schemas import GoalCreate, GoalPublic, GoalUpdate
+from assistant.domain.goals import create_goal, goal_public, update_goal, visible_goals
+from assistant.domain.schemas import GoalCreate, GoalPublic, GoalUpdate
 
 router = APIRouter(prefix="/api/goals", tags=["goals"])
 

@@ -6,10 +6,10 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from assistant.api.deps import RowIdQuery, SessionDep, ViewerDep, WriteSessionDep, errors
-from assistant.audit import KpiAudit
-from assistant.kpi_review import audit_visible
-from assistant.kpis import get_visible_kpi, kpi_public, parse_values, series, upsert_values, visible_kpis
-from assistant.schemas import KpiPublic, KpiValuePublic, ValuesUploadResult
+from assistant.domain.kpis import get_visible_kpi, kpi_public, parse_values, series, upsert_values, visible_kpis
+from assistant.domain.schemas import KpiPublic, KpiValuePublic, ValuesUploadResult
+from assistant.kpi_audit.rules import KpiAudit
+from assistant.kpi_audit.stored import audit_visible
 
 router = APIRouter(prefix="/api/kpis", tags=["kpis"])
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from assistant.api.deps import RowIdQuery, SessionDep, ViewerDep, WriteSessionDep, errors
-from assistant.meetings import record_meeting, visible_meetings
-from assistant.models import Meeting
-from assistant.schemas import MeetingCreate, MeetingPublic
+from assistant.domain.meetings import record_meeting, visible_meetings
+from assistant.domain.models import Meeting
+from assistant.domain.schemas import MeetingCreate, MeetingPublic
 
 router = APIRouter(prefix="/api/meetings", tags=["meetings"])
 

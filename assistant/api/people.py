@@ -4,10 +4,10 @@ from fastapi import APIRouter, Response
 from sqlmodel import col, select
 
 from assistant.api.deps import RowId, SessionDep, ViewerDep, WriteSessionDep, errors
-from assistant.models import Person
-from assistant.people_admin import delete_person
-from assistant.schemas import PersonPublic
-from assistant.team import visible_person, visible_person_ids
+from assistant.domain.models import Person
+from assistant.domain.people import delete_person
+from assistant.domain.schemas import PersonPublic
+from assistant.domain.team import visible_person, visible_person_ids
 
 router = APIRouter(prefix="/api/people", tags=["people"])
 

@@ -5,8 +5,8 @@
     draft_goals(session, viewer, subject, quarter)   next-quarter role goals for a founder
 """
 
-from assistant.drafting.brief import draft_brief
-from assistant.drafting.feedback import draft_feedback
-from assistant.drafting.goals import draft_goals
+from assistant.drafting.kinds.brief import draft_brief
+from assistant.drafting.kinds.feedback import draft_feedback
+from assistant.drafting.kinds.goals import draft_goals
 
 __all__ = ["draft_brief", "draft_feedback", "draft_goals"]

@@ -6,7 +6,7 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-from assistant.tokens import count_tokens
+from assistant.core.token_count import count_tokens
 
 # A trim step mutates the context and returns False when it has nothing left to drop.
 TrimStep = Callable[[dict[str, Any]], bool]

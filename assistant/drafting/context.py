@@ -13,11 +13,11 @@ from sqlmodel import Session, col, select
 
 from assistant.analysis.text import history_query
 from assistant.analysis.vectors import stored, vector_id
-from assistant.audit import KpiAudit
+from assistant.domain.models import CheckIn, Person
+from assistant.domain.team import can_see
 from assistant.drafting.grounding import Facts
 from assistant.errors import NotFound
-from assistant.models import CheckIn, Person
-from assistant.team import can_see
+from assistant.kpi_audit.rules import KpiAudit
 
 log = logging.getLogger(__name__)
 TEXT_FIELDS = ("wins", "priorities", "blockers")

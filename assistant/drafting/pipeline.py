@@ -18,13 +18,13 @@ from typing import Any
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from assistant.db import begin_write
+from assistant.core.db import begin_write
+from assistant.domain.models import Draft, Person
 from assistant.drafting.budget import TrimStep, fit
 from assistant.drafting.grounding import Facts, Verdict, check_item, check_text
+from assistant.drafting.prompt import render
 from assistant.errors import DraftInvalid
 from assistant.llm import Message, Provider, Usage, get_provider
-from assistant.models import Draft, Person
-from assistant.prompting import render
 from assistant.settings import get_settings
 
 

@@ -22,7 +22,7 @@ from typing import Any
 import vcr
 from vcr.errors import CannotOverwriteExistingCassetteException
 
-from assistant import prompting
+from assistant.drafting import prompt as prompting
 from assistant.errors import ProviderUnavailable
 from assistant.llm import Provider
 from assistant.settings import Settings
@@ -110,7 +110,7 @@ def replay_provider(name: str, folder: Path) -> Provider:
 
 def _http_provider(name: str, *, base_url: str, model: str, mode: str, api_key: str | None = None,
                    timeout: float = 600.0) -> Provider:
-    from assistant.llm.openai_provider import OpenAIProvider
+    from assistant.llm.openai import OpenAIProvider
 
     # temperature 0 and no SDK retries: a recording is one deterministic exchange per call.
     provider = OpenAIProvider(model=model, base_url=base_url, api_key=api_key, structured=mode,
@@ -132,7 +132,7 @@ def live_target(name: str, settings: Settings) -> tuple[str, str, str | None, bo
 
 def record_provider(name: str, folder: Path, settings: Settings) -> Provider:
     """The live provider to record with; writes endpoint.json so replay can rebuild it."""
-    from assistant.llm.openai_provider import resolve_mode
+    from assistant.llm.openai import resolve_mode
 
     url, model, key, _ = live_target(name, settings)
     mode = resolve_mode(settings.llm_structured, url)

@@ -79,8 +79,7 @@ class SuiteResult:
 
 # ---------------------------------------------------------------- environment
 def _reset_caches() -> None:
-    from assistant import db
-
+    from assistant.core import db
     if db.get_engine.cache_info().currsize:
         db.get_engine().dispose()
     db.get_engine.cache_clear()
@@ -116,7 +115,7 @@ def memo_embeddings() -> Iterator[None]:
     Keyed by the whole batch, so a text is never given a vector computed in another batch:
     a recording and its replay see bit-identical vectors and so identical retrieval.
     """
-    from assistant.embeddings import get_embedder
+    from assistant.core.embeddings import get_embedder
 
     embedder = get_embedder()
     original = embedder.embed
@@ -138,7 +137,7 @@ def memo_embeddings() -> Iterator[None]:
 def fixture_today(path: Path) -> date:
     """Friday of the fixture's last week with any data: the day its drafts are written."""
     from assistant.analysis import iso_week_monday
-    from assistant.orgfile import read_org_file
+    from assistant.domain.orgfile import read_org_file
 
     org = read_org_file(path)
     days = [v.period for k in org.kpis for v in k.values] + [m.date for m in org.meetings]
@@ -160,7 +159,7 @@ class Fixtures:
     def base(self) -> Path:
         """A migrated, empty home with the playbook indexed: copied for every fixture."""
         if self._base is None:
-            from assistant.db import migrate
+            from assistant.core.db import migrate
             from assistant.retrieval import reset_clients, sync_playbook
 
             home = self.work / "base"
@@ -174,8 +173,8 @@ class Fixtures:
     def get(self, fixture: str) -> tuple[Path, date, dict[str, str]]:
         """(home, today, canaries: text -> owner email) for ``fixture``."""
         if fixture not in self.homes:
-            from assistant.db import session_scope
-            from assistant.orgfile import import_org, read_org_file
+            from assistant.core.db import session_scope
+            from assistant.domain.orgfile import import_org, read_org_file
             from assistant.retrieval import drain_all
 
             path = EVALS / fixture
@@ -195,7 +194,7 @@ class Fixtures:
 
 # ---------------------------------------------------------------- one case
 def _person(session: Session, email: str | None) -> Any:
-    from assistant.team import person_by_email
+    from assistant.domain.team import person_by_email
 
     return person_by_email(session, email) if email else None
 
@@ -212,13 +211,13 @@ def execute(case: Case, session: Session, provider: Any) -> dict[str, Any]:
         period = case.quarter if case.task == "goals" else case.week
         return dict(make(session, viewer, subject, period, provider=provider).content)
     if case.task == "kpi_audit":
-        from assistant.kpi_review import audit_visible
+        from assistant.kpi_audit.stored import audit_visible
 
         audits = audit_visible(session, viewer, owner_id=subject.id if subject else None)
         return {"audits": [a.model_dump(mode="json") for a in audits],
                 "flags": [{"kpi": a.id, "code": f.code, "severity": f.severity, "reason": f.reason}
                           for a in audits for f in a.flags]}
-    from assistant.models import Person
+    from assistant.domain.models import Person
     from assistant.retrieval import search_checkins
 
     hits = search_checkins(session, viewer, case.query or "", k=case.k,
@@ -230,11 +229,11 @@ def execute(case: Case, session: Session, provider: Any) -> dict[str, Any]:
 
 def resolve_sources(session: Session, viewer_email: str, output: dict[str, Any]) -> dict[str, str]:
     """Each source the output cites: ok, missing (no such record) or hidden (not the viewer's)."""
+    from assistant.domain.kpis import kpi_visible
+    from assistant.domain.models import CheckIn, Kpi, KpiValue, Meeting
+    from assistant.domain.team import can_see
     from assistant.drafting.pipeline import cited_sources
-    from assistant.kpis import kpi_visible
-    from assistant.models import CheckIn, Kpi, KpiValue, Meeting
     from assistant.retrieval import load_sections
-    from assistant.team import can_see
 
     viewer = _person(session, viewer_email)
     found = cited_sources(output) | {h["source_id"] for h in output.get("hits") or []}
@@ -265,11 +264,11 @@ def resolve_sources(session: Session, viewer_email: str, output: dict[str, Any])
 
 def forbidden_canaries(session: Session, viewer_email: str, canaries: dict[str, str]) -> list[str]:
     """The fixture's canaries written by people the viewer may not see."""
-    from assistant.team import visible_person_ids
+    from assistant.domain.team import visible_person_ids
 
     viewer = _person(session, viewer_email)
     visible = visible_person_ids(session, viewer)
-    from assistant.models import Person
+    from assistant.domain.models import Person
 
     emails = {p.email: p.id for p in session.exec(select(Person))}
     return sorted(c for c, owner in canaries.items() if emails.get(owner) not in visible)
@@ -277,7 +276,7 @@ def forbidden_canaries(session: Session, viewer_email: str, canaries: dict[str, 
 
 def run_case(case: Case, provider_name: str, provider: Any, fixtures: Fixtures, work: Path, *,
              cassette_dir: Path | None = None, record: bool = False) -> CaseResult:
-    from assistant.db import get_engine
+    from assistant.core.db import get_engine
 
     home, today, canaries = fixtures.get(case.fixture)
     folder = work / "cases" / provider_name / case.id

@@ -139,7 +139,7 @@ def schema(obs: Observation) -> Score | None:
     model = SCHEMAS.get(obs.case.task)
     try:
         if obs.case.task == "kpi_audit":
-            from assistant.audit import KpiAudit
+            from assistant.kpi_audit.rules import KpiAudit
 
             for a in out.get("audits", []):
                 KpiAudit.model_validate(a)

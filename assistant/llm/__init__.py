@@ -18,7 +18,7 @@ from .base import Completion, Message, Provider, Usage
 
 PROVIDERS: dict[str, str] = {
     "offline": "assistant.llm.offline:OfflineProvider",
-    "openai": "assistant.llm.openai_provider:OpenAIProvider",
+    "openai": "assistant.llm.openai:OpenAIProvider",
     "local": "assistant.llm.local:LocalProvider",
 }
 

@@ -27,7 +27,7 @@ import openai
 
 from assistant.errors import ProviderUnavailable
 
-from .openai_provider import OpenAIProvider
+from .openai import OpenAIProvider
 
 if TYPE_CHECKING:
     from assistant.settings import Settings

@@ -14,8 +14,8 @@ import json
 import yaml
 from pydantic import BaseModel
 
+from assistant.drafting.prompt import read_data_block, render
 from assistant.errors import DraftInvalid
-from assistant.prompting import read_data_block, render
 
 from .base import Message, Provider, Reply, Usage
 

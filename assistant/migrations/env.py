@@ -1,10 +1,10 @@
-"""Alembic environment: runs against the engine handed in by ``assistant.db.migrate``."""
+"""Alembic environment: runs against the engine handed in by ``assistant.core.db.migrate``."""
 
 from alembic import context
 from sqlmodel import SQLModel
 
-import assistant.models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from assistant.db import get_engine
+import assistant.domain.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from assistant.core.db import get_engine
 
 target_metadata = SQLModel.metadata
 engine = context.config.attributes.get("engine") or get_engine()

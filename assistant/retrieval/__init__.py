@@ -6,7 +6,7 @@
     search.py    Hit, search_checkins (viewer-filtered), search_playbook
 """
 
-from assistant.retrieval.indexer import (
+from assistant.retrieval.index import (
     IndexerThread,
     drain_all,
     drain_outbox,

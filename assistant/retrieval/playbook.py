@@ -16,7 +16,7 @@ from pathlib import Path
 from chromadb.api.models.Collection import Collection
 from pydantic import BaseModel
 
-from assistant.embeddings import get_embedder
+from assistant.core.embeddings import get_embedder
 from assistant.retrieval import store
 from assistant.settings import get_settings
 

@@ -1,6 +1,6 @@
 """``python -m assistant.retrieval.probe``: open the embedded index and read from it, then exit 0.
 
-Run in a child process by :func:`assistant.retrieval.indexer.probe`: if the files are
+Run in a child process by :func:`assistant.retrieval.index.probe`: if the files are
 damaged badly enough to crash whatever loads them, it is this process that dies.
 """
 

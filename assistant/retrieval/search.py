@@ -17,11 +17,11 @@ from chromadb.api.models.Collection import Collection
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
-from assistant.embeddings import get_embedder
-from assistant.models import CheckIn, Person
+from assistant.core.embeddings import get_embedder
+from assistant.domain.models import CheckIn, Person
+from assistant.domain.team import visible_person_ids
 from assistant.retrieval import playbook, store
-from assistant.retrieval.indexer import FIELDS, field_text
-from assistant.team import visible_person_ids
+from assistant.retrieval.index import FIELDS, field_text
 
 
 class Hit(BaseModel):

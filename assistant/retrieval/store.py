@@ -4,7 +4,7 @@ Embedded ``PersistentClient`` in ``$CADENCE_HOME/chroma`` by default; ``HttpClie
 ``CADENCE_CHROMA_URL`` is set, because the embedded client must have a single writer
 process and a multi-worker deployment has several. Collections are created with no
 embedding function (Chroma's default would download a model): every write and query
-passes vectors computed by :mod:`assistant.embeddings`.
+passes vectors computed by :mod:`assistant.core.embeddings`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import NotFoundError
 
-from assistant.embeddings import get_embedder
+from assistant.core.embeddings import get_embedder
 from assistant.errors import ProviderUnavailable
 from assistant.settings import get_settings
 
@@ -49,7 +49,7 @@ def mark_unusable(reason: str | None) -> None:
 
     Why: a damaged HNSW file does not raise, it crashes the process that loads it
     (SIGSEGV, measured: data_level0.bin partly overwritten). The server's indexer checks the
-    files in a child process first (:func:`assistant.retrieval.indexer.probe`) and keeps
+    files in a child process first (:func:`assistant.retrieval.index.probe`) and keeps
     this gate shut until they pass, so health, search and drafts report or degrade instead
     of taking the API down with them.
     """

@@ -14,12 +14,12 @@ from fastapi import Request
 from sqlmodel import Session
 from starlette.responses import RedirectResponse, Response
 
-from assistant.db import get_engine
+from assistant.core.db import get_engine
+from assistant.domain.kpis import visible_kpis
+from assistant.domain.models import Draft, Person
+from assistant.domain.team import visible_person
 from assistant.errors import DraftInvalid, ProviderUnavailable
-from assistant.kpi_review import audit_visible as audit_kpis
-from assistant.kpis import visible_kpis
-from assistant.models import Draft, Person
-from assistant.team import visible_person
+from assistant.kpi_audit.stored import audit_visible as audit_kpis
 from assistant.web.errors import Retry, error_page
 
 # (session, the viewer's row in that session, the subject) -> the stored, not yet committed draft.

@@ -7,10 +7,10 @@ from sqlmodel import Session, select
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from assistant.api.deps import RowId
-from assistant.db import begin_write, get_engine, get_session
-from assistant.drafts import get_visible_draft, set_status, visible_drafts
-from assistant.kpis import visible_kpis
-from assistant.models import Draft, DraftKind, DraftStatus, Person
+from assistant.core.db import begin_write, get_engine, get_session
+from assistant.domain.drafts import get_visible_draft, set_status, visible_drafts
+from assistant.domain.kpis import visible_kpis
+from assistant.domain.models import Draft, DraftKind, DraftStatus, Person
 from assistant.web.draftview import apply_edit, as_markdown, sections, string_lists
 from assistant.web.render import page
 from assistant.web.security import FormFields, check_csrf

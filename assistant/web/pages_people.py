@@ -7,14 +7,14 @@ from sqlmodel import Session, select
 from starlette.responses import RedirectResponse, Response
 
 from assistant.api.deps import RowId
-from assistant.checkins import get_visible_checkin, list_visible_checkins
-from assistant.db import get_session
+from assistant.core.db import get_session
+from assistant.domain.checkins import get_visible_checkin, list_visible_checkins
+from assistant.domain.kpis import get_visible_kpi, visible_kpis
+from assistant.domain.meetings import visible_meetings
+from assistant.domain.models import Access, Person
+from assistant.domain.team import visible_person
 from assistant.drafting import draft_brief
 from assistant.errors import Forbidden, NotFound
-from assistant.kpis import get_visible_kpi, visible_kpis
-from assistant.meetings import visible_meetings
-from assistant.models import Access, Person
-from assistant.team import visible_person
 from assistant.web.bridge import audit_visible, run_draft
 from assistant.web.errors import Retry
 from assistant.web.render import page

@@ -10,16 +10,16 @@ from sqlmodel import Session, col, select
 from starlette.responses import RedirectResponse, Response
 
 from assistant.api.deps import RowId
-from assistant.db import begin_write, get_engine, get_session
+from assistant.core.db import begin_write, get_engine, get_session
+from assistant.domain.calendar import QUARTER
+from assistant.domain.goals import create_goal, update_goal, visible_goals
+from assistant.domain.kpis import visible_kpis
+from assistant.domain.models import Access, Draft, Kpi, Objective, Person, Quarter
+from assistant.domain.schemas import GoalCreate, GoalUpdate
+from assistant.domain.team import is_manager_of, visible_person, visible_person_ids
 from assistant.drafting import draft_goals
 from assistant.errors import InvalidInput, NotFound
-from assistant.goals import create_goal, update_goal, visible_goals
-from assistant.kpi_review import current_quarter
-from assistant.kpis import visible_kpis
-from assistant.models import Access, Draft, Kpi, Objective, Person, Quarter
-from assistant.orgfile_schema import QUARTER
-from assistant.schemas import GoalCreate, GoalUpdate
-from assistant.team import is_manager_of, visible_person, visible_person_ids
+from assistant.kpi_audit.stored import current_quarter
 from assistant.web.bridge import run_draft
 from assistant.web.errors import Retry
 from assistant.web.pages_people import require_lead

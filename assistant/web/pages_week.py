@@ -7,14 +7,14 @@ from pydantic import ValidationError
 from sqlmodel import Session, col, select
 from starlette.responses import Response
 
-from assistant.checkins import list_visible_checkins, upsert_checkin
-from assistant.db import begin_write, get_engine, get_session
+from assistant.core.db import begin_write, get_engine, get_session
+from assistant.domain.calendar import ISO_WEEK
+from assistant.domain.checkins import list_visible_checkins, upsert_checkin
+from assistant.domain.kpis import visible_kpis
+from assistant.domain.models import CheckIn, Draft, MetricStatus, Person
+from assistant.domain.schemas import CheckInWrite
 from assistant.drafting import draft_feedback
 from assistant.errors import InvalidInput
-from assistant.kpis import visible_kpis
-from assistant.models import CheckIn, Draft, MetricStatus, Person
-from assistant.orgfile_schema import ISO_WEEK
-from assistant.schemas import CheckInWrite
 from assistant.web.bridge import run_draft
 from assistant.web.errors import Retry
 from assistant.web.render import page

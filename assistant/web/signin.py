@@ -13,10 +13,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlmodel import Session, select
 
-from assistant.auth import LINK_NAME, PREFIX, create_token, hash_token, person_for_token
-from assistant.db import begin_write, get_engine
+from assistant.core.db import begin_write, get_engine
+from assistant.domain.auth import LINK_NAME, PREFIX, create_token, hash_token, person_for_token
+from assistant.domain.models import ApiToken, Person, utcnow
 from assistant.errors import Unauthorized
-from assistant.models import ApiToken, Person, utcnow
 
 WEB_SESSION = "web session"
 LINK_TTL = timedelta(minutes=30)

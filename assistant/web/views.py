@@ -12,11 +12,11 @@ from datetime import date, timedelta
 from markupsafe import Markup
 from sqlmodel import Session
 
-from assistant.checkins import list_visible_checkins
-from assistant.kpis import series, visible_kpis
-from assistant.meetings import visible_meetings
-from assistant.models import Access, CheckIn, Kpi, Meeting, Person
-from assistant.team import visible_person_ids
+from assistant.domain.checkins import list_visible_checkins
+from assistant.domain.kpis import series, visible_kpis
+from assistant.domain.meetings import visible_meetings
+from assistant.domain.models import Access, CheckIn, Kpi, Meeting, Person
+from assistant.domain.team import visible_person_ids
 from assistant.web.charts import line_chart
 
 CADENCE_WINDOW_DAYS = 84  # 1:1 health looks at the last twelve weeks

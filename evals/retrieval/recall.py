@@ -22,8 +22,8 @@ K = 5
 
 def load(engine: Engine) -> dict[str, int]:
     """Import the fixture org; returns "checkin:<email>:<week>" -> check-in id."""
-    from assistant.models import CheckIn, Person
-    from assistant.orgfile import import_org, read_org_file
+    from assistant.domain.models import CheckIn, Person
+    from assistant.domain.orgfile import import_org, read_org_file
 
     with Session(engine, expire_on_commit=False) as session:
         import_org(session, read_org_file(HERE / "org.yaml"))
@@ -36,7 +36,7 @@ def load(engine: Engine) -> dict[str, int]:
 
 def run(engine: Engine, *, verbose: bool = True) -> dict:
     from assistant.retrieval import reindex, search_checkins, search_playbook
-    from assistant.team import person_by_email
+    from assistant.domain.team import person_by_email
 
     keys = load(engine)
     reindex(engine, progress=False)
@@ -71,7 +71,7 @@ if __name__ == "__main__":
 
     os.environ["CADENCE_HOME"] = tempfile.mkdtemp(prefix="cadence-eval-")  # a throwaway store
     sys.path.insert(0, str(HERE.parent.parent))
-    from assistant.db import get_engine, migrate
+    from assistant.core.db import get_engine, migrate
 
     migrate(get_engine())
     result = run(get_engine())

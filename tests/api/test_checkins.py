@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import func, select
 
-from assistant.models import CheckIn, Outbox
+from assistant.domain.models import CheckIn, Outbox
 from tests.conftest import auth
 
 
@@ -80,9 +80,9 @@ def test_idempotent_replay_holds_no_transaction_after_rollback(client, tokens, s
     """The replay path ends its write transaction before answering; reading the stored
     answer afterwards must not begin another one. It did (a rollback expires ORM rows, so
     reading one reloads it), and that write lock outlived the handler: issue 9's 500s."""
-    from assistant import idempotency
-    from assistant.db import begin_write
-    from assistant.models import Person
+    from assistant.core.db import begin_write
+    from assistant.domain import idempotency
+    from assistant.domain.models import Person
 
     body = {"week": "2026-W40", "wins": "Shipped"}
     first = client.post("/api/checkins", json=body, headers=auth(tokens["am@t.test"]) | {"Idempotency-Key": "k-1"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from assistant.models import CheckIn, Kpi, Meeting, RoleGoal
+from assistant.domain.models import CheckIn, Kpi, Meeting, RoleGoal
 from tests.conftest import auth
 
 # Who each viewer may see in tests/fixtures/small_org.yaml.
@@ -104,7 +104,7 @@ def test_auth_required_everywhere_but_health(client, tokens):
 
 
 def test_revoked_token_is_refused(client, tokens, session, org):
-    from assistant.auth import revoke_tokens
+    from assistant.domain.auth import revoke_tokens
 
     h = auth(tokens["ppc@t.test"])
     assert client.get("/api/people/me", headers=h).status_code == 200

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.orgfile import import_org, read_org_file
-from assistant.team import person_by_email
+from assistant.domain.orgfile import import_org, read_org_file
+from assistant.domain.team import person_by_email
 from tests.conftest import ROOT
 
 DEMO = ROOT / "demo" / "northwind.yaml"

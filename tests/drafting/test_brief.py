@@ -8,13 +8,13 @@ import json
 import pytest
 from sqlmodel import func, select
 
+from assistant.core.token_count import count_tokens
+from assistant.domain.models import CheckIn, Draft
 from assistant.drafting import draft_brief
-from assistant.drafting.brief import gather
+from assistant.drafting.kinds.brief import gather
 from assistant.drafting.pipeline import build_messages
 from assistant.errors import Forbidden, NotFound, ProviderUnavailable
 from assistant.llm.fake import FakeProvider
-from assistant.models import CheckIn, Draft
-from assistant.tokens import count_tokens
 
 
 def test_offline_brief_names_every_planted_pattern(session, demo):
@@ -110,9 +110,9 @@ def test_injection_stays_inside_the_data_block(session, demo):
 
 def test_prompt_stays_within_budget_with_200_weeks_of_history(session, demo):
     from assistant.analysis import weeks_back
-    from assistant.checkins import upsert_checkin
+    from assistant.domain.checkins import upsert_checkin
+    from assistant.domain.schemas import CheckInWrite
     from assistant.retrieval import drain_all
-    from assistant.schemas import CheckInWrite
 
     ppc = demo("ppc@northwind.test")
     long_text = "Worked on the bakeware campaigns and the supplier call again, waiting for budget. " * 40

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from sqlmodel import delete, func, select
 
+from assistant.domain.models import CheckIn, Draft, RoleGoal
 from assistant.drafting import draft_feedback
-from assistant.drafting.feedback import gather
+from assistant.drafting.kinds.feedback import gather
 from assistant.drafting.pipeline import build_messages
 from assistant.drafting.schemas import FEEDBACK_WORD_CAP, FeedbackModelOut
 from assistant.errors import DraftInvalid, Forbidden, NotFound, ProviderUnavailable
 from assistant.evals import recording
 from assistant.llm.fake import FakeProvider
-from assistant.models import CheckIn, Draft, RoleGoal
 from tests.conftest import auth
 
 RECORD = os.environ.get("CADENCE_RECORD") == "1"
@@ -149,7 +149,7 @@ def test_provider_down_stores_nothing(session, demo):
 # ---------------------------------------------------------------- API
 @pytest.fixture
 def demo_tokens(session, demo):
-    from assistant.auth import create_token
+    from assistant.domain.auth import create_token
 
     emails = ("support@northwind.test", "ppc@northwind.test", "am@northwind.test", "ops-lead@northwind.test",
               "founder@northwind.test", "growth-lead@northwind.test", "creative@northwind.test")
@@ -210,7 +210,7 @@ def cassette(request):
 @pytest.fixture
 def smollm2(monkeypatch):
     from assistant.llm.local import MODEL_ALIAS
-    from assistant.llm.openai_provider import OpenAIProvider
+    from assistant.llm.openai import OpenAIProvider
     from assistant.settings import get_settings
 
     monkeypatch.setenv("CADENCE_TODAY", TODAY)

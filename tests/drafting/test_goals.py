@@ -9,16 +9,16 @@ import json
 import pytest
 from sqlmodel import func, select
 
+from assistant.domain.kpis import series
+from assistant.domain.models import Draft, Kpi, RoleGoal
+from assistant.domain.orgfile import read_org_file
 from assistant.drafting import draft_goals
-from assistant.drafting.goals import BASELINE_POINTS, CAP_PCT, HORIZON_WEEKS, IMPROVEMENT_PCT, gather
+from assistant.drafting.kinds.goals import BASELINE_POINTS, CAP_PCT, HORIZON_WEEKS, IMPROVEMENT_PCT, gather
 from assistant.drafting.pipeline import build_messages
+from assistant.drafting.prompt import read_data_block, render
 from assistant.drafting.schemas import GoalsModelOut
 from assistant.errors import Forbidden, NotFound
-from assistant.kpis import series
 from assistant.llm.fake import FakeProvider
-from assistant.models import Draft, Kpi, RoleGoal
-from assistant.orgfile import read_org_file
-from assistant.prompting import read_data_block, render
 from tests.drafting.conftest import DEMO
 from tests.drafting.test_feedback import cassette, demo_tokens, smollm2  # noqa: F401 - shared fixtures
 

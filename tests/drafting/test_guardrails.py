@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from assistant.catalog import get_catalog
-from assistant.catalog import match as catalog_match
-from assistant.drafting.guardrails import VisibleKpis
-from assistant.kpis import visible_kpis
+from assistant.domain.kpis import visible_kpis
+from assistant.kpi_audit.catalog import get_catalog
+from assistant.kpi_audit.catalog import match as catalog_match
+from assistant.kpi_audit.visible import VisibleKpis
 
 
 def test_lookups_match_a_scan_of_every_visible_kpi(session, demo):

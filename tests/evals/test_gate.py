@@ -7,11 +7,12 @@ import shutil
 
 import pytest
 
-from assistant import audit, prompting
+from assistant.drafting import prompt as prompting
 from assistant.evals import baseline as gate
 from assistant.evals.cases import load_cases
 from assistant.evals.report import render_html, to_json
 from assistant.evals.runner import EVALS, run_suite
+from assistant.kpi_audit import rules as audit
 
 
 def report(cases: dict[str, dict[str, bool]], provider: str = "offline") -> dict:

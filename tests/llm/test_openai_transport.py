@@ -16,7 +16,7 @@ from llm_schemas import Feedback
 
 from assistant.errors import DraftInvalid, ProviderUnavailable
 from assistant.llm.local import LocalProvider
-from assistant.llm.openai_provider import OpenAIProvider, resolve_mode
+from assistant.llm.openai import OpenAIProvider, resolve_mode
 
 MESSAGES = [{"role": "system", "content": "You coach."}, {"role": "user", "content": "Shipped it."}]
 GOOD = '{"summary": "Shipped.", "sentiment": "positive"}'

@@ -10,7 +10,7 @@ import assistant.llm as llm
 from assistant.errors import ProviderUnavailable
 from assistant.llm import get_provider, provider_class
 from assistant.llm.local import LocalProvider
-from assistant.llm.openai_provider import OpenAIProvider
+from assistant.llm.openai import OpenAIProvider
 from assistant.settings import Settings, get_settings
 
 

@@ -17,10 +17,10 @@ from datetime import date
 import pytest
 from sqlmodel import Session, SQLModel
 
-from assistant.checkins import enqueue_index
+from assistant.domain.checkins import enqueue_index
+from assistant.domain.models import CheckIn, Kpi, KpiValue, Meeting, Person, Quarter, RoleGoal
 from assistant.llm.base import Message, Reply
 from assistant.llm.offline import OfflineProvider
-from assistant.models import CheckIn, Kpi, KpiValue, Meeting, Person, Quarter, RoleGoal
 from assistant.settings import get_settings
 
 FIGURES: list[tuple[str, str, object]] = []
@@ -172,7 +172,7 @@ def _pg_up() -> bool:
 def db_url(request, tmp_path) -> Iterator[str]:
     """A fresh, migrated database of this test's own: a SQLite file under ``tmp_path/home``
     (where CADENCE_HOME points in these tests), or a PostgreSQL database dropped afterwards."""
-    from assistant.db import make_engine, migrate
+    from assistant.core.db import make_engine, migrate
 
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'home' / 'cadence.db'}"

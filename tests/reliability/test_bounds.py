@@ -8,10 +8,10 @@ import uuid
 import pytest
 from sqlmodel import select
 
-from assistant import ratelimit
+from assistant.core import ratelimit
+from assistant.domain.models import CheckIn
+from assistant.domain.team import person_by_email
 from assistant.drafting import draft_brief
-from assistant.models import CheckIn
-from assistant.team import person_by_email
 from tests.conftest import auth
 from tests.reliability.conftest import figure, set_env
 

@@ -1,7 +1,7 @@
 """Concurrency: read-then-write transactions lose nothing and never see "database is locked".
 
 4 processes x 300 transactions read a KPI value, add one and write it back, through
-``assistant.db.session_scope`` (BEGIN IMMEDIATE on SQLite; a row lock on PostgreSQL).
+``assistant.core.db.session_scope`` (BEGIN IMMEDIATE on SQLite; a row lock on PostgreSQL).
 Then 50 concurrent POST /api/checkins with one Idempotency-Key against a live server
 create exactly one check-in and answer alike. On SQLite and, when it answers, PostgreSQL.
 """
@@ -33,8 +33,8 @@ PROCESSES, TRANSACTIONS = 4, 300
 
 
 def _seed_counter(url: str) -> int:
-    from assistant.db import make_engine, session_scope
-    from assistant.models import Kpi, KpiValue, Person
+    from assistant.core.db import make_engine, session_scope
+    from assistant.domain.models import Kpi, KpiValue, Person
 
     engine = make_engine(url)
     with session_scope(engine) as session:
@@ -56,8 +56,8 @@ def _increment(url: str, row_id: int, n: int, lock: bool) -> dict[str, int]:
     """One process: ``n`` read-then-write transactions; counts the errors by kind."""
     from sqlalchemy.exc import OperationalError
 
-    from assistant.db import make_engine, session_scope
-    from assistant.models import KpiValue
+    from assistant.core.db import make_engine, session_scope
+    from assistant.domain.models import KpiValue
 
     engine = make_engine(url)
     out = {"ok": 0, "locked": 0, "other": 0}
@@ -76,8 +76,8 @@ def _increment(url: str, row_id: int, n: int, lock: bool) -> dict[str, int]:
 
 
 def _final(url: str, row_id: int) -> float:
-    from assistant.db import make_engine, session_scope
-    from assistant.models import KpiValue
+    from assistant.core.db import make_engine, session_scope
+    from assistant.domain.models import KpiValue
 
     engine = make_engine(url)
     with session_scope(engine, write=False) as session:
@@ -99,8 +99,8 @@ def _run_counter(url: str, lock: bool) -> tuple[float, dict[str, int], float]:
 
 
 def _final_or_none(url: str) -> int | None:
-    from assistant.db import make_engine, session_scope
-    from assistant.models import KpiValue
+    from assistant.core.db import make_engine, session_scope
+    from assistant.domain.models import KpiValue
 
     engine = make_engine(url)
     with session_scope(engine, write=False) as session:
@@ -110,8 +110,8 @@ def _final_or_none(url: str) -> int | None:
 
 
 def _reset(url: str) -> int:
-    from assistant.db import make_engine, session_scope
-    from assistant.models import KpiValue
+    from assistant.core.db import make_engine, session_scope
+    from assistant.domain.models import KpiValue
 
     engine = make_engine(url)
     with session_scope(engine) as session:

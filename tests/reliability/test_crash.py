@@ -181,8 +181,8 @@ def test_sigkill_during_500_posts_then_corrupted_index(tmp_path, db_url):
 def _many_checkins(home: Path, n: int) -> None:
     code = f"""
 from sqlmodel import select
-from assistant.db import session_scope
-from assistant.models import CheckIn, Person
+from assistant.core.db import session_scope
+from assistant.domain.models import CheckIn, Person
 with session_scope() as s:
     p = s.exec(select(Person).where(Person.email == "am@t.test")).one()
     s.add_all(CheckIn(person_id=p.id, week=f"{{1900 + i // 50}}-W{{i % 50 + 1:02d}}", wins=f"bulk {{i}}", metrics={{}})

@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from assistant import retrieval
 from assistant.app import create_app
-from assistant.auth import create_token
+from assistant.domain.auth import create_token
 from assistant.retrieval import store
 from tests.conftest import auth
 from tests.reliability.conftest import GenPerson, build_org, expected_visible, figure, set_env, wipe

@@ -16,12 +16,12 @@ import httpx2
 import pytest
 import yaml
 
+from assistant.domain.models import Draft
+from assistant.domain.team import person_by_email
 from assistant.drafting import draft_brief
+from assistant.drafting.prompt import read_data_block, render
 from assistant.llm.base import Message, Provider, Reply, Usage, parse_reply
-from assistant.llm.openai_provider import OpenAIProvider
-from assistant.models import Draft
-from assistant.prompting import read_data_block, render
-from assistant.team import person_by_email
+from assistant.llm.openai import OpenAIProvider
 from assistant.web.markdown import render_markdown
 from tests.conftest import auth
 from tests.reliability.conftest import figure

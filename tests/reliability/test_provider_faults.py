@@ -14,8 +14,8 @@ import httpx2
 import pytest
 from sqlmodel import func, select
 
-from assistant.llm.openai_provider import OpenAIProvider
-from assistant.models import CheckIn, Draft
+from assistant.domain.models import CheckIn, Draft
+from assistant.llm.openai import OpenAIProvider
 from tests.conftest import auth
 from tests.reliability.conftest import figure, set_env
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlmodel import Session, select
 
-from assistant.models import CheckIn, Draft, Meeting, Person
+from assistant.domain.models import CheckIn, Draft, Meeting, Person
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from assistant import db as dbmod
-from assistant.auth import create_token
-from assistant.models import Person
-from assistant.orgfile import import_org, read_org_file
+from assistant.core import db as dbmod
+from assistant.domain.auth import create_token
+from assistant.domain.models import Person
+from assistant.domain.orgfile import import_org, read_org_file
 from tests.web.conftest import add_draft, goals_content
 
 pytestmark = pytest.mark.browser

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from assistant.domain.models import CheckIn, Draft
 from assistant.errors import DraftInvalid, ProviderUnavailable
-from assistant.models import CheckIn, Draft
 from assistant.web import pages_people, pages_plan, pages_week
 from tests.web.conftest import add_draft, brief_content, post_form, sign_in
 

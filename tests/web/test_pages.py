@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from assistant.models import ApiToken, CheckIn, Draft, RoleGoal
+from assistant.domain.models import ApiToken, CheckIn, Draft, RoleGoal
 from tests.web.conftest import add_draft, csrf_of, goals_content, post_form, sign_in
 
 

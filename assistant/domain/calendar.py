@@ -1,0 +1,106 @@
+"""The calendar: ISO weeks, quarters and today's date, in one place.
+
+A week string is ``YYYY-Www`` (ISO 8601: weeks start on Monday, week 1 holds the year's
+first Thursday). A quarter string is ``YYYY-Qn``. ``today()`` honours ``CADENCE_TODAY``;
+nothing else in the code reads the clock for a date.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from assistant.errors import InvalidInput
+from assistant.settings import get_settings
+
+ISO_WEEK = re.compile(r"^(\d{4})-W(0[1-9]|[1-4]\d|5[0-3])$")
+"""A week string, anchored; ``.pattern`` is what request models and the org file validate with."""
+QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+
+
+def today() -> date:
+    """Today's date, or the pinned one (``CADENCE_TODAY``): every date default goes through here."""
+    return get_settings().today or date.today()
+
+
+def current_week() -> str:
+    """The ISO week of ``today()``."""
+    return week_of(today())
+
+
+def iso_week_monday(week: str) -> date:
+    """The Monday of ISO week ``week`` (e.g. '2026-W37' -> 2026-09-07)."""
+    m = ISO_WEEK.match(week.strip()) if isinstance(week, str) else None
+    if not m:
+        raise InvalidInput(f"week: expected an ISO week like 2026-W37, got {week!r}")
+    try:
+        return date.fromisocalendar(int(m[1]), int(m[2]), 1)
+    except ValueError:
+        raise InvalidInput(f"week: {week!r} does not exist") from None
+
+
+def iso_week_sunday(week: str) -> date:
+    """The last day (Sunday) of ISO week ``week``."""
+    return iso_week_monday(week) + timedelta(days=6)
+
+
+def week_of(d: date) -> str:
+    """The ISO week a date falls in (e.g. 2026-09-10 -> '2026-W37')."""
+    year, week, _ = d.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def weeks_back(week: str, n: int) -> list[str]:
+    """The ``n`` ISO weeks ending with ``week``, oldest first (``week`` included)."""
+    if n < 1:
+        raise InvalidInput("weeks: n must be at least 1")
+    monday = iso_week_monday(week)
+    return [week_of(monday - timedelta(weeks=i)) for i in range(n - 1, -1, -1)]
+
+
+def next_week(week: str) -> str:
+    return week_of(iso_week_monday(week) + timedelta(weeks=1))
+
+
+def window(week: str, weeks: int = 4) -> list[str]:
+    """The default analysis window: ``week`` and the ``weeks - 1`` before it."""
+    return weeks_back(week, weeks)
+
+
+def span_dates(weeks: list[str]) -> tuple[date, date]:
+    """First Monday and last Sunday covered by a list of ISO weeks."""
+    if not weeks:
+        raise InvalidInput("weeks: at least one week is needed")
+    mondays = [iso_week_monday(w) for w in weeks]
+    return min(mondays), max(mondays) + timedelta(days=6)
+
+
+def quarter_bounds(quarter: str) -> tuple[date, date]:
+    """First and last day of ``YYYY-Qn``."""
+    m = QUARTER.match(quarter.strip()) if isinstance(quarter, str) else None
+    if not m:
+        raise InvalidInput(f"quarter: expected a quarter like 2026-Q4, got {quarter!r}")
+    year, q = int(m[1]), int(m[2])
+    start = date(year, 3 * (q - 1) + 1, 1)
+    end = date(year + 1, 1, 1) if q == 4 else date(year, 3 * q + 1, 1)
+    return start, end - timedelta(days=1)
+
+
+def quarter_of(d: date) -> str:
+    """The quarter a date falls in (2026-11-03 -> '2026-Q4')."""
+    return f"{d.year}-Q{(d.month - 1) // 3 + 1}"
+
+
+def previous_quarter(quarter: str) -> str:
+    start, _ = quarter_bounds(quarter)
+    return quarter_of(start - timedelta(days=1))
+
+
+def next_quarter(quarter: str) -> str:
+    _, end = quarter_bounds(quarter)
+    return quarter_of(end + timedelta(days=1))
+
+
+def weeks_apart(a: str, b: str) -> int:
+    """Whole weeks between two ISO weeks (order does not matter)."""
+    return abs((iso_week_monday(a) - iso_week_monday(b)).days) // 7

@@ -1,0 +1,52 @@
+"""Stored drafts: read, accept, edit, discard. Drafting itself lives in assistant/drafting/."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from assistant.domain.models import Draft, DraftStatus, Person, utcnow
+from assistant.domain.team import can_see, visible_person_ids
+from assistant.errors import Forbidden, NotFound
+
+
+def get_visible_draft(session: Session, viewer: Person, draft_id: int) -> Draft:
+    """A draft is visible to whoever asked for it and to anyone who may see its subject
+    and has more than member access (a brief on a member is for their managers)."""
+    draft = session.get(Draft, draft_id)
+    if draft is None:
+        raise NotFound("draft not found")
+    if draft.requested_by_id == viewer.id:
+        return draft
+    if not can_see(session, viewer, draft.subject_id):
+        raise NotFound("draft not found")
+    if viewer.id == draft.subject_id and draft.kind != "feedback":
+        raise NotFound("draft not found")  # a brief about you is your manager's notes
+    return draft
+
+
+def visible_drafts(session: Session, viewer: Person, *, kind: str | None = None,
+                   status: str | None = None, subject_id: int | None = None, limit: int = 100) -> list[Draft]:
+    q = select(Draft).where(col(Draft.subject_id).in_(visible_person_ids(session, viewer)))
+    if viewer.access == "member":
+        q = q.where(Draft.kind == "feedback")
+    if kind:
+        q = q.where(Draft.kind == kind)
+    if status:
+        q = q.where(Draft.status == status)
+    if subject_id is not None:
+        q = q.where(Draft.subject_id == subject_id)
+    rows = session.exec(q.order_by(col(Draft.created_at).desc()).limit(limit)).all()
+    return [d for d in rows if d.kind == "feedback" or d.subject_id != viewer.id or d.requested_by_id == viewer.id]
+
+
+def set_status(session: Session, viewer: Person, draft_id: int, status: DraftStatus,
+               content: dict | None = None) -> Draft:
+    draft = get_visible_draft(session, viewer, draft_id)
+    if draft.status == DraftStatus.discarded and status != DraftStatus.discarded:
+        raise Forbidden("a discarded draft cannot be accepted or edited; request a new one")
+    if content is not None:
+        draft.content = content
+    draft.status = status.value
+    draft.updated_at = utcnow()
+    session.add(draft)
+    return draft

@@ -1,0 +1,67 @@
+"""Role goals: set by founders (anyone) and managers (their reports)."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from assistant.domain.models import Kpi, Person, Quarter, RoleGoal
+from assistant.domain.schemas import GoalCreate, GoalPublic, GoalUpdate
+from assistant.domain.team import can_see, is_manager_of, visible_person_by_email, visible_person_ids
+from assistant.errors import Forbidden, InvalidInput, NotFound
+
+
+def _may_set_goals(session: Session, viewer: Person, person_id: int) -> bool:
+    return viewer.access == "founder" or is_manager_of(session, viewer, person_id)
+
+
+def create_goal(session: Session, viewer: Person, body: GoalCreate) -> RoleGoal:
+    person = visible_person_by_email(session, viewer, body.person)
+    if not _may_set_goals(session, viewer, person.id):
+        raise Forbidden("only a founder or the person's manager sets role goals")
+    if session.get(Quarter, body.quarter) is None:
+        session.add(Quarter(id=body.quarter))
+    kpi_id = None
+    if body.kpi:
+        kpi = session.exec(select(Kpi).where(Kpi.key == body.kpi)).first()
+        if kpi is None or (kpi.owner_id is not None and not can_see(session, viewer, kpi.owner_id)):
+            raise InvalidInput(f"kpi: unknown KPI {body.kpi!r}")
+        kpi_id = kpi.id
+    goal = RoleGoal(person_id=person.id, quarter_id=body.quarter, title=body.title, kpi_id=kpi_id,
+                    target=body.target, objective_key=body.objective, status=body.status.value)
+    session.add(goal)
+    session.flush()
+    return goal
+
+
+def get_visible_goal(session: Session, viewer: Person, goal_id: int) -> RoleGoal:
+    goal = session.get(RoleGoal, goal_id)
+    if goal is None or not can_see(session, viewer, goal.person_id):
+        raise NotFound("goal not found")
+    return goal
+
+
+def update_goal(session: Session, viewer: Person, goal_id: int, body: GoalUpdate) -> RoleGoal:
+    goal = get_visible_goal(session, viewer, goal_id)
+    if not _may_set_goals(session, viewer, goal.person_id):
+        raise Forbidden("only a founder or the person's manager changes role goals")
+    for field, value in body.model_dump(exclude_unset=True).items():
+        setattr(goal, field, value.value if hasattr(value, "value") else value)
+    session.add(goal)
+    return goal
+
+
+def visible_goals(session: Session, viewer: Person, *, person_id: int | None = None,
+                  quarter: str | None = None) -> list[RoleGoal]:
+    q = select(RoleGoal).where(col(RoleGoal.person_id).in_(visible_person_ids(session, viewer)))
+    if person_id is not None:
+        q = q.where(RoleGoal.person_id == person_id)
+    if quarter:
+        q = q.where(RoleGoal.quarter_id == quarter)
+    return list(session.exec(q.order_by(RoleGoal.quarter_id, RoleGoal.id)).all())
+
+
+def goal_public(session: Session, goal: RoleGoal) -> GoalPublic:
+    kpi = session.get(Kpi, goal.kpi_id) if goal.kpi_id else None
+    return GoalPublic(id=goal.id, person_id=goal.person_id, quarter=goal.quarter_id, title=goal.title,
+                      kpi=kpi.key if kpi else None, target=goal.target, objective=goal.objective_key,
+                      status=goal.status)

@@ -1,0 +1,130 @@
+"""KPI definitions and values: visible reads, bulk value upload, series for analysis."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+
+from pydantic import ValidationError
+from sqlmodel import Session, col, select
+
+from assistant.domain.models import Kpi, KpiValue, Person
+from assistant.domain.schemas import KpiPublic, KpiValueIn, ValuesUploadResult
+from assistant.domain.team import can_see, visible_person_ids
+from assistant.errors import InvalidInput, NotFound
+
+MAX_UPLOAD_ROWS = 50_000
+
+
+def kpi_visible(session: Session, viewer: Person, kpi: Kpi) -> bool:
+    """An owned KPI follows its owner's visibility; an unassigned (role) KPI is for founders."""
+    if kpi.owner_id is None:
+        return viewer.access == "founder"
+    return can_see(session, viewer, kpi.owner_id)
+
+
+def visible_kpis(session: Session, viewer: Person, *, owner_id: int | None = None) -> list[Kpi]:
+    q = select(Kpi).order_by(Kpi.id)
+    if viewer.access != "founder":
+        q = q.where(col(Kpi.owner_id).in_(visible_person_ids(session, viewer)))
+    if owner_id is not None:
+        q = q.where(Kpi.owner_id == owner_id)
+    return list(session.exec(q).all())
+
+
+def get_visible_kpi(session: Session, viewer: Person, key: str) -> Kpi:
+    kpi = session.exec(select(Kpi).where(Kpi.key == key)).first()
+    if kpi is None or not kpi_visible(session, viewer, kpi):
+        raise NotFound("KPI not found")
+    return kpi
+
+
+def kpi_public(session: Session, kpi: Kpi) -> KpiPublic:
+    owner = session.get(Person, kpi.owner_id) if kpi.owner_id else None
+    guard = session.get(Kpi, kpi.guardrail_id) if kpi.guardrail_id else None
+    return KpiPublic(
+        id=kpi.key, owner=owner.email if owner else None, role=kpi.role, name=kpi.name,
+        description=kpi.description, unit=kpi.unit, direction=kpi.direction, frequency=kpi.frequency,
+        target=kpi.target, objective=kpi.objective_key, guardrail=guard.key if guard else None, tier=kpi.tier,
+    )
+
+
+def series(session: Session, kpi_id: int, *, until: date | None = None) -> list[tuple[date, float]]:
+    q = select(KpiValue.period, KpiValue.value).where(KpiValue.kpi_id == kpi_id)
+    if until is not None:
+        q = q.where(KpiValue.period <= until)
+    return [(p, v) for p, v in session.exec(q.order_by(KpiValue.period)).all()]
+
+
+def parse_values(body: bytes, content_type: str) -> list[KpiValueIn]:
+    """CSV (header kpi,period,value) or JSON (a list of {kpi, period, value}); errors name the row."""
+    rows: list[dict]
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput("values: the upload is not UTF-8 text") from None
+    if "csv" in content_type:
+        # newline="": csv handles a bare \r itself instead of raising csv.Error (a 500; fuzzer)
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        try:
+            if not reader.fieldnames or {"kpi", "period", "value"} - set(reader.fieldnames):
+                raise InvalidInput("values: CSV needs a header row with kpi,period,value")
+            rows = [dict(r) for r in reader]
+        except csv.Error as exc:
+            raise InvalidInput(f"values: not valid CSV: line {reader.line_num}: {exc}") from None
+        first_line = 2
+    else:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InvalidInput(f"values: not valid JSON: {exc.msg} at line {exc.lineno}") from None
+        if isinstance(data, dict) and "values" in data:
+            data = data["values"]
+        if not isinstance(data, list):
+            raise InvalidInput("values: expected a JSON list of {kpi, period, value}")
+        rows, first_line = data, 0
+    if len(rows) > MAX_UPLOAD_ROWS:
+        raise InvalidInput(f"values: at most {MAX_UPLOAD_ROWS} rows per upload")
+    out: list[KpiValueIn] = []
+    for i, row in enumerate(rows):
+        where = f"line {i + first_line}" if first_line else f"item {i}"
+        try:
+            out.append(KpiValueIn.model_validate(row))
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            field = ".".join(str(p) for p in err["loc"]) or "row"
+            raise InvalidInput(f"values: {where}: {field}: {err['msg']}") from None
+    return out
+
+
+def upsert_values(session: Session, viewer: Person, values: list[KpiValueIn]) -> ValuesUploadResult:
+    """All-or-nothing upsert of KPI values the viewer may see (caller commits)."""
+    keys = {v.kpi for v in values}
+    # Row locks (PostgreSQL; SQLite's write transaction is already exclusive), taken in id
+    # order: two uploads of the same new period would both read "none" and one would fail
+    # on the unique (kpi_id, period) with a 500.
+    kpis = {k.key: k for k in session.exec(select(Kpi).where(col(Kpi.key).in_(keys))
+                                           .order_by(col(Kpi.id)).with_for_update())}
+    for key in sorted(keys):
+        if key not in kpis or not kpi_visible(session, viewer, kpis[key]):
+            raise InvalidInput(f"values: unknown KPI {key!r}")
+    seen: set[tuple[str, date]] = set()
+    result = ValuesUploadResult(inserted=0, updated=0, unchanged=0)
+    for v in values:
+        if (v.kpi, v.period) in seen:
+            raise InvalidInput(f"values: {v.kpi} has two values for {v.period}")
+        seen.add((v.kpi, v.period))
+        kpi_id = kpis[v.kpi].id
+        row = session.exec(select(KpiValue).where(KpiValue.kpi_id == kpi_id, KpiValue.period == v.period)).first()
+        if row is None:
+            session.add(KpiValue(kpi_id=kpi_id, period=v.period, value=v.value))
+            result.inserted += 1
+        elif row.value != v.value:
+            row.value = v.value
+            session.add(row)
+            result.updated += 1
+        else:
+            result.unchanged += 1
+    return result

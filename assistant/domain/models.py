@@ -1,0 +1,234 @@
+"""SQL tables: the system of record.
+
+``table=True`` classes skip validation, so request bodies are validated by the separate
+non-table models in ``assistant/schemas.py`` before anything reaches these.
+Enumerations are plain ``str`` enums stored as text so both SQLite and PostgreSQL agree.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+TEXT_MAX = 4000
+"""Characters a check-in field may hold (API, web and org file alike)."""
+
+
+class Stage(StrEnum):
+    early = "early"
+    growth = "growth"
+    mature = "mature"
+
+
+class Access(StrEnum):
+    member = "member"
+    manager = "manager"
+    founder = "founder"
+
+
+class Unit(StrEnum):
+    percent = "percent"
+    currency = "currency"
+    count = "count"
+    ratio = "ratio"
+    score = "score"
+    days = "days"
+    hours = "hours"
+
+
+class Direction(StrEnum):
+    up = "up"
+    down = "down"
+
+
+class Frequency(StrEnum):
+    weekly = "weekly"
+    monthly = "monthly"
+    quarterly = "quarterly"
+    yearly = "yearly"
+
+
+class Tier(StrEnum):
+    primary = "primary"
+    secondary = "secondary"
+
+
+class MetricStatus(StrEnum):
+    on_track = "on_track"
+    off_track = "off_track"
+    unclear = "unclear"
+
+
+class MeetingStatus(StrEnum):
+    held = "held"
+    cancelled = "cancelled"
+    rushed = "rushed"
+
+
+class GoalStatus(StrEnum):
+    active = "active"
+    achieved = "achieved"
+    missed = "missed"
+    dropped = "dropped"
+
+
+class DraftKind(StrEnum):
+    brief = "brief"
+    feedback = "feedback"
+    goals = "goals"
+
+
+class DraftStatus(StrEnum):
+    draft = "draft"
+    accepted = "accepted"
+    edited = "edited"
+    discarded = "discarded"
+
+
+class Company(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    stage: str = Field(default=Stage.growth.value, description="early | growth | mature")
+
+
+class Quarter(SQLModel, table=True):
+    id: str = Field(primary_key=True, description="e.g. 2026-Q4")
+
+
+class Objective(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("quarter_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    quarter_id: str = Field(foreign_key="quarter.id", index=True)
+    key: str = Field(description="Stable id within the quarter, e.g. 'margin'.")
+    title: str
+
+
+class Person(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True, index=True)
+    name: str
+    role: str = Field(description="Role title, e.g. 'PPC specialist'.")
+    access: str = Field(default=Access.member.value, description="member | manager | founder")
+    manager_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+
+
+class Kpi(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, index=True, description="The org file's id, e.g. 'ppc-tacos'.")
+    owner_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    role: str | None = Field(default=None, description="Role that owns it when no person is assigned.")
+    name: str
+    description: str = ""
+    unit: str = Unit.count.value
+    direction: str = Direction.up.value
+    frequency: str = Frequency.weekly.value
+    target: float | None = None
+    objective_key: str | None = Field(default=None, description="Key of the objective it supports.")
+    guardrail_id: int | None = Field(default=None, foreign_key="kpi.id")
+    tier: str = Tier.primary.value
+
+
+class KpiValue(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("kpi_id", "period"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kpi_id: int = Field(foreign_key="kpi.id", index=True)
+    period: date
+    value: float
+
+
+class CheckIn(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("person_id", "week"), Index("ix_checkin_week", "week"))
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    week: str = Field(description="ISO week, e.g. 2026-W37.")
+    wins: str = ""
+    priorities: str = ""
+    blockers: str = ""
+    metrics: dict[str, str] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False),
+        description="KPI key -> on_track | off_track | unclear.",
+    )
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Meeting(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    manager_id: int = Field(foreign_key="person.id", index=True)
+    report_id: int = Field(foreign_key="person.id", index=True)
+    date: date
+    status: str = MeetingStatus.held.value
+    minutes: int | None = None
+
+
+class RoleGoal(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    quarter_id: str = Field(foreign_key="quarter.id", index=True)
+    title: str
+    kpi_id: int | None = Field(default=None, foreign_key="kpi.id")
+    target: float | None = None
+    objective_key: str | None = None
+    status: str = GoalStatus.active.value
+
+
+class Draft(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(index=True)
+    subject_id: int = Field(foreign_key="person.id", index=True)
+    requested_by_id: int = Field(foreign_key="person.id")
+    period: str | None = Field(default=None, description="ISO week or quarter the draft is for.")
+    provider: str
+    model: str
+    content: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    sources: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    usage: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = DraftStatus.draft.value
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ApiToken(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    token_hash: str = Field(unique=True, index=True, description="sha256 of the token; never the token.")
+    name: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    """A replayable response for a POST carrying an Idempotency-Key."""
+
+    __table_args__ = (UniqueConstraint("person_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id")
+    key: str
+    request_hash: str
+    status_code: int
+    response: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Outbox(SQLModel, table=True):
+    """Index work written in the same transaction as the change it mirrors.
+
+    The indexer drains it into Chroma; a row stays until Chroma has accepted it, so an
+    unhealthy index loses nothing (SQL is the record, Chroma a derived index).
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    op: str = Field(description="upsert | delete")
+    entity: str = Field(description="checkin")
+    entity_id: int
+    created_at: datetime = Field(default_factory=utcnow)
+    attempts: int = 0
+    last_error: str | None = None

@@ -1,0 +1,148 @@
+"""The org file's shape: one format for import, export, demo data and eval fixtures.
+
+Validated strictly (unknown keys are errors) so a typo never loads silently. The file is
+YAML or JSON; see README "Org file format".
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date as Date
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from assistant.domain.calendar import ISO_WEEK, QUARTER
+from assistant.domain.models import (
+    TEXT_MAX,
+    Access,
+    Direction,
+    Frequency,
+    GoalStatus,
+    MeetingStatus,
+    MetricStatus,
+    Stage,
+    Tier,
+    Unit,
+)
+
+KEY = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class CompanyIn(_Strict):
+    name: str = Field(min_length=1, max_length=200)
+    stage: Stage = Stage.growth
+
+
+class ObjectiveIn(_Strict):
+    id: str = Field(pattern=KEY.pattern)
+    title: str = Field(min_length=1, max_length=300)
+
+
+class QuarterIn(_Strict):
+    id: str = Field(pattern=QUARTER.pattern)
+    objectives: list[ObjectiveIn] = []
+
+
+class PersonIn(_Strict):
+    email: str = Field(pattern=EMAIL.pattern, max_length=254)
+    name: str = Field(min_length=1, max_length=200)
+    access: Access = Access.member
+    role: str = Field(min_length=1, max_length=120)
+    manager: str | None = None
+
+    @field_validator("email", "manager")
+    @classmethod
+    def _lower(cls, v: str | None) -> str | None:
+        return v.lower() if v else v
+
+
+class KpiValueIn(_Strict):
+    period: Date
+    value: float = Field(allow_inf_nan=False)
+
+
+class KpiIn(_Strict):
+    id: str = Field(pattern=KEY.pattern)
+    owner: str | None = None
+    role: str | None = Field(None, max_length=120)
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field("", max_length=1000)
+    unit: Unit = Unit.count
+    direction: Direction = Direction.up
+    frequency: Frequency = Frequency.weekly
+    target: float | None = Field(None, allow_inf_nan=False)
+    objective: str | None = None
+    guardrail: str | None = None
+    tier: Tier = Tier.primary
+    values: list[KpiValueIn] = []
+
+    @field_validator("owner")
+    @classmethod
+    def _lower(cls, v: str | None) -> str | None:
+        return v.lower() if v else v
+
+    @model_validator(mode="after")
+    def _unique_periods(self) -> KpiIn:
+        periods = [v.period for v in self.values]
+        if len(periods) != len(set(periods)):
+            raise ValueError("values: one value per period (a period appears twice)")
+        return self
+
+
+class CheckInIn(_Strict):
+    person: str
+    week: str = Field(pattern=ISO_WEEK.pattern)
+    wins: str = Field("", max_length=TEXT_MAX)
+    priorities: str = Field("", max_length=TEXT_MAX)
+    blockers: str = Field("", max_length=TEXT_MAX)
+    metrics: dict[str, MetricStatus] = {}
+
+    @field_validator("person")
+    @classmethod
+    def _lower(cls, v: str) -> str:
+        return v.lower()
+
+
+class MeetingIn(_Strict):
+    manager: str
+    report: str
+    date: Date
+    status: MeetingStatus = MeetingStatus.held
+    minutes: int | None = Field(None, ge=0, le=600)
+
+    @field_validator("manager", "report")
+    @classmethod
+    def _lower(cls, v: str) -> str:
+        return v.lower()
+
+
+class GoalIn(_Strict):
+    person: str
+    quarter: str = Field(pattern=QUARTER.pattern)
+    title: str = Field(min_length=1, max_length=300)
+    kpi: str | None = None
+    target: float | None = Field(None, allow_inf_nan=False)
+    objective: str | None = None
+    status: GoalStatus = GoalStatus.active
+
+    @field_validator("person")
+    @classmethod
+    def _lower(cls, v: str) -> str:
+        return v.lower()
+
+
+class OrgFile(_Strict):
+    """A whole org. Only ``company`` is required; every list may be empty."""
+
+    company: CompanyIn
+    quarters: list[QuarterIn] = []
+    people: list[PersonIn] = []
+    kpis: list[KpiIn] = []
+    checkins: list[CheckInIn] = []
+    meetings: list[MeetingIn] = []
+    goals: list[GoalIn] = []

@@ -1,0 +1,177 @@
+"""Request and response models for the API (non-table: these validate).
+
+Limits live here: text fields at most 4,000 characters, enums, numeric ranges. A request
+that breaks one answers 422 and changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date as Date
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.domain.calendar import ISO_WEEK, QUARTER
+from assistant.domain.models import (
+    TEXT_MAX,
+    Access,
+    Direction,
+    DraftStatus,
+    Frequency,
+    GoalStatus,
+    MeetingStatus,
+    MetricStatus,
+    Tier,
+    Unit,
+)
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class PersonPublic(_Out):
+    id: int
+    email: str
+    name: str
+    role: str
+    access: Access
+    manager_id: int | None
+
+
+class CheckInWrite(_In):
+    """The four prompts of a weekly check-in."""
+
+    wins: str = Field("", max_length=TEXT_MAX, description="What moved forward.")
+    priorities: str = Field("", max_length=TEXT_MAX, description="Outcomes for next week.")
+    blockers: str = Field("", max_length=TEXT_MAX, description="Where you are stuck, what you need.")
+    metrics: dict[str, MetricStatus] = Field(
+        default_factory=dict, max_length=50, description="KPI id -> on_track | off_track | unclear."
+    )
+
+
+class CheckInCreate(CheckInWrite):
+    week: str = Field(pattern=ISO_WEEK.pattern, description="ISO week, e.g. 2026-W40.")
+
+
+class CheckInPublic(_Out):
+    id: int
+    person_id: int
+    week: str
+    wins: str
+    priorities: str
+    blockers: str
+    metrics: dict[str, MetricStatus]
+    created_at: datetime
+    updated_at: datetime
+
+
+class KpiPublic(_Out):
+    id: str = Field(description="The KPI's key, e.g. ppc-tacos.")
+    owner: str | None
+    role: str | None
+    name: str
+    description: str
+    unit: Unit
+    direction: Direction
+    frequency: Frequency
+    target: float | None
+    objective: str | None
+    guardrail: str | None
+    tier: Tier
+
+
+class KpiValueIn(_In):
+    kpi: str = Field(min_length=1, max_length=64, description="KPI key.")
+    period: Date
+    value: float = Field(allow_inf_nan=False, ge=-1e12, le=1e12)
+
+
+class KpiValuePublic(_Out):
+    kpi: str
+    period: Date
+    value: float
+
+
+class ValuesUploadResult(BaseModel):
+    inserted: int
+    updated: int
+    unchanged: int
+
+
+class MeetingCreate(_In):
+    report: str = Field(max_length=254, description="Email of the report.")
+    date: Date
+    status: MeetingStatus = MeetingStatus.held
+    minutes: int | None = Field(None, ge=0, le=600)
+
+
+class MeetingPublic(_Out):
+    id: int
+    manager_id: int
+    report_id: int
+    date: Date
+    status: MeetingStatus
+    minutes: int | None
+
+
+class GoalCreate(_In):
+    person: str = Field(max_length=254, description="Email of the goal's owner.")
+    quarter: str = Field(pattern=QUARTER.pattern)
+    title: str = Field(min_length=1, max_length=300)
+    kpi: str | None = Field(None, max_length=64)
+    target: float | None = Field(None, allow_inf_nan=False)
+    objective: str | None = Field(None, max_length=64)
+    status: GoalStatus = GoalStatus.active
+
+
+class GoalUpdate(_In):
+    # Leave a field out to keep it; null is accepted only for target (clears it). Typed
+    # without None so an explicit null is a 422, not a NOT NULL failure (a 500; fuzzer).
+    title: str = Field(None, min_length=1, max_length=300)  # type: ignore[assignment]
+    target: float | None = Field(None, allow_inf_nan=False)
+    status: GoalStatus = None  # type: ignore[assignment]
+
+
+class GoalPublic(_Out):
+    id: int
+    person_id: int
+    quarter: str
+    title: str
+    kpi: str | None
+    target: float | None
+    objective: str | None
+    status: GoalStatus
+
+
+class DraftPublic(_Out):
+    id: int
+    kind: str
+    subject_id: int
+    requested_by_id: int
+    period: str | None
+    provider: str
+    model: str
+    content: dict[str, Any]
+    sources: list[str]
+    usage: dict[str, Any]
+    status: DraftStatus
+    created_at: datetime
+    updated_at: datetime
+
+
+class DraftEdit(_In):
+    content: dict[str, Any] = Field(description="The edited draft content (same shape as produced).")
+
+
+class ErrorBody(BaseModel):
+    """Every error response: a machine code and a plain sentence."""
+
+    error: str
+    message: str
+    detail: Any | None = None

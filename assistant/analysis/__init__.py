@@ -3,7 +3,8 @@
 Pure, read-only functions over a SQLModel ``Session`` that return pydantic models, so
 they serialise to JSON and into prompts. Week strings are ISO weeks (``2026-W37``); the
 default window is the week a draft is for and the 3 before it (``window(week)``).
-Source ids follow the drafting convention: ``checkin:<id>``, ``meeting:<id>``, ``kpi:<key>``.
+Source ids (``checkin:<id>``, ``meeting:<id>``, ``kpi:<key>@<date>``) come from
+``assistant.domain.sources``.
 """
 
 from assistant.analysis.cadence import Cadence, CadenceSpan, MeetingFact, cadence_health

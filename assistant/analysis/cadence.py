@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from assistant.domain.calendar import span_dates, week_of, weeks_back
 from assistant.domain.models import CheckIn, Meeting, Person
+from assistant.domain.sources import meeting_source
 
 
 class MeetingFact(BaseModel):
@@ -81,7 +82,7 @@ def _span(session: Session, person: Person, weeks: list[str], *, as_manager: boo
         meetings_total=len(rows), weeks_without_meeting=[w for w in weeks if w not in met],
         missing_checkin_weeks=[] if as_manager or first is None else [
             w for w in weeks if w not in filed and w >= first],
-        meetings=facts, sources=[f"meeting:{m.id}" for m in rows],
+        meetings=facts, sources=[meeting_source(m.id) for m in rows],
     )
 
 

@@ -30,6 +30,7 @@ from sqlmodel import Session, col, select
 from assistant.domain.calendar import iso_week_sunday, quarter_bounds
 from assistant.domain.kpis import series
 from assistant.domain.models import CheckIn, Kpi, Person, RoleGoal
+from assistant.domain.sources import checkin_source, kpi_source
 from assistant.kpi_audit import trends as stats
 
 SERIES_POINTS = 13  # a quarter of weekly points plus the one before it
@@ -105,11 +106,6 @@ def on_target(value: float | None, target: float | None, direction: str) -> bool
 MISMATCH_TOLERANCE = 0.02  # within 2% of the target either way, a self-report is not contradicted
 
 
-def point_source(key: str, period: date) -> str:
-    """The citable id of one KPI value: kpi:<key>@<YYYY-MM-DD>."""
-    return f"kpi:{key}@{period.isoformat()}"
-
-
 def _r(x: float, places: int = 4) -> float:
     return round(x, places) + 0.0  # + 0.0 turns -0.0 into 0.0
 
@@ -136,14 +132,14 @@ def kpi_status(session: Session, person: Person, week: str) -> list[KpiStatus]:
                        series=pts[-SERIES_POINTS:])
         if pts:
             st.period, st.value = pts[-1]
-            st.sources.append(point_source(kpi.key, st.period))
+            st.sources.append(kpi_source(kpi.key, st.period))
             st.gap = _r(st.value - kpi.target) if kpi.target is not None else None
             st.on_target = on_target(st.value, kpi.target, kpi.direction)
         if len(pts) >= 2:
             st.previous_period, st.previous_value = pts[-2]
             st.change_from_period, st.change_from_value = pts[-min(CHANGE_POINTS, len(pts))]
             st.change = _r(st.value - st.change_from_value)
-            st.sources.append(point_source(kpi.key, st.change_from_period))
+            st.sources.append(kpi_source(kpi.key, st.change_from_period))
             if st.change_from_value != 0:
                 st.change_pct = _r(100 * (st.value - st.change_from_value) / abs(st.change_from_value), 1)
         t = stats.trend(pts, window=TREND_WINDOW)
@@ -194,7 +190,7 @@ def self_report_mismatches(session: Session, person: Person, weeks: list[str], *
             out.append(Mismatch(kpi=key, kpi_name=kpi.name, week=c.week, said=said, kind=kind, actual=point[1],
                                 target=kpi.target, direction=kpi.direction, period=point[0],
                                 gap=_r(point[1] - kpi.target), checkin_id=c.id,
-                                sources=[f"checkin:{c.id}", point_source(key, point[0])]))
+                                sources=[checkin_source(c.id), kpi_source(key, point[0])]))
     return out
 
 
@@ -225,6 +221,6 @@ def goal_progress(session: Session, person: Person, quarter: str) -> list[GoalPr
             baseline_value=baseline[1] if baseline else None, baseline_period=baseline[0] if baseline else None,
             latest_value=latest[1] if latest else None, latest_period=latest[0] if latest else None,
             status=g.status, on_track=on_target(latest[1] if latest else None, target, kpi.direction if kpi else "up"),
-            sources=[point_source(kpi.key, p[0]) for p in (baseline, latest) if kpi and p],
+            sources=[kpi_source(kpi.key, p[0]) for p in (baseline, latest) if kpi and p],
         ))
     return out

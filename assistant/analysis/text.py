@@ -21,6 +21,7 @@ from assistant.analysis import vectors
 from assistant.core.embeddings import Embedder, get_embedder
 from assistant.domain.calendar import iso_week_monday, next_week, weeks_back
 from assistant.domain.models import CheckIn, Person
+from assistant.domain.sources import checkin_source
 
 log = logging.getLogger(__name__)
 
@@ -237,7 +238,7 @@ def priority_follow_through(session: Session, person: Person, weeks: list[str], 
         out.append(FollowThrough(
             week=a.week, next_week=b.week, priorities=trim(a.priorities, 300), wins=trim(b.wins, 300),
             score=round(sum(scores) / len(scores), 3), items=scores, verdict=_verdict(scores, hi, lo), method=method,
-            priorities_checkin_id=a.id, wins_checkin_id=b.id, sources=[f"checkin:{a.id}", f"checkin:{b.id}"],
+            priorities_checkin_id=a.id, wins_checkin_id=b.id, sources=[checkin_source(a.id), checkin_source(b.id)],
         ))
     return out
 
@@ -301,7 +302,7 @@ def recurring_blockers(session: Session, person: Person, until_week: str, *, loo
         latest = rows[members[-1]]
         out.append(RecurringBlocker(
             text=trim(latest.blockers), weeks=[rows[k].week for k in members],
-            sources=[f"checkin:{rows[k].id}" for k in members], first_week=rows[members[0]].week,
+            sources=[checkin_source(rows[k].id) for k in members], first_week=rows[members[0]].week,
             last_week=latest.week, weakest_link=round(weakest, 3),
             method="embedding" if sims is not None else "keywords",
         ))

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from assistant.analysis.text import history_query
 from assistant.analysis.vectors import stored, vector_id
 from assistant.domain.models import CheckIn, Person
+from assistant.domain.sources import checkin_source, kpi_source, parse_source
 from assistant.domain.team import can_see
 from assistant.drafting.grounding import Facts
 from assistant.errors import NotFound
@@ -32,7 +33,7 @@ def checkin_blocks(session: Session, subject: Person, weeks: list[str]) -> list[
     """The subject's check-ins in ``weeks``, newest first, as data-block records."""
     rows = session.exec(select(CheckIn).where(CheckIn.person_id == subject.id, col(CheckIn.week).in_(weeks))
                         .order_by(col(CheckIn.week).desc())).all()
-    return [{"id": f"checkin:{c.id}", "week": c.week, "wins": c.wins, "priorities": c.priorities,
+    return [{"id": checkin_source(c.id), "week": c.week, "wins": c.wins, "priorities": c.priorities,
              "blockers": c.blockers, "metrics": dict(c.metrics)} for c in rows]
 
 
@@ -67,8 +68,8 @@ def history_blocks(session: Session, viewer: Person, subject: Person, about: dic
 def _checkin_id(about: dict[str, Any] | CheckIn) -> int | None:
     if isinstance(about, CheckIn):
         return about.id
-    source = str(about.get("id", ""))
-    return int(source.split(":", 1)[1]) if source.startswith("checkin:") else None
+    ref = parse_source(str(about.get("id", "")))
+    return ref.record_id if ref.kind == "checkin" else None
 
 
 def playbook_blocks(queries: list[str], k_each: int = 2, limit: int = 5) -> list[dict[str, Any]]:
@@ -100,9 +101,9 @@ def flag_records(audits: list[KpiAudit]) -> list[dict[str, Any]]:
             for side in ("kpi", "guardrail"):
                 ev = f.evidence.get(side) if isinstance(f.evidence, dict) else None
                 if isinstance(ev, dict) and ev.get("id") and ev.get("to"):
-                    sources.append(f"kpi:{ev['id']}@{ev['to']}")
+                    sources.append(kpi_source(ev["id"], ev["to"]))
                     if ev.get("from"):
-                        sources.append(f"kpi:{ev['id']}@{ev['from']}")
+                        sources.append(kpi_source(ev["id"], ev["from"]))
             out.append({"kpi": a.id, "kpi_name": a.name, "code": f.code, "severity": f.severity,
                         "reason": f.reason, "evidence": f.evidence, "suggestion": a.suggestion,
                         "sources": sources})

@@ -18,9 +18,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistant.domain import sources
+
 # Tokens that carry digits but are identifiers, not figures: removed before number checks.
 _IDENTIFIERS = re.compile(
-    r"(?:checkin|kpi|playbook|meeting):[\w.@-]+"  # source ids
+    sources.IN_TEXT +                               # source ids
     r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"               # emails
     r"|\b1\s*(?::|-on-|on)\s*1s?\b"                 # "1:1", "1-on-1"
     r"|\b\d{4}-Q[1-4]\b|\bQ[1-4]\b"               # quarters

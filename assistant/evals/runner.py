@@ -231,6 +231,7 @@ def resolve_sources(session: Session, viewer_email: str, output: dict[str, Any])
     """Each source the output cites: ok, missing (no such record) or hidden (not the viewer's)."""
     from assistant.domain.kpis import kpi_visible
     from assistant.domain.models import CheckIn, Kpi, KpiValue, Meeting
+    from assistant.domain.sources import parse_source
     from assistant.domain.team import can_see
     from assistant.drafting.pipeline import cited_sources
     from assistant.retrieval import load_sections
@@ -240,23 +241,22 @@ def resolve_sources(session: Session, viewer_email: str, output: dict[str, Any])
     playbook = {s.source_id for s in load_sections()}
     out: dict[str, str] = {}
     for src in sorted(found):
-        kind, _, rest = src.partition(":")
+        ref = parse_source(src)
         status = "missing"
-        if kind == "playbook":
+        if ref.kind == "playbook":
             status = "ok" if src in playbook else "missing"
-        elif kind == "checkin" and rest.isdigit():
-            row = session.get(CheckIn, int(rest))
+        elif ref.kind == "checkin" and ref.record_id is not None:
+            row = session.get(CheckIn, ref.record_id)
             status = "missing" if row is None else "ok" if can_see(session, viewer, row.person_id) else "hidden"
-        elif kind == "meeting" and rest.isdigit():
-            row = session.get(Meeting, int(rest))
+        elif ref.kind == "meeting" and ref.record_id is not None:
+            row = session.get(Meeting, ref.record_id)
             status = ("missing" if row is None else "ok" if can_see(session, viewer, row.report_id) else "hidden")
-        elif kind == "kpi" and "@" in rest:
-            key, _, period = rest.partition("@")
-            kpi = session.exec(select(Kpi).where(Kpi.key == key)).first()
+        elif ref.kind == "kpi" and "@" in ref.ref:
+            kpi = session.exec(select(Kpi).where(Kpi.key == ref.kpi_key)).first()
             value = None
-            if kpi is not None and re.fullmatch(r"\d{4}-\d{2}-\d{2}", period):
+            if kpi is not None and ref.period is not None:
                 value = session.exec(select(KpiValue).where(KpiValue.kpi_id == kpi.id,
-                                                            KpiValue.period == date.fromisoformat(period))).first()
+                                                            KpiValue.period == ref.period)).first()
             status = "missing" if value is None else "ok" if kpi_visible(session, viewer, kpi) else "hidden"
         out[src] = status
     return out

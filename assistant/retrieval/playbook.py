@@ -17,6 +17,7 @@ from chromadb.api.models.Collection import Collection
 from pydantic import BaseModel
 
 from assistant.core.embeddings import get_embedder
+from assistant.domain.sources import playbook_source
 from assistant.retrieval import store
 from assistant.settings import get_settings
 
@@ -33,7 +34,7 @@ class Section(BaseModel):
 
     @property
     def source_id(self) -> str:
-        return f"playbook:{self.id}"
+        return playbook_source(self.id)
 
     @property
     def embed_text(self) -> str:

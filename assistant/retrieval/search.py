@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from assistant.core.embeddings import get_embedder
 from assistant.domain.models import CheckIn, Person
+from assistant.domain.sources import checkin_source, playbook_source
 from assistant.domain.team import visible_person_ids
 from assistant.retrieval import playbook, store
 from assistant.retrieval.index import FIELDS, field_text
@@ -154,7 +155,7 @@ def search_checkins(
         if row is None or row.person_id not in allowed or (weeks and row.week not in weeks):
             continue  # deleted since it was indexed, moved out of view, or stale metadata
         text = field_text(row, field) if field in FIELDS else ""
-        hits.append(Hit(source_id=f"checkin:{cid}", kind="checkin", score=round(score, 4), text=text,
+        hits.append(Hit(source_id=checkin_source(cid), kind="checkin", score=round(score, 4), text=text,
                         person_id=row.person_id, week=row.week, field=field))
     return hits[:k]
 
@@ -189,7 +190,7 @@ def search_playbook_many(queries: list[str], k: int = 5) -> list[list[Hit]]:
     for n, i in enumerate(asked):
         terms = _stems(queries[i])
         hits = [
-            Hit(source_id=f"playbook:{meta['section']}", kind="playbook",
+            Hit(source_id=playbook_source(meta['section']), kind="playbook",
                 score=round(1.0 - float(dist) + LEXICAL_WEIGHT * _lexical(terms, f"{meta.get('title')} {doc}"), 4),
                 text=doc, title=str(meta.get("title") or ""))
             for meta, doc, dist in zip(res["metadatas"][n], res["documents"][n], res["distances"][n], strict=True)

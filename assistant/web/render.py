@@ -10,6 +10,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.responses import HTMLResponse
 
+from assistant.domain.sources import parse_source
 from assistant.web.charts import fmt_value
 from assistant.web.markdown import render_markdown
 from assistant.web.security import csrf_token
@@ -22,28 +23,26 @@ STATUS_LABELS = {"on_track": "On track", "off_track": "Off track", "unclear": "U
 
 
 def source_href(source: str) -> str | None:
-    """The page a draft's source id points at: checkin:<id>, kpi:<key>@<date>, playbook:<id>, meeting:<id>."""
-    kind, _, ref = source.partition(":")
-    if not ref:
+    """The page a draft's source id points at (ids as ``assistant.domain.sources`` spells them)."""
+    src = parse_source(source)
+    if not src.ref:
         return None
-    if kind == "checkin" and ref.isdigit():
-        return f"/checkins/{ref}"
-    if kind == "meeting" and ref.isdigit():
-        return f"/meetings/{ref}"
-    if kind == "kpi":
-        key, _, day = ref.partition("@")
-        return f"/kpis/{key}" + (f"#v-{day}" if day else "")
-    if kind == "playbook":
-        return f"/playbook/{ref}"
+    if src.kind == "checkin" and src.record_id is not None:
+        return f"/checkins/{src.ref}"
+    if src.kind == "meeting" and src.record_id is not None:
+        return f"/meetings/{src.ref}"
+    if src.kind == "kpi":
+        return f"/kpis/{src.kpi_key}" + (f"#v-{src.day}" if src.day else "")
+    if src.kind == "playbook":
+        return f"/playbook/{src.ref}"
     return None
 
 
 def source_label(source: str) -> str:
-    kind, _, ref = source.partition(":")
-    if kind == "kpi":
-        key, _, day = ref.partition("@")
-        return f"{key} on {day}" if day else key
-    return {"checkin": "check-in", "meeting": "1:1", "playbook": "playbook"}.get(kind, kind) + f" {ref}"
+    src = parse_source(source)
+    if src.kind == "kpi":
+        return f"{src.kpi_key} on {src.day}" if src.day else str(src.kpi_key)
+    return {"checkin": "check-in", "meeting": "1:1", "playbook": "playbook"}.get(src.kind, src.kind) + f" {src.ref}"
 
 
 def _env() -> Environment:

@@ -16,6 +16,7 @@ from assistant.analysis import (
 )
 from assistant.analysis.cadence import CadenceSpan
 from assistant.domain.models import CheckIn, Draft, Person
+from assistant.domain.sources import kpi_source
 from assistant.drafting import context as ctx
 from assistant.drafting.budget import pop_last, shorten_series, shorten_text
 from assistant.drafting.pipeline import DraftJob, run
@@ -77,7 +78,7 @@ def gather(session: Session, viewer: Person, subject: Person, week: str) -> Draf
     }
     # Every stored value the facts show is citable, not only the latest: a mismatch or a
     # trend item may rest on an older point of the same series.
-    kpi_sources = {f"kpi:{s.key}@{p}" for s in statuses for p, _ in s.series}
+    kpi_sources = {kpi_source(s.key, p) for s in statuses for p, _ in s.series}
     kpi_sources |= {src for s in statuses for src in s.sources}
     kpi_sources |= {src for m in mismatches for src in m.sources}
     kpi_sources |= {src for f in flags for src in f["sources"]}

@@ -25,6 +25,7 @@ from assistant.analysis import (
 from assistant.analysis.kpi import KpiStatus
 from assistant.analysis.text import is_empty, priority_items, words
 from assistant.domain.models import CheckIn, Draft, Person
+from assistant.domain.sources import checkin_source, kpi_source
 from assistant.domain.team import is_manager_of
 from assistant.drafting import context as ctx
 from assistant.drafting.budget import pop_last, shorten_text
@@ -155,7 +156,7 @@ def goal_links(session: Session, subject: Person, week: str, statuses: list[KpiS
 
 
 def _prev_source(s: KpiStatus) -> list[str]:
-    return [f"kpi:{s.key}@{s.previous_period.isoformat()}"] if s.previous_period else []
+    return [kpi_source(s.key, s.previous_period)] if s.previous_period else []
 
 
 def patterns(session: Session, subject: Person, week: str) -> dict[str, Any]:
@@ -204,7 +205,7 @@ def gather(session: Session, viewer: Person, subject: Person, week: str) -> Draf
         row["series"] = [[p.isoformat(), v] for p, v in s.series[-SERIES_POINTS:]]
         kpis.append(row)
     facts: dict[str, Any] = {
-        "subject": {"name": subject.name, "role": subject.role}, "week": week, "checkin_id": f"checkin:{checkin.id}",
+        "subject": {"name": subject.name, "role": subject.role}, "week": week, "checkin_id": checkin_source(checkin.id),
         "answers": answers,
         "metric_check": metric_check(checkin, statuses, {m.kpi for m in mismatches if m.kind != "unclear"}),
         "self_report_mismatches": [m.model_dump(mode="json") for m in mismatches],
@@ -214,7 +215,7 @@ def gather(session: Session, viewer: Person, subject: Person, week: str) -> Draf
     kpi_sources |= {src for g in goals for src in g["sources"]}
     kpi_sources |= {src for m in mismatches for src in m.sources}
     kpi_sources |= {src for f in flags for src in f["sources"]}
-    kpi_sources |= {f"kpi:{s.key}@{p.isoformat()}" for s in statuses for p, _ in s.series[-SERIES_POINTS:]}
+    kpi_sources |= {kpi_source(s.key, p) for s in statuses for p, _ in s.series[-SERIES_POINTS:]}
     extra = {src for b in found["recurring_blockers"] for src in b["sources"]}
     extra |= set(found["follow_through"]["sources"])
     grounding = ctx.grounding_facts(facts, checkins=checkins, history=history, playbook=playbook,

@@ -27,12 +27,12 @@ from typing import Any, ClassVar
 from sqlmodel import Session, select
 
 from assistant.analysis import goal_progress, quarter_bounds
-from assistant.analysis.kpi import point_source
 from assistant.domain.drafts import get_visible_draft, set_status
 from assistant.domain.goals import create_goal
 from assistant.domain.kpis import series
 from assistant.domain.models import Company, Draft, DraftStatus, Kpi, Objective, Person, RoleGoal
 from assistant.domain.schemas import GoalCreate
+from assistant.domain.sources import kpi_source
 from assistant.domain.team import is_manager_of
 from assistant.drafting import context as ctx
 from assistant.drafting.budget import pop_last, shorten_series
@@ -117,7 +117,7 @@ def compute_goal(kpi: Kpi, points: list[tuple[date, float]], start: date, end: d
         "trend_over_quarter": projected_trend, "trend_effect": trend_effect, "improvement": improvement,
         "projected": projected, "best": best, "best_period": best_point[0].isoformat(), "cap": cap,
         "capped": capped, "target": target, "date": end.isoformat(), "arithmetic": arithmetic,
-        "sources": list(dict.fromkeys(point_source(kpi.key, d) for d, _ in [*window, best_point])),
+        "sources": list(dict.fromkeys(kpi_source(kpi.key, d) for d, _ in [*window, best_point])),
     }
 
 
@@ -186,7 +186,7 @@ def gather(session: Session, viewer: Person, subject: Person, quarter: str) -> D
             retire.append({"kpi": kpi.key, "kpi_name": kpi.name,
                            "action": "retire" if any(f.code == "vanity" for f in retiring) else "demote",
                            "reason": " ".join(f.reason for f in retiring), "replacement": replacement,
-                           "sources": [point_source(kpi.key, d) for d, _ in before[-1:]]})
+                           "sources": [kpi_source(kpi.key, d) for d, _ in before[-1:]]})
             continue
         objective = objectives.get(kpi.objective_key or "")
         goal = compute_goal(kpi, points, start, end)
@@ -198,7 +198,7 @@ def gather(session: Session, viewer: Person, subject: Person, quarter: str) -> D
         guard, guard_id = guardrail_for(kpi, audit, visible)
         if guard_id is not None:
             last = series(session, guard_id, until=end)
-            goal["sources"] += [point_source(guard["key"], d) for d, _ in [p for p in last if p[0] < start][-1:]]
+            goal["sources"] += [kpi_source(guard["key"], d) for d, _ in [p for p in last if p[0] < start][-1:]]
         verb = "Bring down" if kpi.direction == "down" else "Raise"
         title = (f"{verb} {kpi.name} from {_fmt(goal['baseline'], kpi.unit)} to {_fmt(goal['target'], kpi.unit)} "
                  f"by {end.isoformat()}" + (f", with {guard['name']} as the guardrail" if guard else ""))

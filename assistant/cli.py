@@ -239,14 +239,13 @@ def _print_draft(draft, fmt: str) -> None:  # noqa: ANN001
 
 def _draft(kind: str, person: str, viewer_email: str, period: str | None, fmt: str) -> None:
     """One path for every draft kind: who asks, about whom, for which week or quarter."""
-    from assistant import drafting
     from assistant.core.db import session_scope
     from assistant.domain.team import person_by_email, visible_person_by_email
+    from assistant.drafting import DRAFTERS
 
-    make = {"brief": drafting.draft_brief, "feedback": drafting.draft_feedback, "goals": drafting.draft_goals}[kind]
     with session_scope(write=False) as session:
         viewer = person_by_email(session, viewer_email)
-        draft = make(session, viewer, visible_person_by_email(session, viewer, person), period)
+        draft = DRAFTERS[kind](session, viewer, visible_person_by_email(session, viewer, person), period)
     _print_draft(draft, fmt)
 
 
@@ -336,17 +335,11 @@ def eval_cmd(
 
 
 def main() -> None:
+    """The console script. Standalone mode: click itself exits with ``typer.Exit``'s code,
+    a usage error's 2 and Ctrl-C's 130 (outside it, click returns the code to a caller that
+    must remember to pass it on). Only the project's own errors are caught here."""
     try:
-        app(standalone_mode=False)
+        app()
     except CadenceError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         sys.exit(2 if exc.status_code in (404, 422) else 1)
-    except (typer.Abort, KeyboardInterrupt):
-        sys.exit(130)
-    except Exception as exc:  # click's usage errors carry their own exit code
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, StringConstraints
 
 from assistant.api.deps import MAX_ROW_ID, SessionDep, ViewerDep, errors
+from assistant.domain.calendar import ISO_WEEK
 from assistant.retrieval import Hit, search_checkins, search_playbook
 
 router = APIRouter(prefix="/api", tags=["search"])
@@ -36,8 +37,8 @@ def search(
     kind: Literal["checkins", "playbook"] = "checkins",
     k: int = Query(5, ge=1, le=50),
     person_id: int | None = Query(None, ge=1, le=MAX_ROW_ID, description="Only this person's check-ins (if visible)."),
-    week: list[Annotated[str, StringConstraints(pattern=r"^\d{4}-W\d{2}$")]] | None = Query(
-        None, description="ISO weeks, repeatable."),  # a pattern on the list itself was a 500
+    week: list[Annotated[str, StringConstraints(pattern=ISO_WEEK.pattern)]] | None = Query(
+        None, description="ISO weeks, repeatable."),  # per item: on the list itself it fails as a 500
 ) -> SearchResults:
     """Check-ins are limited to people the viewer may see; source ids are citable."""
     return run_search(session, viewer, q, kind, k, person_id, week)

@@ -17,6 +17,15 @@ ISO_WEEK = re.compile(r"^(\d{4})-W(0[1-9]|[1-4]\d|5[0-3])$")
 """A week string, anchored; ``.pattern`` is what request models and the org file validate with."""
 QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 
+# Unanchored fragments that find weeks and quarters inside prose (the grounding guard).
+# They are lax on purpose: '2026-W60' must read as a week the data does not have, not as
+# the two numbers 2026 and 60.
+WEEK_IN_TEXT = r"\b\d{4}-W\d{2}\b"
+SHORT_WEEK_IN_TEXT = r"\bW\d{1,2}\b"
+"""'W41' without its year."""
+QUARTER_IN_TEXT = r"\b\d{4}-Q[1-4]\b|\bQ[1-4]\b"
+"""'2026-Q4' or 'Q4'."""
+
 
 def today() -> date:
     """Today's date, or the pinned one (``CADENCE_TODAY``): every date default goes through here."""

@@ -19,18 +19,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.domain import sources
+from assistant.domain.calendar import QUARTER_IN_TEXT, SHORT_WEEK_IN_TEXT, WEEK_IN_TEXT
 
 # Tokens that carry digits but are identifiers, not figures: removed before number checks.
 _IDENTIFIERS = re.compile(
     sources.IN_TEXT +                               # source ids
     r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"               # emails
     r"|\b1\s*(?::|-on-|on)\s*1s?\b"                 # "1:1", "1-on-1"
-    r"|\b\d{4}-Q[1-4]\b|\bQ[1-4]\b"               # quarters
-    r"|\b\d{4}-W\d{2}\b|\bW\d{1,2}\b"              # ISO weeks (checked against facts below)
+    "|" + QUARTER_IN_TEXT +                        # quarters
+    "|" + WEEK_IN_TEXT + "|" + SHORT_WEEK_IN_TEXT +  # ISO weeks (checked against facts below)
     r"|\b\d{4}-\d{2}-\d{2}\b",                     # dates (checked against facts below)
     re.IGNORECASE,
 )
-_WEEKISH = re.compile(r"\b\d{4}-W\d{2}\b|\b\d{4}-\d{2}-\d{2}\b", re.IGNORECASE)
+_WEEKISH = re.compile(WEEK_IN_TEXT + r"|\b\d{4}-\d{2}-\d{2}\b", re.IGNORECASE)
 _NUMBER = re.compile(
     r"(?<![\w.])(?P<cur>[$€£])?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
     r"(?P<suf>\s?%|\s?(?:k|m|bn)\b|\s?percent\b|\s?pp\b|x\b)?",

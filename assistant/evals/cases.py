@@ -28,12 +28,11 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from assistant.domain.calendar import ISO_WEEK, QUARTER
 from assistant.errors import InvalidInput
 
 Task = Literal["brief", "feedback", "goals", "kpi_audit", "search"]
 LLM_TASKS = ("brief", "feedback", "goals")
-WEEK = r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$"
-QUARTER = r"^\d{4}-Q[1-4]$"
 
 
 class CaseError(InvalidInput):
@@ -67,7 +66,7 @@ class BlockerExpect(_Strict):
 
 class MismatchExpect(_Strict):
     kpi: str
-    week: str = Field(pattern=WEEK)
+    week: str = Field(pattern=ISO_WEEK.pattern)
 
 
 class CadenceExpect(_Strict):
@@ -106,8 +105,8 @@ class Case(_Strict):
     fixture: str = Field(description="An org file, relative to the evals folder (fixtures/x.yaml).")
     viewer: str
     subject: str | None = None
-    week: str | None = Field(None, pattern=WEEK)
-    quarter: str | None = Field(None, pattern=QUARTER)
+    week: str | None = Field(None, pattern=ISO_WEEK.pattern)
+    quarter: str | None = Field(None, pattern=QUARTER.pattern)
     query: str | None = Field(None, min_length=1, max_length=500, description="search only.")
     k: int = Field(5, ge=1, le=50)
     today: date | None = Field(None, description="Pinned date; default: the fixture's last week.")

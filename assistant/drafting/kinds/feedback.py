@@ -24,6 +24,7 @@ from assistant.analysis import (
 )
 from assistant.analysis.kpi import KpiStatus
 from assistant.analysis.text import is_empty, priority_items, words
+from assistant.domain.calendar import quarter_of
 from assistant.domain.models import CheckIn, Draft, Person
 from assistant.domain.sources import checkin_source, kpi_source
 from assistant.domain.team import is_manager_of
@@ -32,7 +33,7 @@ from assistant.drafting.budget import pop_last, shorten_text
 from assistant.drafting.pipeline import DraftJob, run
 from assistant.drafting.schemas import FeedbackModelOut
 from assistant.errors import Forbidden, NotFound
-from assistant.kpi_audit.stored import audit_visible, quarter_of
+from assistant.kpi_audit.stored import audit_visible
 from assistant.llm import Provider
 
 PATTERN_WEEKS = 8  # how far back "priorities that never turn into wins" looks

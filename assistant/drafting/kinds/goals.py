@@ -27,6 +27,7 @@ from typing import Any, ClassVar
 from sqlmodel import Session, select
 
 from assistant.analysis import goal_progress, quarter_bounds
+from assistant.domain.calendar import previous_quarter
 from assistant.domain.drafts import get_visible_draft, set_status
 from assistant.domain.goals import create_goal
 from assistant.domain.kpis import series
@@ -62,11 +63,6 @@ STAGE_WORDS = {
 
 class GoalsOut(GoalsModelOut):
     offline_template: ClassVar[str] = "offline/goals.j2"
-
-
-def previous_quarter(quarter: str) -> str:
-    year, q = int(quarter[:4]), int(quarter[-1])
-    return f"{year - 1}-Q4" if q == 1 else f"{year}-Q{q - 1}"
 
 
 def _fmt(value: float, unit: str) -> str:

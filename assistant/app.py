@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 import assistant
-from assistant.api import checkins, drafts, goals, handlers, health, kpis, meetings, people
-
-# Routers that other parts of the product add; each is optional until its module exists.
-OPTIONAL_ROUTERS = ("assistant.api.search", "assistant.api.drafting", "assistant.web.routes")
+from assistant.api import checkins, drafting, drafts, goals, handlers, health, kpis, meetings, people, search
+from assistant.web import routes as web
 
 
 @asynccontextmanager
@@ -64,18 +61,8 @@ def create_app() -> FastAPI:
     app = FastAPI(title="Cadence", version=assistant.__version__, lifespan=lifespan,
                   description="Coaching and review assistant for e-commerce teams.")
     handlers.install(app)
-    for module in (health, people, kpis, checkins, meetings, goals, drafts):
+    for module in (health, people, kpis, checkins, meetings, goals, drafts, search, drafting, web):
         app.include_router(module.router)
-    for name in OPTIONAL_ROUTERS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        app.include_router(module.router)
-        # A module may need more than routes (the web app: session cookie, headers, /static).
-        if hasattr(module, "install"):
-            module.install(app)
+    web.install(app)  # the web app needs more than routes: session cookie, headers, /static
     _openapi_with_error_bodies(app)
     return app

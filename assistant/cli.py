@@ -185,10 +185,10 @@ def search(
     fmt: str = typer.Option("text", "--format", help="text or json"),
 ) -> None:
     """Find check-ins (that EMAIL may see) or playbook sections by meaning."""
-    from assistant.api.search import run_search
     from assistant.core.db import session_scope
     from assistant.domain.team import person_by_email
     from assistant.retrieval import drain_all
+    from assistant.retrieval.search import run_search
     from assistant.settings import get_settings
 
     if kind not in ("checkins", "playbook") or fmt not in ("text", "json"):

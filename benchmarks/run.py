@@ -194,8 +194,8 @@ def w_index_subjects(ids: str) -> dict[str, Any]:
     from sqlmodel import col, select
 
     from assistant.domain.models import CheckIn
-    from assistant.retrieval import index as indexer
     from assistant.retrieval import store, sync_playbook
+    from assistant.retrieval.index import index_checkins
 
     if os.environ.get("CADENCE_CHROMA_URL"):  # a server shared by the sizes: start from empty
         store.drop_collection(store.CHECKINS)
@@ -203,10 +203,9 @@ def w_index_subjects(ids: str) -> dict[str, Any]:
     started = time.perf_counter()
     docs = 0
     with _session() as s:
-        chains = indexer._Chains(s)
         for pid in map(int, ids.split(",")):
             rows = s.exec(select(CheckIn).where(CheckIn.person_id == pid).order_by(col(CheckIn.id))).all()
-            docs += indexer._write(rows, chains, delete_first=[])
+            docs += index_checkins(rows, delete_first=[])
     seconds = time.perf_counter() - started
     return {"seconds": round(seconds, 1), "documents": docs, "documents_per_second": round(docs / seconds, 1)}
 

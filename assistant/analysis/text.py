@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
-from assistant.analysis import vectors
 from assistant.core.embeddings import Embedder, get_embedder
 from assistant.domain.calendar import iso_week_monday, next_week, weeks_back
 from assistant.domain.models import CheckIn, Person
@@ -133,19 +132,11 @@ def sentences(text: str) -> list[str]:
     return [p for p in parts if len(p) > 2]
 
 
-def embed(texts: Sequence[str], embedder: Embedder | None = None, *,
-          checkin_ids: Sequence[int] | None = None) -> np.ndarray | None:
-    """Normalised vectors for ``texts``, or None when no embedder can run (the caller falls back).
-
-    With the default embedder and ``checkin_ids`` (the check-in each text comes from), the
-    vectors the indexer stored are read instead of recomputed (:mod:`.vectors`): the same
-    numbers, without embedding a subject's recent check-ins on every draft.
-    """
+def embed(texts: Sequence[str], embedder: Embedder | None = None) -> np.ndarray | None:
+    """Normalised vectors for ``texts``, or None when no embedder can run (the caller falls back)."""
     if not texts:
         return np.zeros((0, 0))
     try:
-        if embedder is None and checkin_ids is not None:
-            return vectors.vectors_for(list(zip(checkin_ids, texts, strict=True)))
         return np.asarray((embedder or get_embedder()).embed(list(texts)), dtype=np.float64)
     except Exception as exc:  # noqa: BLE001 - any failure means "use the keyword fallback"
         log.warning("embeddings unavailable, using keyword overlap: %s", exc)
@@ -155,34 +146,6 @@ def embed(texts: Sequence[str], embedder: Embedder | None = None, *,
 def history_query(blockers: str, priorities: str) -> str:
     """What a draft asks the check-in index about a check-in: its blockers and priorities."""
     return f"{blockers} {priorities}"
-
-
-def checkin_texts(checkin: CheckIn) -> list[str]:
-    """Every text of ``checkin`` a draft may embed (what the indexer stores vectors for): the
-    signals below, and the history query of a brief or feedback on it."""
-    out = []
-    if (query := history_query(checkin.blockers, checkin.priorities)).strip():
-        out.append(query)
-    if not is_empty(checkin.blockers):
-        out.append(checkin.blockers)  # recurring_blockers: the field as written
-    if not is_empty(checkin.priorities):
-        out += priority_items(checkin.priorities)  # priority_follow_through: week N's items
-    if not is_empty(checkin.wins):
-        out += sentences(checkin.wins) + [checkin.wins.strip()]  # ...against week N+1's wins
-    return list(dict.fromkeys(out))
-
-
-def store_vectors(checkins: Iterable[CheckIn], *, delete_first: Sequence[int] = ()) -> int:
-    """Embed and store the analysis texts of ``checkins`` (for the indexer); returns texts embedded.
-
-    Not yet called by the indexer, deliberately: it is ~6.7 texts a check-in against ~2.7 search
-    documents, so it would roughly double indexing's embedding work (measured on M's sampled
-    subjects: 224 s for 20,387 analysis texts vs 117 s for 8,227 search documents) and push a
-    cold `make bench` past its 10 minutes, for brief p95 at L 466 -> ~305 ms. Until that trade
-    is made, drafts find no stored vectors and embed these texts themselves (same numbers).
-    """
-    pairs = [(c.id, t) for c in checkins for t in checkin_texts(c)]
-    return vectors.write_checkins(pairs, delete_first=delete_first)
 
 
 def _checkins(session: Session, person: Person, weeks: Sequence[str]) -> list[CheckIn]:
@@ -218,9 +181,7 @@ def priority_follow_through(session: Session, person: Person, weeks: list[str], 
     items = [priority_items(a.priorities) for a, _ in pairs]
     wins = [sentences(b.wins) + [b.wins.strip()] if not is_empty(b.wins) else [] for _, b in pairs]
     flat = [t for group in items for t in group] + [t for group in wins for t in group]
-    owners = [a.id for (a, _), g in zip(pairs, items, strict=True) for _ in g]
-    owners += [b.id for (_, b), g in zip(pairs, wins, strict=True) for _ in g]
-    vecs = embed(flat, embedder, checkin_ids=owners)
+    vecs = embed(flat, embedder)
     method = "embedding" if vecs is not None else "keywords"
     out, i, j = [], 0, sum(len(g) for g in items)
     for (a, b), its, ws in zip(pairs, items, wins, strict=True):
@@ -270,7 +231,7 @@ def recurring_blockers(session: Session, person: Person, until_week: str, *, loo
     rows = [c for c in _checkins(session, person, weeks_back(until_week, lookback)) if not is_empty(c.blockers)]
     if len(rows) < 2:
         return []
-    vecs = embed([c.blockers for c in rows], embedder, checkin_ids=[c.id for c in rows])
+    vecs = embed([c.blockers for c in rows], embedder)
     sims = vecs @ vecs.T if vecs is not None else None
     bags = [words(c.blockers) for c in rows]
     parent = list(range(len(rows)))

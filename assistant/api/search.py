@@ -5,29 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, StringConstraints
+from pydantic import StringConstraints
 
 from assistant.api.deps import MAX_ROW_ID, SessionDep, ViewerDep, errors
 from assistant.domain.calendar import ISO_WEEK
-from assistant.retrieval import Hit, search_checkins, search_playbook
+from assistant.retrieval.search import SearchResults, run_search
 
 router = APIRouter(prefix="/api", tags=["search"])
-
-
-class SearchResults(BaseModel):
-    query: str
-    kind: Literal["checkins", "playbook"]
-    hits: list[Hit]
-
-
-def run_search(session, viewer, q: str, kind: str, k: int,  # noqa: ANN001 - shared with the CLI
-               person_id: int | None = None, weeks: list[str] | None = None) -> SearchResults:
-    if kind == "playbook":
-        hits = search_playbook(q, k=k)
-    else:
-        hits = search_checkins(session, viewer, q, k=k, weeks=weeks or None,
-                               person_ids=[person_id] if person_id is not None else None)
-    return SearchResults(query=q, kind=kind, hits=hits)
 
 
 @router.get("/search", response_model=SearchResults, responses=errors(422, 503))

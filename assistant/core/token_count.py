@@ -82,14 +82,3 @@ def get_encoding(name: str = DEFAULT_ENCODING) -> tiktoken.Encoding:
 def count_tokens(text: str, *, encoding: str = DEFAULT_ENCODING) -> int:
     """Tokens in ``text`` (o200k_base by default: the encoding of current OpenAI models)."""
     return len(get_encoding(encoding).encode(text, disallowed_special=()))
-
-
-def truncate_to_tokens(text: str, max_tokens: int, *, encoding: str = DEFAULT_ENCODING) -> str:
-    """``text`` cut to at most ``max_tokens`` tokens (whole tokens; may split a word)."""
-    if max_tokens <= 0:
-        return ""
-    enc = get_encoding(encoding)
-    tokens = enc.encode(text, disallowed_special=())
-    if len(tokens) <= max_tokens:
-        return text
-    return enc.decode(tokens[:max_tokens])

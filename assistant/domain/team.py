@@ -49,17 +49,6 @@ def can_see(session: Session, viewer: Person, person_id: int) -> bool:
     return person_id in reports_tree(session, viewer.id)
 
 
-def manager_chain(session: Session, person: Person) -> list[int]:
-    """The person's managers, nearest first (stored as index metadata for retrieval)."""
-    chain: list[int] = []
-    current = person.manager_id
-    while current is not None and current not in chain and current != person.id:
-        chain.append(current)
-        manager = session.get(Person, current)
-        current = manager.manager_id if manager else None
-    return chain
-
-
 def visible_person(session: Session, viewer: Person, person_id: int) -> Person:
     """The person, if the viewer may see them; otherwise NotFound."""
     person = session.get(Person, person_id)

@@ -12,13 +12,13 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from assistant.analysis.text import history_query
-from assistant.analysis.vectors import stored, vector_id
 from assistant.domain.models import CheckIn, Person
-from assistant.domain.sources import checkin_source, kpi_source, parse_source
+from assistant.domain.sources import checkin_source, kpi_source
 from assistant.domain.team import can_see
 from assistant.drafting.grounding import Facts
 from assistant.errors import NotFound
 from assistant.kpi_audit.rules import KpiAudit
+from assistant.retrieval.search import search_checkins, search_playbook_many
 
 log = logging.getLogger(__name__)
 TEXT_FIELDS = ("wins", "priorities", "blockers")
@@ -50,13 +50,7 @@ def history_blocks(session: Session, viewer: Person, subject: Person, about: dic
     if not query.strip():
         return []
     try:
-        from assistant.retrieval import search_checkins
-
-        # The query's vector as the indexer stored it with the check-in (else search embeds it).
-        cid = _checkin_id(about)
-        vector = stored([(cid, query)]).get(vector_id(cid, query)) if cid is not None else None
-        hits = search_checkins(session, viewer, query, k=k + len(exclude_weeks), person_ids={subject.id},
-                               query_vector=vector)
+        hits = search_checkins(session, viewer, query, k=k + len(exclude_weeks), person_ids={subject.id})
     except Exception as exc:  # noqa: BLE001 - any index failure degrades to "no history"
         log.warning("retrieval unavailable, drafting without history: %s", exc)
         return []
@@ -65,19 +59,8 @@ def history_blocks(session: Session, viewer: Person, subject: Person, about: dic
     return out[:k]
 
 
-def _checkin_id(about: dict[str, Any] | CheckIn) -> int | None:
-    if isinstance(about, CheckIn):
-        return about.id
-    ref = parse_source(str(about.get("id", "")))
-    return ref.record_id if ref.kind == "checkin" else None
-
-
 def playbook_blocks(queries: list[str], k_each: int = 2, limit: int = 5) -> list[dict[str, Any]]:
     """Playbook sections for the findings, most relevant query first, without repeats."""
-    try:
-        from assistant.retrieval.search import search_playbook_many
-    except ImportError:
-        return []
     try:
         found = search_playbook_many(queries, k=k_each)  # one round trip for all the questions
     except Exception as exc:  # noqa: BLE001 - the playbook index is optional for a draft

@@ -21,7 +21,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -363,7 +363,7 @@ def run_suite(cases: list[Case], *, providers: list[str], record: bool = False, 
     remote = record and any(not recording.live_target(leg, settings)[0].startswith("http://127.")
                             for leg in providers)
     results: list[CaseResult] = []
-    guard = _nullcontext() if remote else recording.network_blocked(allow_loopback=record)
+    guard = nullcontext() if remote else recording.network_blocked(allow_loopback=record)
     try:
         with guard, pinned_env(home=str(tmp / "scratch")), memo_embeddings():
             fixtures = Fixtures(tmp)
@@ -400,8 +400,3 @@ def _unrecorded(case: Case, leg: str) -> CaseResult:
     msg = f"nothing recorded for {leg}; record: {recording.rerecord_hint(leg, [case.id])}"
     score = Score("run", 0.0, False, f"the call failed: {msg}")
     return CaseResult(case=case, provider=leg, scores=[score], output=None, error=msg, rerecord=True)
-
-
-@contextmanager
-def _nullcontext() -> Iterator[None]:
-    yield

@@ -2,22 +2,17 @@
 
     store.py     Chroma client (embedded or server) and collections
     playbook.py  markdown sections -> playbook collection (synced by content hash)
-    indexer.py   check-in documents, outbox drain, reindex, health, indexer loop
-    search.py    Hit, search_checkins (viewer-filtered), search_playbook
+    index.py     check-in documents, full reindex, health, the index check (probe)
+    worker.py    the outbox drain, the in-process IndexerThread, the `cadence indexer` loop
+    search.py    Hit, search_checkins (viewer-filtered), search_playbook, run_search
 """
 
-from assistant.retrieval.index import (
-    IndexerThread,
-    drain_all,
-    drain_outbox,
-    enqueue_checkin,
-    index_health,
-    reindex,
-    run_indexer,
-)
+from assistant.domain.checkins import enqueue_index as enqueue_checkin
+from assistant.retrieval.index import index_health, reindex
 from assistant.retrieval.playbook import Section, load_sections, sync_playbook
 from assistant.retrieval.search import Hit, search_checkins, search_playbook
 from assistant.retrieval.store import reset_clients
+from assistant.retrieval.worker import IndexerThread, drain_all, drain_outbox, run_indexer
 
 __all__ = [
     "Hit", "IndexerThread", "Section", "drain_all", "drain_outbox", "enqueue_checkin", "index_health",

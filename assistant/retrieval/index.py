@@ -1,4 +1,4 @@
-"""Check-ins into Chroma: documents, the outbox drain, full reindex and health.
+"""Check-ins into Chroma: documents, full reindex, health and the index check.
 
 One document per non-empty check-in text field (wins, priorities, blockers), id
 ``checkin:<id>:<field>``, not one per check-in. Why: a query such as "supplier delays" is
@@ -8,18 +8,16 @@ truncates long inputs). Search folds field hits back into one hit per check-in. 
 document of each check-in carries ``primary=True`` so the index can be counted in
 check-ins for parity with SQL.
 
-Metadata: person_id, manager_ids (chain, nearest first), week (ISO), checkin_id, field.
-Access control never trusts the stored chain (it goes stale when people move teams):
-search filters on person_id against who the viewer may see in SQL now.
+Metadata: person_id, week (ISO), checkin_id, field, primary. No team or manager is stored:
+it would go stale when people move teams, so search filters on person_id against who the
+viewer may see in SQL now. The outbox drain that keeps the index current is in worker.py.
 """
 
 from __future__ import annotations
 
-import logging
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
@@ -31,18 +29,15 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from assistant.core.db import begin_write, get_engine
+from assistant.core.db import get_engine
 from assistant.core.embeddings import get_embedder
-from assistant.domain.checkins import enqueue_index as enqueue_checkin  # noqa: F401 (re-exported)
-from assistant.domain.models import CheckIn, Outbox, Person, utcnow
+from assistant.domain.models import CheckIn, Outbox, utcnow
 from assistant.retrieval import playbook, store
 from assistant.settings import get_settings
 
-log = logging.getLogger(__name__)
-
 FIELDS = ("blockers", "wins", "priorities")  # metric statuses are structured facts read from
 # SQL; as text ("ppc-tacos on track") they are identical week to week and crowd out real hits
-LABELS = {"wins": "Wins", "priorities": "Priorities", "blockers": "Blockers", "metrics": "Metric check"}
+LABELS = {"wins": "Wins", "priorities": "Priorities", "blockers": "Blockers"}
 MEMO_SIZE = 65_536  # distinct texts whose vectors a reindex remembers (~100 MB as float32)
 BATCH = 64  # check-ins per reindex step (~190 texts): fills the embedder's batches of 32, and
 # keeps the last Chroma write, the one not overlapped with embedding, short (measured: 0.97 vs
@@ -50,15 +45,12 @@ BATCH = 64  # check-ins per reindex step (~190 texts): fills the embedder's batc
 
 
 def field_text(checkin: CheckIn, field: str) -> str:
-    if field == "metrics":
-        statuses = sorted((checkin.metrics or {}).items())
-        value = "; ".join(f"{k} {str(v).replace('_', ' ')}" for k, v in statuses)
-    else:
-        value = (getattr(checkin, field) or "").strip()
+    """The document text of one of the check-in's FIELDS ("Blockers: ..."), or "" when empty."""
+    value = (getattr(checkin, field) or "").strip()
     return f"{LABELS[field]}: {value}" if value else ""
 
 
-def checkin_documents(checkin: CheckIn, chain: list[int]) -> list[tuple[str, str, dict[str, Any]]]:
+def checkin_documents(checkin: CheckIn) -> list[tuple[str, str, dict[str, Any]]]:
     """(id, text, metadata) per non-empty field; an empty check-in still gets one document."""
     docs = []
     for field in FIELDS:
@@ -67,32 +59,10 @@ def checkin_documents(checkin: CheckIn, chain: list[int]) -> list[tuple[str, str
             docs.append((field, text))
     if not docs:
         docs.append(("empty", "(empty check-in)"))
-    out = []
-    for i, (field, text) in enumerate(docs):
-        meta: dict[str, Any] = {
-            "checkin_id": checkin.id, "person_id": checkin.person_id, "week": checkin.week,
-            "field": field, "primary": i == 0,
-            "manager_chain": ",".join(map(str, chain)),
-        }
-        if chain:
-            meta["manager_ids"] = chain
-        out.append((f"checkin:{checkin.id}:{field}", text, meta))
-    return out
-
-
-class _Chains:
-    """Manager chains for many people from one query (no per-person lookups)."""
-
-    def __init__(self, session: Session) -> None:
-        self.parent = dict(session.exec(select(Person.id, Person.manager_id)).all())
-
-    def __call__(self, person_id: int) -> list[int]:
-        chain: list[int] = []
-        current = self.parent.get(person_id)
-        while current is not None and current not in chain and current != person_id:
-            chain.append(current)
-            current = self.parent.get(current)
-        return chain
+    return [(f"checkin:{checkin.id}:{field}", text,
+             {"checkin_id": checkin.id, "person_id": checkin.person_id, "week": checkin.week,
+              "field": field, "primary": i == 0})
+            for i, (field, text) in enumerate(docs)]
 
 
 class _Memo:
@@ -122,17 +92,18 @@ class _Memo:
         return out
 
 
-def _embed(checkins: Iterable[CheckIn], chains: _Chains, memo: _Memo | None = None) -> dict[str, list]:
-    docs = [d for c in checkins for d in checkin_documents(c, chains(c.person_id))]
+def _embed(checkins: Iterable[CheckIn], memo: _Memo | None = None) -> dict[str, list]:
+    docs = [d for c in checkins for d in checkin_documents(c)]
     texts = [text for _, text, _ in docs]
     vectors = (memo(texts) if memo is not None else get_embedder().embed(texts)) if docs else []
     return {"ids": [d[0] for d in docs], "embeddings": vectors,
             "documents": texts, "metadatas": [d[2] for d in docs]}
 
 
-def _write(checkins: Iterable[CheckIn], chains: _Chains, *, delete_first: list[int]) -> int:
-    """Embed and write check-ins; ``delete_first`` ids lose their old documents first."""
-    batch = _embed(checkins, chains)
+def index_checkins(checkins: Iterable[CheckIn], *, delete_first: list[int]) -> int:
+    """Embed and write check-ins' documents; ``delete_first`` ids lose their old documents
+    first. Returns the documents written."""
+    batch = _embed(checkins)
     collection = store.collection(store.CHECKINS)
     if delete_first:  # one call: a delete per check-in scanned the metadata once each
         collection.delete(where={"checkin_id": {"$in": list(delete_first)}})
@@ -141,72 +112,17 @@ def _write(checkins: Iterable[CheckIn], chains: _Chains, *, delete_first: list[i
     return len(batch["ids"])
 
 
-def drain_outbox(engine: Engine | None = None, limit: int = 500) -> int:
-    """Apply up to ``limit`` outbox rows to the index; returns how many were applied.
-
-    SQL decides the result, not the row's op: a check-in that exists is (re)indexed, one
-    that is gone is removed, so rows may be coalesced, replayed or reordered safely.
-    Never raises when Chroma or the embedder fails: each row's attempts and last_error
-    are recorded and the rows stay for the next drain.
-    """
-    with _drain_lock:  # two drains in one process could write an older version last
-        return _drain(engine or get_engine(), limit)
-
-
-_drain_lock = threading.Lock()
-
-
-def _drain(engine: Engine, limit: int) -> int:
-    with Session(engine, expire_on_commit=False) as session:
-        rows = session.exec(select(Outbox).where(Outbox.entity == "checkin")
-                            .order_by(col(Outbox.id)).limit(limit)).all()
-        if not rows:
-            return 0
-        row_ids = [r.id for r in rows]
-        entity_ids = sorted({r.entity_id for r in rows})
-        live = session.exec(select(CheckIn).where(col(CheckIn.id).in_(entity_ids))).all()
-        chains = _Chains(session)
-        session.commit()  # end the read now: SQLite's BEGIN IMMEDIATE holds the write lock
-    try:
-        _write(live, chains, delete_first=entity_ids)
-    except Exception as exc:  # noqa: BLE001 - any index failure: SQL keeps the work, retried later
-        log.warning("index drain failed, %d outbox rows kept: %s", len(row_ids), exc)
-        with Session(engine) as session:
-            begin_write(session)  # read-then-write: take the write lock up front
-            for row in session.exec(select(Outbox).where(col(Outbox.id).in_(row_ids))).all():
-                row.attempts += 1
-                row.last_error = f"{type(exc).__name__}: {exc}"[:500]
-                session.add(row)
-            session.commit()
-        return 0
-    with Session(engine) as session:
-        begin_write(session)
-        for row in session.exec(select(Outbox).where(col(Outbox.id).in_(row_ids))).all():
-            session.delete(row)
-        session.commit()
-    return len(row_ids)
-
-
-def drain_all(engine: Engine | None = None, *, batch: int = 500) -> int:
-    """Drain until empty or until a drain makes no progress (Chroma down)."""
-    total = 0
-    while applied := drain_outbox(engine, limit=batch):
-        total += applied
-    return total
-
-
-def _checkin_batches(engine: Engine, size: int) -> Iterator[tuple[list[CheckIn], _Chains]]:
+def _checkin_batches(engine: Engine, size: int) -> Iterator[list[CheckIn]]:
     last_id = 0
     while True:
         with Session(engine, expire_on_commit=False) as session:
             rows = list(session.exec(select(CheckIn).where(col(CheckIn.id) > last_id)
                                      .order_by(col(CheckIn.id)).limit(size)).all())
-            chains = _Chains(session)
             session.commit()  # end the read, keep the loaded rows
         if not rows:
             return
         last_id = rows[-1].id
-        yield rows, chains
+        yield rows
 
 
 def reindex(engine: Engine | None = None, progress: bool = True) -> dict:
@@ -233,8 +149,8 @@ def reindex(engine: Engine | None = None, progress: bool = True) -> dict:
     # the indexing path runs at nearly the embedder's own speed.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cadence-reindex") as pool:
         writing: Future | None = None
-        for rows, chains in _checkin_batches(engine, BATCH):
-            batch = _embed(rows, chains, memo)
+        for rows in _checkin_batches(engine, BATCH):
+            batch = _embed(rows, memo)
             if writing is not None:
                 writing.result()
             if batch["ids"]:
@@ -326,74 +242,3 @@ def probe(timeout: float = 120.0) -> str | None:
         return f"index check crashed ({signal.Signals(-out.returncode).name}); run `cadence reindex`"
     last = (out.stderr.strip().splitlines() or ["no output"])[-1]
     return f"index check failed: {last[:300]}"
-
-
-class IndexerThread:
-    """The in-process indexer for the embedded default: drains every ``interval`` seconds,
-    or at once after :meth:`kick` (call it after committing a check-in).
-
-    It first checks the index files in a child process (:func:`probe`) and keeps this
-    process from opening them (:func:`store.mark_unusable`) until they pass; a failed check
-    is retried with backoff, so a rebuilt index is picked up. Check-ins keep saving: their
-    outbox rows wait in SQL.
-    """
-
-    MAX_BACKOFF = 300.0
-
-    def __init__(self, engine: Engine | None = None, interval: float = 5.0) -> None:
-        self.engine = engine
-        self.interval = interval
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="cadence-indexer", daemon=True)
-
-    def start(self) -> IndexerThread:
-        store.mark_unusable("index check in progress")
-        self._thread.start()
-        return self
-
-    def kick(self) -> None:
-        self._wake.set()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        self._thread.join(timeout)
-        store.mark_unusable(None)
-
-    def _checked(self, backoff: float) -> float | None:
-        """None once the index passed its check; else the seconds to wait before the next one."""
-        problem = probe()
-        store.mark_unusable(problem)
-        if problem is None:
-            return None
-        log.error("search index unusable, check-ins keep saving; next check in %.0f s: %s", backoff, problem)
-        return backoff
-
-    def _run(self) -> None:
-        backoff = self.interval
-        checked = False
-        while not self._stop.is_set():
-            if not checked:
-                wait = self._checked(backoff)
-                if wait is not None:
-                    backoff = min(backoff * 2, self.MAX_BACKOFF)
-                    self._stop.wait(wait)
-                    continue
-                checked = True
-            try:
-                drain_all(self.engine)
-            except Exception:  # noqa: BLE001 - the thread must outlive a bad drain; rows stay queued
-                log.exception("indexer drain failed; retrying in %.0f s", self.interval)
-            self._wake.wait(self.interval)
-            self._wake.clear()
-
-
-def run_indexer(engine: Engine | None = None, *, interval: float = 2.0, once: bool = False) -> int:
-    """The ``cadence indexer`` loop (one per deployment, beside a Chroma server)."""
-    total = 0
-    while True:
-        total += drain_all(engine)
-        if once:
-            return total
-        time.sleep(interval)

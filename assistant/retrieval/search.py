@@ -8,7 +8,6 @@ never leak text). Hit text comes from SQL, the record, not from the index.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -97,13 +96,12 @@ def _where(person_ids: set[int], weeks: list[str] | None) -> dict[str, Any]:
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
-def _query_checkins(collection: Collection, query: str, where: dict[str, Any], k: int,
-                    vector: Sequence[float] | None) -> dict[str, Any] | None:
+def _query_checkins(collection: Collection, query: str, where: dict[str, Any], k: int) -> dict[str, Any] | None:
     """The raw Chroma answer for ``query`` (after one feedback round), or None for an empty index."""
     size = collection.count()
     if size == 0:
         return None
-    vector = np.asarray(get_embedder().embed([query])[0] if vector is None else vector, dtype=np.float64)
+    vector = np.asarray(get_embedder().embed([query])[0], dtype=np.float64)
     n = min(size, k * CANDIDATES)  # several fields per check-in can match: over-fetch
     res = collection.query(query_embeddings=[vector.tolist()], n_results=n, where=where,
                            include=["metadatas", "documents", "distances", "embeddings"])
@@ -122,21 +120,18 @@ def _query_checkins(collection: Collection, query: str, where: dict[str, Any], k
 def search_checkins(
     session: Session, viewer: Person, query: str, *, k: int = 5,
     person_ids: list[int] | set[int] | None = None, weeks: list[str] | None = None,
-    query_vector: Sequence[float] | None = None,
 ) -> list[Hit]:
     """The viewer's visible check-ins closest in meaning to ``query``, best first.
 
     ``person_ids`` narrows to some people (ids the viewer may not see are ignored);
     ``weeks`` narrows to ISO weeks. One hit per check-in, scored by its best field.
-    ``query_vector``: the query's embedding when the caller already has it (it must be
-    the embedder's vector of ``query``; the words still feed the lexical boost).
     """
     allowed = visible_person_ids(session, viewer)
     if person_ids is not None:
         allowed &= set(person_ids)
     if not allowed or not query.strip() or k <= 0:
         return []
-    res = store.read(store.CHECKINS, lambda c: _query_checkins(c, query, _where(allowed, weeks), k, query_vector))
+    res = store.read(store.CHECKINS, lambda c: _query_checkins(c, query, _where(allowed, weeks), k))
     if res is None:
         return []
     terms = _stems(query)
@@ -197,3 +192,22 @@ def search_playbook_many(queries: list[str], k: int = 5) -> list[list[Hit]]:
         ]
         out[i] = sorted(hits, key=lambda h: -h.score)[:k]
     return out
+
+
+class SearchResults(BaseModel):
+    """One search as the API and ``cadence search`` answer it."""
+
+    query: str
+    kind: Literal["checkins", "playbook"]
+    hits: list[Hit]
+
+
+def run_search(session: Session, viewer: Person, q: str, kind: Literal["checkins", "playbook"], k: int,
+               person_id: int | None = None, weeks: list[str] | None = None) -> SearchResults:
+    """Check-ins ``viewer`` may see (optionally one person's, some weeks), or playbook sections."""
+    if kind == "playbook":
+        hits = search_playbook(q, k=k)
+    else:
+        hits = search_checkins(session, viewer, q, k=k, weeks=weeks or None,
+                               person_ids=[person_id] if person_id is not None else None)
+    return SearchResults(query=q, kind=kind, hits=hits)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlparse
@@ -32,8 +31,6 @@ T = TypeVar("T")
 
 _clients: dict[str, ClientAPI] = {}
 _handles: dict[tuple[str, str], Collection] = {}
-_absent: dict[tuple[str, str], float] = {}  # collections a reader found missing, and when
-ABSENT_SECONDS = 30.0  # a collection the indexer creates meanwhile is read at most this much later
 _lock = threading.Lock()
 _unusable: str | None = None
 
@@ -92,7 +89,6 @@ def reset_clients() -> None:
     with _lock:
         _clients.clear()
         _handles.clear()
-        _absent.clear()
         from chromadb.api.client import SharedSystemClient
 
         SharedSystemClient.clear_system_cache()
@@ -113,7 +109,7 @@ def collection(kind: str) -> Collection:
     )
 
 
-def cached_collection(kind: str, *, create: bool = True) -> Collection:
+def cached_collection(kind: str) -> Collection:
     """The collection handle, kept for the process: for the request path's reads.
 
     Why: ``get_or_create_collection`` is a round trip through Chroma's catalog (3-12 ms
@@ -125,23 +121,13 @@ def cached_collection(kind: str, *, create: bool = True) -> Collection:
     key = (client_key(), collection_name(kind))
     with _lock:
         handle = _handles.get(key)
-        absent_since = _absent.get(key)
     if handle is None:
-        if not create and absent_since is not None and time.monotonic() - absent_since < ABSENT_SECONDS:
-            raise NotFoundError(f"collection {key[1]} does not exist (checked {ABSENT_SECONDS:.0f} s ago at most)")
-        try:
-            # create=False: a reader that must not write (raises NotFoundError when absent)
-            handle = client.get_or_create_collection(
-                key[1], configuration={"hnsw": {"space": "cosine"}}, embedding_function=None,
-                metadata={"kind": kind},
-            ) if create else client.get_collection(key[1], embedding_function=None)
-        except NotFoundError:
-            with _lock:
-                _absent[key] = time.monotonic()
-            raise
+        handle = client.get_or_create_collection(
+            key[1], configuration={"hnsw": {"space": "cosine"}}, embedding_function=None,
+            metadata={"kind": kind},
+        )
         with _lock:
             _handles[key] = handle
-            _absent.pop(key, None)
     return handle
 
 
@@ -149,20 +135,16 @@ def forget_collection(kind: str) -> None:
     """Drop this process's handle on ``kind`` (the next read opens it afresh)."""
     with _lock:
         _handles.pop((client_key(), collection_name(kind)), None)
-        _absent.pop((client_key(), collection_name(kind)), None)
 
 
-def read(kind: str, fn: Callable[[Collection], T], *, create: bool = True) -> T:
-    """``fn(collection)`` on the cached handle; once more on a fresh one if it was dropped.
-
-    With ``create=False`` an absent collection raises NotFoundError (remembered for
-    ABSENT_SECONDS, so a draft does not ask Chroma again for each lookup)."""
-    handle = cached_collection(kind, create=create)
+def read(kind: str, fn: Callable[[Collection], T]) -> T:
+    """``fn(collection)`` on the cached handle; once more on a fresh one if it was dropped."""
+    handle = cached_collection(kind)
     try:
         return fn(handle)
     except NotFoundError:
         forget_collection(kind)
-        return fn(cached_collection(kind, create=create))
+        return fn(cached_collection(kind))
 
 
 def drop_collection(kind: str) -> None:

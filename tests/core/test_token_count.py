@@ -48,12 +48,3 @@ def test_count_tokens_known_values():
     assert tokens.count_tokens("hello world") == 2
     assert tokens.count_tokens("hello world", encoding="cl100k_base") == 2
     assert tokens.count_tokens("<|endoftext|>") > 1  # special tokens are text, not control
-
-
-def test_truncate_to_tokens():
-    text = "Supplier delays pushed the hero SKU restock out by two weeks. " * 20
-    cut = tokens.truncate_to_tokens(text, 10)
-    assert tokens.count_tokens(cut) <= 10
-    assert text.startswith(cut)
-    assert tokens.truncate_to_tokens("short", 10) == "short"
-    assert tokens.truncate_to_tokens("short", 0) == ""

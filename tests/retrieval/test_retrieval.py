@@ -211,10 +211,10 @@ def test_empty_index_and_empty_checkin(session, engine):
     assert health["checkins_indexed"] == 1 and health["parity"]
 
 
-def test_indexer_thread_drains_on_kick(session, engine, org):
+def test_indexer_thread_drains_every_interval(session, engine, org):
     import time
 
-    worker = retrieval.IndexerThread(engine, interval=30).start()
+    worker = retrieval.IndexerThread(engine, interval=0.5).start()
     try:
         deadline = time.monotonic() + 20
         while session.exec(select(Outbox)).all() and time.monotonic() < deadline:
@@ -224,7 +224,6 @@ def test_indexer_thread_drains_on_kick(session, engine, org):
         people, _ = org
         _checkin(session, people["ben"], "2026-W13", blockers="Carrier lost a pallet")
         session.commit()
-        worker.kick()
         deadline = time.monotonic() + 20
         while session.exec(select(Outbox)).all() and time.monotonic() < deadline:
             session.rollback()  # a read holds SQLite's write lock (BEGIN IMMEDIATE) until it ends
@@ -240,13 +239,13 @@ def test_enqueue_rejects_unknown_op(session):
 
 
 
-def test_documents_carry_person_chain_and_week(session, engine, org):
+def test_documents_carry_person_and_week_but_no_team(session, engine, org):
     people, cks = org
     retrieval.drain_outbox(engine)
     got = store.collection(store.CHECKINS).get(where={"checkin_id": cks["ana1"].id}, include=["metadatas"])
     assert sorted(got["ids"]) == [f"checkin:{cks['ana1'].id}:blockers", f"checkin:{cks['ana1'].id}:wins"]
     for meta in got["metadatas"]:
         assert meta["person_id"] == people["ana"].id and meta["week"] == "2026-W10"
-        assert list(meta["manager_ids"]) == [people["ops"].id, people["founder"].id]
-        assert meta["manager_chain"] == f"{people['ops'].id},{people['founder'].id}"
+        # who may see a check-in is decided in SQL at query time, never from the index
+        assert set(meta) == {"checkin_id", "person_id", "week", "field", "primary"}
     assert sum(bool(m["primary"]) for m in got["metadatas"]) == 1

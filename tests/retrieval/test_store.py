@@ -42,18 +42,3 @@ def test_batched_playbook_questions_match_one_by_one():
     assert batched[1] == []
     assert batched == [search.search_playbook(q, k=2) for q in questions]
     assert all(batched[i] for i in (0, 2, 3))
-
-
-def test_a_missing_collection_is_not_created_by_readers_and_is_remembered(monkeypatch):
-    with pytest.raises(store.NotFoundError):
-        store.read("analysis", lambda c: c.count(), create=False)
-    calls = []
-    client = store.get_client()
-    monkeypatch.setattr(type(client), "get_collection", lambda *a, **k: calls.append(1))
-    with pytest.raises(store.NotFoundError):
-        store.read("analysis", lambda c: c.count(), create=False)
-    assert calls == []  # answered from memory, not asked again
-    monkeypatch.undo()
-    store.collection("analysis")
-    store.forget_collection("analysis")  # what a writer in this process does after creating it
-    assert store.read("analysis", lambda c: c.count(), create=False) == 0

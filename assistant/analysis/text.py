@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
 from assistant.core.embeddings import Embedder, get_embedder
+from assistant.core.words import CHECKIN_STOP_WORDS, fold_plural
 from assistant.domain.calendar import iso_week_monday, next_week, weeks_back
 from assistant.domain.models import CheckIn, Person
 from assistant.domain.sources import checkin_source
@@ -54,10 +55,6 @@ FAR_JACCARD = 0.4
 TEXT_CHARS = 200
 
 _EMPTY = {"", "none", "n/a", "na", "nothing", "no", "no blockers", "nope", "-", "--", "nil", "all good"}
-_STOP = set("""a an and are as at be been but by can could did do does done for from get got had has have i if in
-into is it its just me my need needs next no not now of on or our out over so still than that the their them then
-there these this to too up us was we week weeks were what when which while who will with would yet you your
-""".split())
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9'+]*")
 
 
@@ -90,13 +87,9 @@ def words(text: str) -> set[str]:
     """Content words: lower-case tokens (hyphens split) minus stop words, plurals folded."""
     out = set()
     for t in _TOKEN.findall(text.lower()):
-        if t in _STOP or len(t) < 2:
+        if t in CHECKIN_STOP_WORDS or len(t) < 2:
             continue
-        if len(t) > 4 and t.endswith("ies"):
-            t = t[:-3] + "y"
-        elif len(t) > 3 and t.endswith("s") and not t.endswith(("ss", "'s")):
-            t = t[:-1]
-        out.add(t)
+        out.add(fold_plural(t))
     return out
 
 

@@ -27,6 +27,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from assistant.core.words import fold_plural
 from assistant.domain.models import Direction, Unit
 
 log = logging.getLogger(__name__)
@@ -126,14 +127,6 @@ _NOISE = {"percent", "percentage", "hours", "minutes", "usd", "eur", "gbp", "cur
 _PER_PERIOD = re.compile(r"\b(per|a|each|every)\s+(day|week|month|quarter|year|wk|mo)\b")
 
 
-def _stem(token: str) -> str:
-    if len(token) > 3 and token.endswith("ies"):
-        return token[:-3] + "y"
-    if len(token) > 3 and token.endswith("s") and not token.endswith("ss"):
-        return token[:-1]
-    return token
-
-
 def tokens(text: str) -> list[str]:
     """Lowercased, abbreviation-expanded, stemmed word tokens of ``text``."""
     text = text.lower()
@@ -144,13 +137,13 @@ def tokens(text: str) -> list[str]:
     out: list[str] = []
     for w in words:
         out.extend(_EXPAND.get(w, w).split())
-    return [_stem(w) for w in out]
+    return [fold_plural(w) for w in out]
 
 
 def name_key(text: str) -> str:
     """The key two spellings of the same KPI share ("ACoS %" and "acos" give "aco")."""
     toks = tokens(text)
-    kept = [t for t in toks if t not in {_stem(n) for n in _NOISE}]
+    kept = [t for t in toks if t not in {fold_plural(n) for n in _NOISE}]
     return " ".join(kept or toks)
 
 

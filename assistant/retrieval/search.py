@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
 from assistant.core.embeddings import get_embedder
+from assistant.core.words import SEARCH_STOP_WORDS, strip_endings
 from assistant.domain.models import CheckIn, Person
 from assistant.domain.sources import checkin_source, playbook_source
 from assistant.domain.team import visible_person_ids
@@ -43,23 +44,6 @@ LEXICAL_WEIGHT = 0.15
 CANDIDATES = 8  # vector candidates per wanted hit, reranked with the lexical boost
 FEEDBACK_WEIGHT = 0.8  # pseudo-relevance feedback; measured on evals/retrieval (see README)
 FEEDBACK_DOCS = 2
-_STOP = frozenset(
-    "a an and are as at be been but by for from had has have how i in is it its my of on or our so "
-    "that the their this to was we were what when where which who why will with you your do does "
-    "did can not no about into than then them they there these those".split()
-)
-
-
-_SUFFIXES = ("ings", "ing", "ers", "er", "ies", "ied", "es", "ed", "ly", "s")
-
-
-def _stem(word: str) -> str:
-    """Plural and tense endings off (delays/delayed -> delay); keeps supply apart from supplier."""
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word
-
 
 # Words a team uses interchangeably for the same thing, mapped to one concept, so the
 # lexical boost sees "vendor slipped the date" as matching "supplier delays".
@@ -69,7 +53,7 @@ _CONCEPTS = {
     "stockout": ("stockout", "oos", "backorder"),
     "refund": ("reimbursement", "refunded"),
 }
-_CONCEPT_OF = {_stem(alias): concept for concept, aliases in _CONCEPTS.items() for alias in aliases}
+_CONCEPT_OF = {strip_endings(alias): concept for concept, aliases in _CONCEPTS.items() for alias in aliases}
 
 
 @lru_cache(maxsize=4096)
@@ -79,7 +63,8 @@ def _stems(text: str) -> frozenset[str]:
     Memoised: every playbook question reranks the same few dozen section texts (~200 words
     each), which was a tenth of a brief's time.
     """
-    stems = {_stem(w) for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOP and len(w) > 1}
+    stems = {strip_endings(w) for w in re.findall(r"[a-z0-9]+", text.lower())
+             if w not in SEARCH_STOP_WORDS and len(w) > 1}
     return frozenset(_CONCEPT_OF.get(s, s) for s in stems)
 
 

@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     )
 
     # LLM
-    llm: Literal["offline", "openai", "local"] | None = Field(
+    llm: Literal["offline", "openai", "langchain", "local"] | None = Field(
         None, description="Provider; default openai when a base URL or key is set, else offline."
     )
     llm_base_url: str | None = None

@@ -4,7 +4,8 @@
 
 Starts llama.cpp's server on 127.0.0.1:8088 (the port the cassette URIs name), runs the
 cassette tests with CADENCE_RECORD=1 (each test rewrites its own cassette; extra arguments go
-to pytest, e.g. ``-k repair``), and stops the server. Needs the [local] extra. Normal test runs replay with
+to pytest, e.g. ``-k repair`` or ``-k langchain`` for the LangChain provider's only), and stops
+the server. Needs the [local] extra. Normal test runs replay with
 record_mode "none" and fail on any unrecorded or unplayed interaction.
 """
 
@@ -21,9 +22,9 @@ sys.path.insert(0, str(ROOT))
 
 from assistant.llm.local import start_server, stop_server, wait_until_ready  # noqa: E402
 
-PORT = 8088  # keep in step with tests/llm/test_openai_provider.py
+PORT = 8088  # keep in step with the PORT of every file in TESTS
 CASSETTES = ROOT / "tests" / "cassettes" / "llm"
-TESTS = ["tests/llm/test_openai_provider.py"]
+TESTS = ["tests/llm/test_openai_provider.py", "tests/llm/test_langchain_cassettes.py"]
 
 
 def main() -> int:

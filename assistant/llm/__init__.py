@@ -19,6 +19,7 @@ from .base import Completion, Message, Provider, Usage
 PROVIDERS: dict[str, str] = {
     "offline": "assistant.llm.offline:OfflineProvider",
     "openai": "assistant.llm.openai:OpenAIProvider",
+    "langchain": "assistant.llm.langchain:LangChainProvider",
     "local": "assistant.llm.local:LocalProvider",
 }
 

@@ -211,3 +211,15 @@ def render(template: str, **values: object) -> str:
 def schema_json(schema: type[BaseModel]) -> dict:
     """The JSON Schema sent to the model for ``schema``."""
     return schema.model_json_schema()
+
+
+def json_instructions(messages: list[Message], schema: type[BaseModel]) -> list[Message]:
+    """``messages`` with the reply's JSON Schema appended to the system message (or one in front).
+
+    For endpoints whose JSON mode does not carry the schema itself.
+    """
+    instructions = render("json_instructions.j2", schema=json.dumps(schema_json(schema)))
+    if messages and messages[0]["role"] == "system":
+        first = Message(role="system", content=f"{messages[0]['content']}\n\n{instructions}")
+        return [first, *messages[1:]]
+    return [Message(role="system", content=instructions), *messages]

@@ -18,7 +18,6 @@ timeouts, 408/409/429/5xx); whatever is left afterwards becomes ``ProviderUnavai
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from typing import TYPE_CHECKING, Literal
@@ -28,7 +27,7 @@ from pydantic import BaseModel
 
 from assistant.errors import ProviderUnavailable
 
-from .base import Message, Provider, Reply, Usage, render, schema_json
+from .base import Message, Provider, Reply, Usage, json_instructions, schema_json
 
 if TYPE_CHECKING:
     import httpx2
@@ -135,7 +134,7 @@ class OpenAIProvider(Provider):
         timeout: float,
     ) -> Reply:
         js = schema_json(schema)
-        name = _tool_name(schema)
+        name = tool_name(schema)
         kwargs: dict = {"model": self.model, "timeout": timeout, "messages": list(messages)}
         # OpenAI's newer models refuse max_tokens; most other servers only know max_tokens.
         kwargs["max_completion_tokens" if is_openai_host(self.base_url) else "max_tokens"] = max_tokens
@@ -149,8 +148,7 @@ class OpenAIProvider(Provider):
                 "json_schema": {"name": name, "schema": js, "strict": False},
             }
         elif mode == "json_mode":
-            kwargs["messages"] = _with_instructions(messages, render("json_instructions.j2",
-                                                                     schema=json.dumps(js)))
+            kwargs["messages"] = json_instructions(messages, schema)
             fmt: dict = {"type": "json_object"}
             if not is_openai_host(self.base_url):
                 fmt["schema"] = js
@@ -210,15 +208,8 @@ def _retry_after(err: openai.APIStatusError) -> int:
     return int(value) if value.isdigit() else 30
 
 
-def _with_instructions(messages: list[Message], instructions: str) -> list[Message]:
-    """Append the JSON instructions to the system message (or add one in front)."""
-    if messages and messages[0]["role"] == "system":
-        first = Message(role="system", content=f"{messages[0]['content']}\n\n{instructions}")
-        return [first, *messages[1:]]
-    return [Message(role="system", content=instructions), *messages]
-
-
-def _tool_name(schema: type[BaseModel]) -> str:
+def tool_name(schema: type[BaseModel]) -> str:
+    """The schema's name as a tool or json_schema name (letters, digits, _ and -; 64 at most)."""
     return re.sub(r"[^a-zA-Z0-9_-]", "_", schema.__name__)[:64] or "reply"
 
 

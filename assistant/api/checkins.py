@@ -4,24 +4,15 @@ import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
-from fastapi.encoders import jsonable_encoder
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from assistant.api.deps import RowId, RowIdQuery, SessionDep, ViewerDep, WriteSessionDep, errors
 from assistant.core.db import get_engine
-from assistant.domain import idempotency
 from assistant.domain.calendar import ISO_WEEK
-from assistant.domain.checkins import (
-    delete_checkin,
-    get_visible_checkin,
-    list_visible_checkins,
-    lock_writer,
-    upsert_checkin,
-)
+from assistant.domain.checkins import delete_checkin, get_visible_checkin, list_visible_checkins, submit_checkin
 from assistant.domain.models import CheckIn, Person
 from assistant.domain.schemas import CheckInCreate, CheckInPublic
-from assistant.errors import Conflict, DraftInvalid, ProviderUnavailable
+from assistant.errors import DraftInvalid, ProviderUnavailable
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/checkins", tags=["check-ins"])
@@ -44,35 +35,11 @@ def file_checkin(
     ``X-Feedback-Draft`` header, or ``unavailable`` (and ``X-Feedback-Error``) when the
     model could not write it; the check-in stays saved either way.
     """
-    req_hash = idempotency.body_hash(body.model_dump(mode="json"))
-    if idempotency_key is not None:
-        lock_writer(session, viewer.id)  # PostgreSQL: a concurrent retry waits, then replays
-        record = idempotency.lookup(session, viewer.id, idempotency_key, req_hash)
-        if record is not None:
-            session.rollback()  # end the write transaction here, not on a later threadpool hop
-            response.status_code = record.status_code
-            return record.response
-    row, created = upsert_checkin(session, person=viewer, week=body.week, body=body)
-    out = jsonable_encoder(CheckInPublic.model_validate(row))
-    response.status_code = 201 if created else 200
-    if idempotency_key is not None:
-        idempotency.remember(session, viewer.id, idempotency_key, req_hash, response.status_code, out)
-    try:
-        session.commit()
-    except IntegrityError:
-        # A concurrent request with the same key or week won the race: answer as it did.
-        session.rollback()
-        if idempotency_key is None:
-            raise Conflict("a concurrent write changed this check-in; retry") from None
-        record = idempotency.lookup(session, viewer.id, idempotency_key, req_hash)
-        session.rollback()
-        if record is None:
-            raise Conflict("a concurrent request is using this Idempotency-Key; retry") from None
-        response.status_code = record.status_code
-        return record.response
-    if feedback:
+    answer = submit_checkin(session, viewer, body, idempotency_key=idempotency_key)
+    response.status_code = answer.status_code
+    if feedback and not answer.replayed:
         _draft_feedback(response, viewer, body.week)
-    return out
+    return answer.response
 
 
 def _draft_feedback(response: Response, viewer: Person, week: str) -> None:

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.api.deps import RowId, SessionDep, ViewerDep, WriteSessionDep, draft_rate_limit, errors
-from assistant.domain.calendar import ISO_WEEK, QUARTER
 from assistant.domain.goals import goal_public
 from assistant.domain.models import Draft, Person
-from assistant.domain.schemas import DraftPublic, GoalPublic
+from assistant.domain.schemas import (
+    BriefRequest,
+    DraftPublic,
+    FeedbackRequest,
+    GoalAccept,
+    GoalPublic,
+    GoalsRequest,
+)
 from assistant.domain.team import visible_person_by_email
 from assistant.drafting import draft_brief, draft_feedback, draft_goals
 from assistant.drafting.kinds.goals import accept_suggestion
@@ -17,23 +22,11 @@ from assistant.drafting.kinds.goals import accept_suggestion
 router = APIRouter(prefix="/api/drafts", tags=["drafts"], dependencies=[Depends(draft_rate_limit)])
 
 
-class BriefRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    person: str = Field(max_length=254, description="Email of the report the brief is about.")
-    week: str | None = Field(None, pattern=ISO_WEEK.pattern, description="Default: their latest check-in week.")
-
-
 @router.post("/brief", response_model=DraftPublic, status_code=201, responses=errors(403, 404, 422, 429, 502, 503))
 def request_brief(body: BriefRequest, session: SessionDep, viewer: ViewerDep) -> Draft:
     """Draft a 1:1 prep brief (the reads run first; the draft is stored once the model answers)."""
     subject = visible_person_by_email(session, viewer, body.person)
     return draft_brief(session, viewer, subject, body.week)
-
-
-class FeedbackRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    person: str | None = Field(None, max_length=254, description="Whose check-in (default: your own).")
-    week: str | None = Field(None, pattern=ISO_WEEK.pattern, description="Default: their latest check-in week.")
 
 
 @router.post("/feedback", response_model=DraftPublic, status_code=201,
@@ -44,23 +37,11 @@ def request_feedback(body: FeedbackRequest, session: SessionDep, viewer: ViewerD
     return draft_feedback(session, session.get(Person, viewer.id), subject, body.week)
 
 
-class GoalsRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    person: str = Field(max_length=254, description="Email of the person the goals are for.")
-    quarter: str = Field(pattern=QUARTER.pattern, description="The quarter to plan, e.g. 2027-Q1.")
-
-
 @router.post("/goals", response_model=DraftPublic, status_code=201, responses=errors(403, 404, 422, 429, 502, 503))
 def request_goals(body: GoalsRequest, session: SessionDep, viewer: ViewerDep) -> Draft:
     """Next-quarter role goal suggestions (a founder, or a manager for their reports)."""
     subject = visible_person_by_email(session, viewer, body.person)
     return draft_goals(session, session.get(Person, viewer.id), subject, body.quarter)
-
-
-class GoalAccept(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    title: str | None = Field(None, min_length=1, max_length=300, description="Reworded goal (default: as drafted).")
-    target: float | None = Field(None, allow_inf_nan=False, description="Edited target (default: as drafted).")
 
 
 @router.post("/{draft_id}/goals/{index}/accept", response_model=GoalPublic, status_code=201,

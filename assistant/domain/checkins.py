@@ -1,13 +1,21 @@
-"""Weekly check-ins: the write path (with its outbox row) and visible reads."""
+"""Weekly check-ins: the write path (with its outbox row and Idempotency-Key replays) and visible reads."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from assistant.domain.models import CheckIn, IdempotencyRecord, Kpi, Outbox, Person, utcnow
-from assistant.domain.schemas import CheckInWrite
+from assistant.domain.schemas import CheckInCreate, CheckInPublic, CheckInWrite
 from assistant.domain.team import can_see, visible_person_ids
-from assistant.errors import Forbidden, InvalidInput, NotFound
+from assistant.errors import Conflict, Forbidden, InvalidInput, NotFound
+
+MAX_KEY = 200  # characters of an Idempotency-Key
 
 
 def enqueue_index(session: Session, checkin_id: int, op: str = "upsert") -> None:
@@ -43,6 +51,79 @@ def upsert_checkin(session: Session, *, person: Person, week: str, body: CheckIn
     session.flush()
     enqueue_index(session, row.id)
     return row, created
+
+
+@dataclass(frozen=True)
+class CheckInAnswer:
+    """An answer to a check-in POST: its status (201 created, 200 updated) and JSON body.
+
+    Stored answers are copied out of their row, never handed out as the ORM row: callers
+    end the write transaction right after a lookup, and a rollback expires every loaded
+    row, so reading ``record.response`` afterwards would quietly begin a new write
+    transaction (BEGIN IMMEDIATE on SQLite). That one stays open until the request's
+    session closes, after the response is serialised on a threadpool thread, while other
+    requests in the threadpool wait for the same lock: concurrent retries of one key then
+    answer 500 "database is locked" once the busy timeout runs out.
+    """
+
+    status_code: int
+    response: dict[str, Any]
+    replayed: bool = True  # False: this request wrote the check-in
+
+
+def body_hash(body: Any) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def find_replay(session: Session, person_id: int, key: str, request_hash: str) -> CheckInAnswer | None:
+    """The stored answer for this key, or None; Conflict if the key came with another body."""
+    if not key or len(key) > MAX_KEY:
+        raise InvalidInput(f"Idempotency-Key must be 1 to {MAX_KEY} characters")
+    record = session.exec(
+        select(IdempotencyRecord).where(IdempotencyRecord.person_id == person_id, IdempotencyRecord.key == key)
+    ).first()
+    if record is None:
+        return None
+    if record.request_hash != request_hash:
+        raise Conflict("this Idempotency-Key was already used with a different request body")
+    return CheckInAnswer(status_code=record.status_code, response=record.response)
+
+
+def submit_checkin(session: Session, viewer: Person, body: CheckInCreate, *,
+                 idempotency_key: str | None = None) -> CheckInAnswer:
+    """File or update the viewer's own check-in for ``body.week`` and commit it.
+
+    With an ``idempotency_key``, a retry with the same body gets the first answer again
+    (``replayed``), stored in the same transaction as the write it describes; the same key
+    with another body is a Conflict. When a concurrent request wins the race for the week
+    or the key (the unique index fails on commit), this one answers as that one did, or
+    is a Conflict to retry when there is nothing to replay.
+    """
+    request_hash = body_hash(body.model_dump(mode="json"))
+    if idempotency_key is not None:
+        lock_writer(session, viewer.id)  # PostgreSQL: a concurrent retry waits, then replays
+        replay = find_replay(session, viewer.id, idempotency_key, request_hash)
+        if replay is not None:
+            session.rollback()  # end the write transaction here, not on a later threadpool hop
+            return replay
+    row, created = upsert_checkin(session, person=viewer, week=body.week, body=body)
+    answer = CheckInAnswer(status_code=201 if created else 200, replayed=False,
+                    response=CheckInPublic.model_validate(row).model_dump(mode="json"))
+    if idempotency_key is not None:
+        session.add(IdempotencyRecord(person_id=viewer.id, key=idempotency_key, request_hash=request_hash,
+                                      status_code=answer.status_code, response=answer.response))
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        if idempotency_key is None:
+            raise Conflict("a concurrent write changed this check-in; retry") from None
+        replay = find_replay(session, viewer.id, idempotency_key, request_hash)
+        session.rollback()
+        if replay is None:
+            raise Conflict("a concurrent request is using this Idempotency-Key; retry") from None
+        return replay
+    return answer
 
 
 def get_visible_checkin(session: Session, viewer: Person, checkin_id: int) -> CheckIn:

@@ -169,6 +169,31 @@ class DraftEdit(_In):
     content: dict[str, Any] = Field(description="The edited draft content (same shape as produced).")
 
 
+# Draft requests: unknown fields are refused, but text is taken as sent (no stripping).
+class BriefRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    person: str = Field(max_length=254, description="Email of the report the brief is about.")
+    week: str | None = Field(None, pattern=ISO_WEEK.pattern, description="Default: their latest check-in week.")
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    person: str | None = Field(None, max_length=254, description="Whose check-in (default: your own).")
+    week: str | None = Field(None, pattern=ISO_WEEK.pattern, description="Default: their latest check-in week.")
+
+
+class GoalsRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    person: str = Field(max_length=254, description="Email of the person the goals are for.")
+    quarter: str = Field(pattern=QUARTER.pattern, description="The quarter to plan, e.g. 2027-Q1.")
+
+
+class GoalAccept(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str | None = Field(None, min_length=1, max_length=300, description="Reworded goal (default: as drafted).")
+    target: float | None = Field(None, allow_inf_nan=False, description="Edited target (default: as drafted).")
+
+
 class ErrorBody(BaseModel):
     """Every error response: a machine code and a plain sentence."""
 

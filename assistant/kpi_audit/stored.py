@@ -1,14 +1,16 @@
 """The KPI audit over stored KPIs: SQL rows in, ``audit.audit_kpis`` out, scoped to a viewer.
 
 Only KPIs the viewer may see take part, guardrail search included, so a flag's evidence
-can never quote a series from outside the viewer's team.
+can never quote a series from outside the viewer's team. ``VisibleKpis`` answers the goals
+draft's guardrail questions over the same scope.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from assistant.domain.calendar import quarter_of
@@ -134,3 +136,51 @@ def audit_visible(session: Session, viewer: Person, *, owner_id: int | None = No
     needed |= {k.id for k in kpis if k.owner_id is None and role and (k.role or "").lower() == role}
     return audit_kpis(kpi_facts(session, kpis, with_values=needed), stage=stage, objectives=objectives,
                       only={k.key for k in mine})
+
+
+class VisibleKpis:
+    """Which visible KPI guards a KPI, over the KPIs ``viewer`` may see (the scope of
+    ``kpis.visible_kpis``), found with small queries.
+
+    Why not scan: a founder at 1,000 people sees 8,000 KPIs, and the goals draft asks two
+    questions about the subject's few. The answers are a scan's: the declared guardrail
+    when the viewer may see it, else the lowest-id visible KPI that is a given catalog entry.
+    """
+
+    def __init__(self, session: Session, viewer: Person) -> None:
+        self.session = session
+        self.viewer = viewer
+        self._people: set[int] | None = None
+        self._by_entry: dict[str, set[tuple[str, str, str]]] | None = None
+
+    def _scoped(self, q: Any) -> Any:
+        if self.viewer.access == "founder":
+            return q
+        if self._people is None:
+            self._people = visible_person_ids(self.session, self.viewer)
+        return q.where(col(Kpi.owner_id).in_(self._people))
+
+    def owned_by(self, owner_id: int) -> list[Kpi]:
+        return list(self.session.exec(self._scoped(select(Kpi).where(Kpi.owner_id == owner_id)
+                                                   .order_by(Kpi.id))).all())
+
+    def by_id(self, kpi_id: int) -> Kpi | None:
+        return self.session.exec(self._scoped(select(Kpi).where(Kpi.id == kpi_id))).first()
+
+    def first_of_entry(self, entry_id: str, *, exclude_key: str) -> Kpi | None:
+        """The lowest-id visible KPI other than ``exclude_key`` that the catalog matches to ``entry_id``."""
+        if self._by_entry is None:
+            # A match depends only on (name, description, unit): a few hundred distinct
+            # definitions stand for thousands of KPIs (and the match is memoised on them).
+            self._by_entry = {}
+            rows = self.session.exec(self._scoped(select(Kpi.name, Kpi.description, Kpi.unit).distinct())).all()
+            for name, description, unit in rows:
+                m = match(name, description, unit=unit)
+                if m is not None:
+                    self._by_entry.setdefault(m.entry.id, set()).add((name, description, unit))
+        wanted = self._by_entry.get(entry_id)
+        if not wanted:
+            return None
+        same = or_(*[and_(Kpi.name == n, Kpi.description == d, Kpi.unit == u) for n, d, u in sorted(wanted)])
+        q = self._scoped(select(Kpi).where(same, Kpi.key != exclude_key).order_by(Kpi.id).limit(1))
+        return self.session.exec(q).first()

@@ -78,10 +78,10 @@ def test_filters_and_delete(client, tokens, org, session):
 
 def test_idempotent_replay_holds_no_transaction_after_rollback(client, tokens, session, engine):
     """The replay path ends its write transaction before answering; reading the stored
-    answer afterwards must not begin another one. It did (a rollback expires ORM rows, so
-    reading one reloads it), and that write lock outlived the handler: issue 9's 500s."""
+    answer afterwards must not begin another one (a rollback expires ORM rows, and reading
+    an expired row reloads it, in a write transaction that would outlive the handler)."""
     from assistant.core.db import begin_write
-    from assistant.domain import idempotency
+    from assistant.domain.checkins import body_hash, find_replay
     from assistant.domain.models import Person
 
     body = {"week": "2026-W40", "wins": "Shipped"}
@@ -90,7 +90,7 @@ def test_idempotent_replay_holds_no_transaction_after_rollback(client, tokens, s
     person = session.exec(select(Person).where(Person.email == "am@t.test")).one()
     session.commit()
     begin_write(session)
-    replay = idempotency.lookup(session, person.id, "k-1", idempotency.body_hash(
+    replay = find_replay(session, person.id, "k-1", body_hash(
         {"week": "2026-W40", "wins": "Shipped", "priorities": "", "blockers": "", "metrics": {}}))
     session.rollback()
     assert replay is not None

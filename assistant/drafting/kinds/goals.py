@@ -42,8 +42,7 @@ from assistant.drafting.schemas import GoalsModelOut
 from assistant.errors import Conflict, Forbidden, NotFound
 from assistant.kpi_audit import trends as stats
 from assistant.kpi_audit.catalog import get_catalog
-from assistant.kpi_audit.stored import audit_visible, current_quarter, objectives_of
-from assistant.kpi_audit.visible import VisibleKpis
+from assistant.kpi_audit.stored import VisibleKpis, audit_visible, current_quarter, objectives_of
 from assistant.llm import Provider
 
 BASELINE_POINTS = 4

@@ -1,11 +1,24 @@
-"""The goals draft's guardrail lookups agree with scanning every visible KPI (the old way)."""
+"""VisibleKpis, the goals draft's guardrail lookups, agree with scanning every visible KPI."""
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.domain.kpis import visible_kpis
+from assistant.domain.orgfile import import_org, read_org_file
+from assistant.domain.team import person_by_email
 from assistant.kpi_audit.catalog import get_catalog
 from assistant.kpi_audit.catalog import match as catalog_match
-from assistant.kpi_audit.visible import VisibleKpis
+from assistant.kpi_audit.stored import VisibleKpis
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def demo(session):
+    """The demo org imported; returns a lookup by email."""
+    import_org(session, read_org_file(ROOT / "demo" / "northwind.yaml"))
+    session.commit()
+    return lambda email: person_by_email(session, email)
 
 
 def test_lookups_match_a_scan_of_every_visible_kpi(session, demo):

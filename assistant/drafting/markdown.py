@@ -6,7 +6,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
+
+from assistant.core.templates import environment
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -14,9 +16,7 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 @cache
 def _env() -> Environment:
     # Markdown, not HTML: the web layer escapes and sanitises when it shows it.
-    # (autoescape applies to .html/.xml only: these .md.j2 templates stay plain text)
-    return Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined,
-                       autoescape=select_autoescape(["html", "xml"]), trim_blocks=True, lstrip_blocks=True)
+    return environment(TEMPLATES, autoescape=False)
 
 
 def to_markdown(content: dict[str, Any]) -> str:

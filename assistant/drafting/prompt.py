@@ -13,9 +13,10 @@ import re
 from functools import cache
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 from markupsafe import Markup
 
+from assistant.core.templates import environment, fmt_number
 from assistant.settings import PROJECT_ROOT
 
 PROMPTS = PROJECT_ROOT / "prompts"
@@ -42,15 +43,6 @@ def read_data_block(text: str, name: str) -> Any:
     return json.loads(text[start + len(start_tag):end])
 
 
-def fmt_number(value: float | int | None, unit: str = "") -> str:
-    """How templates print a figure: the stored value, trimmed, with its unit."""
-    if value is None:
-        return "n/a"
-    text = f"{value:,.2f}".rstrip("0").rstrip(".")
-    return {"percent": f"{text}%", "currency": f"${text}", "days": f"{text} days",
-            "hours": f"{text} hours"}.get(unit, text)
-
-
 def numberless(text: str) -> str:
     """The sentences of ``text`` that carry no digits: safe to quote, since a figure in a
     check-in is the writer's claim, not data the grounding guard can trace."""
@@ -60,10 +52,8 @@ def numberless(text: str) -> str:
 
 @cache
 def _env() -> Environment:
-    env = Environment(loader=FileSystemLoader(str(PROMPTS)), undefined=StrictUndefined,
-                      # plain-text prompts (.j2): untrusted text is escaped by data_block, not HTML escaping
-                      autoescape=select_autoescape(["html", "xml"]), keep_trailing_newline=True,
-                      trim_blocks=True, lstrip_blocks=True)
+    # Plain text: untrusted text is escaped by data_block, not by HTML escaping.
+    env = environment(PROMPTS, autoescape=False, keep_trailing_newline=True)
     env.globals["data_block"] = data_block
     env.filters["num"] = fmt_number
     env.filters["numberless"] = numberless

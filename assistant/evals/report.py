@@ -13,8 +13,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment
 
+from assistant.core.templates import environment
 from assistant.evals.recording import prompt_hashes
 from assistant.evals.runner import CaseResult, SuiteResult
 
@@ -73,8 +74,8 @@ def to_json(suite: SuiteResult) -> dict[str, Any]:
 
 
 def _env() -> Environment:
-    env = Environment(loader=PackageLoader("assistant.evals", "templates"),
-                      autoescape=select_autoescape(default=True, default_for_string=True))
+    # HTML; lenient, because it shows every kind's output and asks for keys (questions) only some have.
+    env = environment(Path(__file__).resolve().parent / "templates", autoescape=True, tidy=False, strict=False)
     env.filters["pretty"] = lambda v: json.dumps(v, indent=2, ensure_ascii=False, default=str)
     return env
 

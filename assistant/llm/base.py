@@ -23,11 +23,13 @@ import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Generic, Literal, TypedDict, TypeVar
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 from pydantic import BaseModel, ValidationError
 
+from assistant.core.templates import environment
 from assistant.errors import DraftInvalid
 
 if TYPE_CHECKING:
@@ -195,12 +197,8 @@ def parse_reply(text: str, schema: type[T]) -> T:
 
 @cache
 def _templates() -> Environment:
-    return Environment(
-        loader=PackageLoader("assistant.llm", "templates"),
-        undefined=StrictUndefined,
-        autoescape=select_autoescape(["html", "xml"]),  # prompt snippets (.j2) are plain text
-        keep_trailing_newline=False,
-    )
+    # Prompt snippets are plain text, rendered as written (no block-tag trimming).
+    return environment(Path(__file__).resolve().parent / "templates", autoescape=False, tidy=False)
 
 
 def render(template: str, **values: object) -> str:

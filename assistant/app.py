@@ -32,7 +32,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def _openapi_with_error_bodies(app: FastAPI) -> None:
     """Every documented 422 is an ErrorBody, as handlers.py answers it (not FastAPI's default
-    HTTPValidationError, which a client would then fail to parse; found by the schema fuzzer)."""
+    HTTPValidationError, which a client would then fail to parse)."""
     from assistant.domain.schemas import ErrorBody
 
     build = app.openapi

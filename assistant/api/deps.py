@@ -14,7 +14,7 @@ from assistant.domain.models import Person
 SessionDep = Annotated[Session, Depends(get_session)]
 
 # Row ids are 32-bit on PostgreSQL and 64-bit on SQLite: a bigger number is a 422, not a
-# driver overflow (a 500, found by the schema fuzzer).
+# driver overflow (which would be a 500).
 MAX_ROW_ID = 2**31 - 1
 RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 RowIdQuery = Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)]

@@ -44,7 +44,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DataError)
     async def _data(request: Request, exc: DataError) -> JSONResponse:
         # A value the database cannot hold (PostgreSQL: a NUL character in text, a number out
-        # of a column's range) is the client's input, not a server fault (fuzzer, on PG).
+        # of a column's range) is the client's input, not a server fault.
         first = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else "invalid value"
         return JSONResponse(_body("invalid_input", f"a value cannot be stored: {first}"), status_code=422)
 

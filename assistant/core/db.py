@@ -95,10 +95,10 @@ async def get_write_session() -> AsyncIterator[Session]:
     """FastAPI dependency for handlers that write: the transaction begins as a write.
 
     It begins at the handler's first statement, not here. A dependency runs on another
-    threadpool hop than the handler: a lock taken here was held while the request waited
-    for the viewer lookup's pooled connection and for a threadpool thread, both of which
-    the requests queued behind the lock had taken. With 15+ concurrent writes every one
-    stalled 30 s and most answered 500 "database is locked" (issue 9). For the same reason
+    threadpool hop than the handler: a lock taken here would be held while the request
+    waits for the viewer lookup's pooled connection and for a threadpool thread, both of
+    which the requests queued behind the lock have taken. With 15+ concurrent writes every
+    one then stalls 30 s and most answer 500 "database is locked". For the same reason
     this is async: closing the session (which ends a transaction a handler left open, e.g.
     on an error) runs on the event loop, never waiting for a threadpool thread.
     """

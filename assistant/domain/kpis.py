@@ -66,7 +66,7 @@ def parse_values(body: bytes, content_type: str) -> list[KpiValueIn]:
     except UnicodeDecodeError:
         raise InvalidInput("values: the upload is not UTF-8 text") from None
     if "csv" in content_type:
-        # newline="": csv handles a bare \r itself instead of raising csv.Error (a 500; fuzzer)
+        # newline="": csv handles a bare \r itself instead of raising csv.Error (which would be a 500)
         reader = csv.DictReader(io.StringIO(text, newline=""))
         try:
             if not reader.fieldnames or {"kpi", "period", "value"} - set(reader.fieldnames):

@@ -132,7 +132,7 @@ class GoalCreate(_In):
 
 class GoalUpdate(_In):
     # Leave a field out to keep it; null is accepted only for target (clears it). Typed
-    # without None so an explicit null is a 422, not a NOT NULL failure (a 500; fuzzer).
+    # without None so an explicit null is a 422, not a NOT NULL failure (a 500).
     title: str = Field(None, min_length=1, max_length=300)  # type: ignore[assignment]
     target: float | None = Field(None, allow_inf_nan=False)
     status: GoalStatus = None  # type: ignore[assignment]

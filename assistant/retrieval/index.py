@@ -32,6 +32,7 @@ from sqlmodel import Session, col, select
 from assistant.core.db import get_engine
 from assistant.core.embeddings import get_embedder
 from assistant.domain.models import CheckIn, Outbox, utcnow
+from assistant.domain.sources import checkin_source
 from assistant.retrieval import playbook, store
 from assistant.settings import get_settings
 
@@ -59,7 +60,7 @@ def checkin_documents(checkin: CheckIn) -> list[tuple[str, str, dict[str, Any]]]
             docs.append((field, text))
     if not docs:
         docs.append(("empty", "(empty check-in)"))
-    return [(f"checkin:{checkin.id}:{field}", text,
+    return [(f"{checkin_source(checkin.id)}:{field}", text,
              {"checkin_id": checkin.id, "person_id": checkin.person_id, "week": checkin.week,
               "field": field, "primary": i == 0})
             for i, (field, text) in enumerate(docs)]

@@ -163,7 +163,8 @@ def audit_kpis_cmd(
     import json
 
     from assistant.domain.orgfile import read_org_file
-    from assistant.kpi_audit.rules import audit_kpis, facts_from_orgfile, format_text
+    from assistant.kpi_audit.present import format_text
+    from assistant.kpi_audit.rules import audit_kpis, facts_from_orgfile
 
     if fmt not in ("json", "text"):
         raise typer.BadParameter("--format is json or text")

@@ -50,6 +50,9 @@ class RoleEntry(_Strict):
     id: str
     name: str
     aliases: list[str] = []
+    loose: list[str] = Field([], description="Words that only suggest the role; the title's meaning decides.")
+    description: str = Field("", description="What the role does, compared with a title by the embedder.")
+    scope: list[str] = Field([], description="Words that, in a KPI's name or description, say it is this role's work.")
     influences_all: bool = Field(False, description="Founders and GMs can move any KPI.")
 
 
@@ -69,6 +72,7 @@ class CatalogEntry(_Strict):
     roles: list[str]
     stage: StageFit
     replacement: str | None = None
+    exposes: str | None = Field(None, description="As a guardrail: the damage it shows.")
 
 
 class Catalog(_Strict):
@@ -168,11 +172,10 @@ _VECTORS: dict[int, tuple[Catalog, tuple[object, list[list[float]]] | None]] = {
 
 
 _MATCHES: dict[int, tuple[Catalog, dict]] = {}
-_ROLES: dict[int, tuple[Catalog, dict]] = {}
 MEMO_LIMIT = 50_000  # distinct KPI names or role titles remembered per catalog
 
 
-def _memo(store: dict[int, tuple[Catalog, dict]], catalog: Catalog) -> dict:
+def memo_for(store: dict[int, tuple[Catalog, dict]], catalog: Catalog) -> dict:
     if id(catalog) not in store or store[id(catalog)][0] is not catalog:
         store[id(catalog)] = (catalog, {})
     memo = store[id(catalog)][1]
@@ -223,7 +226,10 @@ def lexical_similarity(name: str, alias: str) -> float:
 
 def unit_compatible(unit: str | None, entry: CatalogEntry) -> bool:
     """False when a KPI expressed as money, a rate or a time cannot be a catalog count
-    ("Fulfilment cost per unit shipped" is not "Units shipped")."""
+    ("Fulfilment cost per unit shipped" is not "Units shipped"), and when a count cannot be
+    a money entry ("Sponsored Products impressions" is not "Ad-attributed sales")."""
+    if unit == "count" and entry.unit == "currency":
+        return False
     return not (entry.unit == "count" and unit in ("currency", "percent", "ratio", "hours", "days"))
 
 
@@ -323,7 +329,7 @@ def match(name: str, description: str = "", *, unit: str | None = None, semantic
     catalog = catalog or get_catalog()
     # Memoised per catalog: a 1,000-person org repeats the same few hundred KPI names, and a
     # semantic match embeds the name and scores it against every catalog vector.
-    memo = _memo(_MATCHES, catalog)
+    memo = memo_for(_MATCHES, catalog)
     key = (name, description, unit, semantic)
     if key not in memo:
         memo[key] = _match(name, description, unit=unit, semantic=semantic, catalog=catalog)
@@ -341,30 +347,3 @@ def _match(name: str, description: str, *, unit: str | None, semantic: bool, cat
         if found is not None:
             return found
     return lexical_match(name, catalog, unit=unit)
-
-
-def match_role(role: str | None, catalog: Catalog | None = None) -> RoleEntry | None:
-    """The catalog role a job title refers to, or None.
-
-    The alias found earliest in the title wins ("Email marketing manager" is retention, not
-    marketing), then the longest one.
-    """
-    if not role:
-        return None
-    catalog = catalog or get_catalog()
-    memo = _memo(_ROLES, catalog)
-    if role not in memo:
-        memo[role] = _match_role(role, catalog)
-    return memo[role]
-
-
-def _match_role(role: str, catalog: Catalog) -> RoleEntry | None:
-    words = f" {' '.join(tokens(role))} "
-    best: tuple[int, int, RoleEntry] | None = None
-    for r in catalog.roles:
-        for alias in [r.name, r.id, *r.aliases]:
-            phrase = " ".join(tokens(alias))
-            at = words.find(f" {phrase} ") if phrase else -1
-            if at >= 0 and (best is None or (at, -len(phrase)) < (best[0], best[1])):
-                best = (at, -len(phrase), r)
-    return best[2] if best else None

@@ -3,68 +3,55 @@
 Pure functions over KPI facts and the catalog; deterministic, no LLM anywhere. Each KPI gets
 flags, each with a fixed code, a severity, a one-sentence reason and the evidence behind it:
 
-    vanity             a count or lone figure with no money/cost/quality context
-    not_influenceable  the owner's role cannot move it
-    no_objective       it supports none of the current quarter's objectives
-    rarely_reviewed    looked at less often than monthly
-    no_guardrail       it can be gamed and nothing beside it would show the damage
     gamed              it moved the better way while its guardrail moved the worse way
-    stage_mismatch     volume KPI as primary in a mature company, or quality KPI in an early one
+                       (both beyond their own noise: ``trends.judge``)
+    vanity             an exposure or activity count, a running total, a once-a-year
+                       top-line figure, or a top-line total with no margin or cost beside it
+    not_influenceable  neither the owner's role, their reports' roles nor the KPI's own
+                       description ties it to what the owner does (said only when sure)
+    no_objective       it supports none of the objectives of the quarter in force
+    rarely_reviewed    looked at less often than monthly
+    no_guardrail       it can be gamed and nothing the owner or their team tracks would show it
+    stage_mismatch     a volume KPI leading a mature company, or a quality one an early company
 
-Verdict: gamed > vanity > watch (any warning or critical flag) > healthy.
+The verdict summarises the flags: gamed > vanity > weak (any warning or critical flag) >
+healthy. Info flags are notes and never lower a verdict; "no guardrail" is never a note.
+Guardrails are resolved in ``guardrails.py``; suggestions and the owner's framing are in
+``wording.py``; text and page wording in ``present.py``.
 """
 
 from __future__ import annotations
 
-import re
 import statistics
-from dataclasses import dataclass, field
-from datetime import date
+from functools import partial
 from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from assistant.domain.orgfile.schema import OrgFile
-from assistant.kpi_audit.catalog import Catalog, CatalogEntry, get_catalog, match, match_role, tokens
-from assistant.kpi_audit.trends import MIN_POINTS, aligned, moved, trend
+from assistant.kpi_audit import wording
+from assistant.kpi_audit.catalog import Catalog, get_catalog, match, tokens
+from assistant.kpi_audit.facts import KpiFacts, facts_from_orgfile, quarter_in_force
+from assistant.kpi_audit.guardrails import Ctx, build
+from assistant.kpi_audit.roles import KPI_SURE, can_move, match_role, movers
+from assistant.kpi_audit.trends import MATERIAL, MIN_POINTS, WINDOW, aligned, judge, trend
 
-GAMING_THRESHOLD = 0.05  # relative change each series must exceed to count as a move
 REVIEW_GAP_DAYS = 45  # values arriving further apart than this are not reviewed monthly
 
 FlagCode = Literal["vanity", "not_influenceable", "no_objective", "rarely_reviewed", "no_guardrail",
                    "gamed", "stage_mismatch"]
 Severity = Literal["info", "warning", "critical"]
-Verdict = Literal["gamed", "vanity", "watch", "healthy"]
+Verdict = Literal["gamed", "vanity", "weak", "healthy"]
+VERDICTS: tuple[Verdict, ...] = ("gamed", "vanity", "weak", "healthy")
 
 # Words that give a number money, cost, quality or comparison context (a rate, not a pile).
 _CONTEXT_WORDS = {tokens(w)[0] for w in (
     "per rate ratio share percent margin profit cost roi return conversion resolution resolved quality "
     "accuracy defect error satisfaction net versus vs average median time days hours score index growth "
-    "change retention churn repeat value"
+    "change retention churn repeat value runway"
 ).split()}
 _QUALITY_WORDS = {tokens(w)[0] for w in "margin profit roi return quality satisfaction accuracy".split()}
-
-
-@dataclass(frozen=True)
-class KpiFacts:
-    """What the audit knows about one KPI. ``values`` are (period, value), sorted by period."""
-
-    key: str
-    name: str
-    description: str = ""
-    unit: str = "count"
-    direction: str = "up"
-    frequency: str = "weekly"
-    target: float | None = None
-    objective_key: str | None = None
-    guardrail_key: str | None = None
-    tier: str = "primary"
-    owner_role: str | None = None
-    owner_email: str | None = None
-    values: tuple[tuple[date, float], ...] = field(default_factory=tuple)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "values", tuple(sorted((d, float(v)) for d, v in self.values)))
+# A running total only grows: "lifetime", "since launch", "all time", "cumulative", "to date".
+_CUMULATIVE = ("lifetime", "since launch", "all time", "cumulative", "to date", "since we started")
 
 
 class Flag(BaseModel):
@@ -80,155 +67,119 @@ class MatchedEntry(BaseModel):
 
 
 class KpiAudit(BaseModel):
-    """The audit of one KPI, in the shape the CLI and the API print."""
+    """The audit of one KPI, in the shape the CLI, the API and the pages show."""
 
     id: str
     name: str
     verdict: Verdict
+    summary: str  # one sentence: the verdict and the flags behind it
     matched: MatchedEntry | None
     guardrail: str | None
+    guardrail_source: Literal["declared", "same owner", "team", "nearby"] | None = None
+    guardrail_owner: str | None = None  # who tracks the guardrail, when it is not this KPI's owner
     flags: list[Flag]
     suggestion: str | None
+    owner_note: str | None = None  # the verdict as the KPI's own owner reads it
 
 
-@dataclass
-class _Ctx:
-    kpi: KpiFacts
-    entry: CatalogEntry | None
-    declared: KpiFacts | None = None  # resolved declared guardrail
-    own: list[KpiFacts] = field(default_factory=list)  # catalog guardrails the same owner tracks
-    elsewhere: list[KpiFacts] = field(default_factory=list)  # catalog guardrails owned by others
-
-    @property
-    def guardrails(self) -> list[tuple[KpiFacts, str]]:
-        """Guardrails the gaming check reads: declared, then catalog pairs the owner tracks.
-
-        A counter-metric someone else owns is not used: its moves follow that person's
-        decisions, so they are no evidence about how this KPI's owner hit the number.
-        """
-        found = [(self.declared, "declared")] if self.declared else []
-        return found + [(g, "catalog") for g in self.own if g is not self.declared]
-
-
-# ---------------------------------------------------------------- entry points
-def facts_from_orgfile(org: OrgFile) -> tuple[list[KpiFacts], str, set[str]]:
-    """(KPI facts, company stage, objective ids of the current = latest quarter) of an org file."""
-    roles = {p.email: p.role for p in org.people}
-    facts = [
-        KpiFacts(
-            key=k.id, name=k.name, description=k.description, unit=k.unit.value,
-            direction=k.direction.value, frequency=k.frequency.value, target=k.target,
-            objective_key=k.objective, guardrail_key=k.guardrail, tier=k.tier.value,
-            owner_role=k.role or roles.get(k.owner or ""), owner_email=k.owner,
-            values=tuple((v.period, v.value) for v in k.values),
-        )
-        for k in org.kpis
-    ]
-    current = max(org.quarters, key=lambda q: q.id) if org.quarters else None
-    objectives = {o.id for o in current.objectives} if current else set()
-    return facts, org.company.stage.value, objectives
-
-
+# ---------------------------------------------------------------- entry point
 def audit_kpis(kpis: list[KpiFacts], *, stage: str, objectives: set[str],
                catalog: Catalog | None = None, semantic: bool = True,
                only: set[str] | None = None) -> list[KpiAudit]:
     """Audit every KPI of one company against the quarter's ``objectives`` and its ``stage``.
 
-    ``semantic=False`` matches names without the embedder (alias + lexical only).
-    ``only``: audit just these keys, with the whole list still searched for guardrails
-    (the same audits as the full run, filtered, without auditing the rest); the other
-    KPIs' values are then only read when they guard one of these.
+    ``semantic=False`` reads names and titles without the embedder (alias + lexical only).
+    ``only``: audit just these keys, with the whole list still read for guardrails (the
+    same audits as the full run, filtered); the others' series are then only read when
+    they guard one of these.
     """
     catalog = catalog or get_catalog()
-    matches = {k.key: match(k.name, k.description, unit=k.unit, semantic=semantic, catalog=catalog)
-               for k in kpis}
-    by_key = {x.key: x for x in kpis}
-    by_entry: dict[str, list[KpiFacts]] = {}  # catalog entry id -> KPIs matched to it, in order
-    for x in kpis:
-        if matches[x.key]:
-            by_entry.setdefault(matches[x.key].entry.id, []).append(x)
+    role_of = partial(match_role, catalog=catalog, semantic=semantic)
+    matches = {k.key: match(k.name, k.description, unit=k.unit, semantic=semantic, catalog=catalog) for k in kpis}
+    ctxs = build(kpis, matches, role_of)
     focus = kpis if only is None else [k for k in kpis if k.key in only]
-    ctxs = [_context(k, kpis, matches, by_key, by_entry) for k in focus]
-    if only is None:
-        guarding = {g.key for c in ctxs for g in ([c.declared] if c.declared else []) + c.own}
-    else:
-        guarding = {k.key for k in focus if _guards_something(k, kpis, matches)}
-    return [_audit_one(c, matches[c.kpi.key], catalog, stage=stage, objectives=objectives,
-                       is_guardrail=c.kpi.key in guarding) for c in ctxs]
+    return [_audit_one(ctxs[k.key], catalog, role_of, stage=stage, objectives=objectives) for k in focus]
 
 
-def _guards_something(x: KpiFacts, kpis: list[KpiFacts], matches: dict[str, Any]) -> bool:
-    """Whether ``x`` is the declared or same-owner catalog guardrail of another KPI (as ``_context`` decides)."""
-    mx = matches[x.key]
-    for y in kpis:
-        if y.key == x.key:
-            continue
-        if y.guardrail_key == x.key:
-            return True
-        if mx is None:
-            continue
-        my = matches[y.key]
-        if my is not None and mx.entry.id in my.entry.guardrails and _same_owner(y, x):
-            return True
-    return False
-
-
-# ---------------------------------------------------------------- guardrail resolution
-def _same_owner(a: KpiFacts, b: KpiFacts) -> bool:
-    if a.owner_email and b.owner_email:
-        return a.owner_email.lower() == b.owner_email.lower()
-    return bool(a.owner_role and b.owner_role and a.owner_role.lower() == b.owner_role.lower())
-
-
-def _context(k: KpiFacts, kpis: list[KpiFacts], matches: dict[str, Any],
-             by_key: dict[str, KpiFacts] | None = None, by_entry: dict[str, list[KpiFacts]] | None = None) -> _Ctx:
-    m = matches[k.key]
-    ctx = _Ctx(kpi=k, entry=m.entry if m else None)
-    by_key = by_key if by_key is not None else {x.key: x for x in kpis}
-    if k.guardrail_key and k.guardrail_key in by_key and k.guardrail_key != k.key:
-        ctx.declared = by_key[k.guardrail_key]
-    if ctx.entry is None:
-        return ctx
-    for gid in ctx.entry.guardrails:
-        # by_entry holds, in list order, the KPIs whose match is ``gid``: the same as scanning them all
-        candidates = by_entry.get(gid, []) if by_entry is not None else [
-            o for o in kpis if matches[o.key] and matches[o.key].entry.id == gid]
-        for other in candidates:
-            if other.key != k.key:
-                (ctx.own if _same_owner(k, other) else ctx.elsewhere).append(other)
-    return ctx
-
-
-# ---------------------------------------------------------------- the audit of one KPI
-def _audit_one(c: _Ctx, m: Any, catalog: Catalog, *, stage: str, objectives: set[str],
-               is_guardrail: bool) -> KpiAudit:
+def _audit_one(c: Ctx, catalog: Catalog, role_of: Any, *, stage: str, objectives: set[str]) -> KpiAudit:
+    gamed = _gamed(c)
+    vanity = _vanity(c, stage)
     flags = [f for f in (
-        _gamed(c),
-        _vanity(c, is_guardrail),
-        _not_influenceable(c, catalog),
-        _no_objective(c.kpi, objectives),
-        _rarely_reviewed(c.kpi),
-        _no_guardrail(c),
-        _stage_mismatch(c, stage),
+        gamed, vanity, _not_influenceable(c, catalog, role_of), _no_objective(c.kpi, objectives),
+        _rarely_reviewed(c.kpi), _no_guardrail(c, vanity is not None), _stage_mismatch(c, stage),
     ) if f is not None]
-    codes = {f.code for f in flags}
-    if "gamed" in codes:
-        verdict: Verdict = "gamed"
-    elif "vanity" in codes:
-        verdict = "vanity"
-    elif any(f.severity != "info" for f in flags):
-        verdict = "watch"
-    else:
-        verdict = "healthy"
-    guardrail = c.declared or (c.own or [None])[0]
+    verdict = _verdict(flags)
+    shown = _shown_guardrail(c, gamed)
+    source = (gamed.evidence["guardrail_source"] if gamed else
+              next((g.source for g in c.evidence if g.kpi is shown), "nearby" if shown else None))
+    owner = shown.who if shown is not None and shown.owner_email != c.kpi.owner_email else None
+    suggestion = wording.suggestion(c, flags, catalog, role_of)
     return KpiAudit(
-        id=c.kpi.key, name=c.kpi.name, verdict=verdict,
-        matched=MatchedEntry(name=m.entry.name, confidence=m.confidence) if m else None,
-        guardrail=guardrail.key if guardrail else None, flags=flags,
-        suggestion=_suggestion(c, flags, catalog),
+        id=c.kpi.key, name=c.kpi.name, verdict=verdict, summary=wording.summary(c.kpi, verdict, flags),
+        matched=MatchedEntry(name=c.match.entry.name, confidence=c.match.confidence) if c.match else None,
+        guardrail=shown.key if shown else None, guardrail_source=source, guardrail_owner=owner, flags=flags,
+        suggestion=suggestion, owner_note=wording.owner_note(c.kpi, verdict, flags, suggestion),
     )
 
 
+def _verdict(flags: list[Flag]) -> Verdict:
+    codes = {f.code for f in flags}
+    if "gamed" in codes:
+        return "gamed"
+    if "vanity" in codes:
+        return "vanity"
+    return "weak" if any(f.severity != "info" for f in flags) else "healthy"
+
+
+def _shown_guardrail(c: Ctx, gamed: Flag | None) -> KpiFacts | None:
+    if gamed is not None:
+        key = gamed.evidence["guardrail"]["id"]
+        return next(g.kpi for g in c.evidence if g.kpi.key == key)
+    return c.paired
+
+
+# ---------------------------------------------------------------- gamed
+def _gamed(c: Ctx) -> Flag | None:
+    """Flag the KPI when it moved the better way while a guardrail moved the worse way."""
+    k = c.kpi
+    hits = []
+    for g in c.evidence:
+        ka, ga = aligned(k.values, g.kpi.values)
+        kt, gt = trend(ka), trend(ga)
+        if kt is None or gt is None:
+            continue
+        # the cited first and last points must show the move too, or the sentence's own figures
+        # would not bear it out (a mid-window spike lifts the second half without any trend)
+        if (judge(kt, better=k.direction) == "better" and _ends(kt, k.direction) == "better"
+                and judge(gt, better=g.kpi.direction) == "worse" and _ends(gt, g.kpi.direction) == "worse"):
+            hits.append((g, kt, gt))
+    if not hits:
+        return None
+    g, kt, gt = hits[0]
+    return Flag(
+        code="gamed", severity="critical", reason=wording.gamed_reason(k, g.kpi, g.source, kt, gt),
+        evidence={
+            "kpi": {"id": k.key, "name": k.name, "unit": k.unit, "better": k.direction, **kt.as_evidence()},
+            "guardrail": {"id": g.kpi.key, "name": g.kpi.name, "unit": g.kpi.unit, "better": g.kpi.direction,
+                          "owner": g.kpi.who, **gt.as_evidence()},
+            "guardrail_source": g.source,
+            "other_guardrails_worse": [{"id": h[0].kpi.key, "endpoint_change_pct": round(100 * h[2].endpoint_change, 1)}
+                                       for h in hits[1:]],
+            "method": "the average of the last half of the window against the first half; each series must "
+                      "move more than 5% along its trend line and between its first and last points, and the "
+                      "gap between the halves must exceed what its week-to-week noise produces 19 times in 20",
+        },
+    )
+
+
+def _ends(t: Any, better: str) -> str:
+    """How the two cited points moved: a change under the materiality bar is 'flat'."""
+    if abs(t.endpoint_change) <= MATERIAL:
+        return "flat"
+    return "better" if (t.last_value > t.first_value) == (better == "up") else "worse"
+
+
+# ---------------------------------------------------------------- vanity
 def _words(k: KpiFacts) -> set[str]:
     return set(tokens(f"{k.name} {k.description}"))
 
@@ -239,32 +190,59 @@ def _lone_figure(k: KpiFacts) -> bool:
     return k.unit in ("count", "currency") and "/" not in text and not (_words(k) & _CONTEXT_WORDS)
 
 
-def _vanity(c: _Ctx, is_guardrail: bool) -> Flag | None:
+def _cumulative(k: KpiFacts) -> str | None:
+    words = f" {' '.join(tokens(f'{k.name} {k.description}'))} "
+    return next((w for w in _CUMULATIVE if f" {' '.join(tokens(w))} " in words), None)
+
+
+def _vanity(c: Ctx, stage: str) -> Flag | None:
     k, e = c.kpi, c.entry
-    has_context = bool(c.declared or c.own) or is_guardrail
+    absolute = k.unit in ("count", "currency")
+    evidence: dict[str, Any] = {"unit": k.unit, "catalog_vanity": e.vanity if e else None, "frequency": k.frequency}
+    running = _cumulative(k) if absolute else None
+    if running and e is not None and e.vanity == "no" and c.match is not None and c.match.confidence >= KPI_SURE:
+        running = None  # "customer lifetime value" is a value per customer, not a running total
     if e is not None and e.vanity == "yes":
         reason = f"{k.name} is a vanity number: {_lower_first(e.vanity_reason)}"
-    elif e is not None and e.vanity == "alone" and not has_context:
-        reason = f"{k.name} is tracked as a lone figure with no counter-metric: {_lower_first(e.vanity_reason)}"
-    elif e is None and k.unit == "count" and _lone_figure(k):
-        reason = f"{k.name} is an absolute count with no money, cost or quality context."
-    else:
+    elif running:
+        reason = (f"{k.name} is a running total ({running}): it only grows, so it compares nothing and "
+                  "guides no decision.")
+        evidence["running"] = running
+    elif not absolute or not ((e is not None and e.vanity == "alone") or (e is None and _lone_figure(k))):
         return None
-    evidence: dict[str, Any] = {"unit": k.unit, "catalog_vanity": e.vanity if e else None}
-    if e is not None and e.vanity == "alone":
+    elif k.frequency in ("quarterly", "yearly"):
+        reason = (f"{k.name} is one top-line figure looked at {k.frequency}: it shapes no decision in the "
+                  "weeks between.")
+    elif c.evidence or c.guards:
+        return None  # a margin or cost sits beside it, or it is the check on another KPI
+    elif stage == "early" and (e.stage == "volume" if e is not None else k.unit == "currency"):
+        return None  # an early-stage company is meant to grow its sales volume
+    elif e is not None:
+        reason = (f"{k.name} is tracked as a lone figure with nothing beside it on profit, cost or quality: "
+                  f"{_lower_first(e.vanity_reason)}")
         evidence["counter_metric"] = None
+    else:
+        reason = f"{k.name} is an absolute count with no money, cost or quality context."
     return Flag(code="vanity", severity="warning", reason=reason, evidence=evidence)
 
 
-def _not_influenceable(c: _Ctx, catalog: Catalog) -> Flag | None:
-    role = match_role(c.kpi.owner_role, catalog)
-    if c.entry is None or role is None or role.influences_all or role.id in c.entry.roles:
+# ---------------------------------------------------------------- the other flags
+def _not_influenceable(c: Ctx, catalog: Catalog, role_of: Any) -> Flag | None:
+    k, m = c.kpi, c.match
+    owner = role_of(k.owner_role) if k.owner_role else None
+    if m is None or m.confidence < KPI_SURE or owner is None or not owner.sure:
+        return None  # unsure what the KPI is or who the owner is: say nothing
+    reports = [r for r in (role_of(t) for t in k.report_roles) if r is not None]
+    if can_move(m.entry, owner, reports, f"{k.name} {k.description}"):
         return None
-    movers = [r.name for r in catalog.roles if r.id in c.entry.roles]
+    names = movers(m.entry, catalog)
     return Flag(
         code="not_influenceable", severity="warning",
-        reason=f"{_article(role.name)} {role.name} cannot move {c.entry.name} through their own decisions.",
-        evidence={"owner_role": c.kpi.owner_role, "role_matched": role.name, "roles_that_move_it": movers},
+        reason=(f"{k.name} reads as {m.entry.name}, which {_list(names)} move; {k.who}'s role ({k.owner_role}, "
+                f"read as {owner.name}) does not, and nothing in its description ties it to that work."),
+        evidence={"owner_role": k.owner_role, "role_matched": owner.name, "role_confidence": owner.confidence,
+                  "kpi_match_confidence": m.confidence, "roles_that_move_it": names,
+                  "report_roles": list(k.report_roles)},
     )
 
 
@@ -272,11 +250,11 @@ def _no_objective(k: KpiFacts, objectives: set[str]) -> Flag | None:
     evidence = {"objective": k.objective_key, "quarter_objectives": sorted(objectives)}
     if not objectives:
         return Flag(code="no_objective", severity="info", evidence=evidence,
-                    reason="The current quarter has no objectives, so no KPI can trace up to one.")
+                    reason="No quarter with objectives is in force today, so no KPI can trace up to one.")
     if k.objective_key in objectives:
         return None
     if k.objective_key is None:
-        reason = f"{k.name} is not linked to any objective of the current quarter."
+        reason = f"{k.name} is not linked to any objective of the quarter in force."
     else:
         reason = f"{k.name} points to objective '{k.objective_key}', which is not one of this quarter's."
     return Flag(code="no_objective", severity="warning", reason=reason, evidence=evidence)
@@ -291,68 +269,36 @@ def _rarely_reviewed(k: KpiFacts) -> Flag | None:
     if len(gaps) >= 2 and statistics.median(gaps) > REVIEW_GAP_DAYS:
         gap = statistics.median(gaps)
         return Flag(code="rarely_reviewed", severity="warning",
-                    reason=f"{k.name} is declared {k.frequency} but its values arrive about every "
-                           f"{gap:.0f} days.",
+                    reason=f"{k.name} is declared {k.frequency} but its values arrive about every {gap:.0f} days.",
                     evidence={"frequency": k.frequency, "median_gap_days": gap, "values": len(k.values)})
     return None
 
 
-def _no_guardrail(c: _Ctx) -> Flag | None:
+def _no_guardrail(c: Ctx, vanity: bool) -> Flag | None:
     k, e = c.kpi, c.entry
-    if c.declared or c.own:
+    if c.evidence or c.nearby:
         return None
-    if k.guardrail_key:  # declared, but the file does not hold it
+    if c.declared_missing:
         return Flag(code="no_guardrail", severity="warning",
-                    reason=f"{k.name} names guardrail '{k.guardrail_key}', but no such KPI is tracked.",
+                    reason=f"{k.name} names guardrail '{k.guardrail_key}', which is not among the KPIs in view.",
                     evidence={"declared": k.guardrail_key, "found": False})
-    if e is None:
-        return Flag(code="no_guardrail", severity="info",
-                    reason=f"{k.name} is not in the catalog and has no declared counter-metric.",
-                    evidence={"declared": None, "catalog_guardrails": []})
-    if not e.gameable or e.vanity == "yes":  # a vanity number wants replacing, not pairing
-        return None
-    evidence = {"declared": None, "catalog_guardrails": e.guardrails}
+    if e is None or not e.gameable or vanity:
+        return None  # unknown (cannot tell), not gameable, or a vanity number that wants replacing
+    if c.guards and k.tier != "primary":
+        return None  # the check on another KPI, not a target anyone is rewarded for moving
+    evidence: dict[str, Any] = {"declared": None, "catalog_guardrails": e.guardrails}
     if c.elsewhere:
-        others = [g.key for g in c.elsewhere]
-        return Flag(code="no_guardrail", severity="info", evidence={**evidence, "owned_by_others": others},
-                    reason=f"{k.name}'s counter-metric {c.elsewhere[0].name} is tracked, but by someone else.")
+        other = c.elsewhere[0]
+        return Flag(code="no_guardrail", severity="warning",
+                    evidence={**evidence, "tracked_elsewhere": [g.key for g in c.elsewhere]},
+                    reason=(f"{k.name} can be hit while hurting the business; its counter-metric {other.name} "
+                            f"is tracked only outside {k.who}'s team (by {other.who})."))
     return Flag(code="no_guardrail", severity="warning", evidence=evidence,
-                reason=f"{k.name} can be hit while hurting the business and nothing beside it would show it.")
+                reason=(f"{k.name} can be hit while hurting the business, and nothing {k.who} or their team "
+                        "tracks would show it."))
 
 
-def _gamed(c: _Ctx) -> Flag | None:
-    """Flag the KPI when it moved the better way while a guardrail moved the worse way."""
-    k = c.kpi
-    hits = []
-    for g, source in c.guardrails:
-        ka, ga = aligned(k.values, g.values)
-        kt, gt = trend(ka), trend(ga)
-        if kt is None or gt is None:
-            continue
-        kmove = moved(kt, better=k.direction, threshold=GAMING_THRESHOLD)
-        gmove = moved(gt, better=g.direction, threshold=GAMING_THRESHOLD)
-        if kmove == "better" and gmove == "worse":
-            hits.append((g, source, kt, gt))
-    if not hits:
-        return None
-    g, source, kt, gt = hits[0]
-    return Flag(
-        code="gamed", severity="critical",
-        reason=f"{k.name} improved {_pct(kt.relative_change)} while its guardrail {g.name} "
-               f"worsened {_pct(gt.relative_change)} over the last {kt.points} periods.",
-        evidence={
-            "kpi": {"id": k.key, "name": k.name, "better": k.direction, **kt.as_evidence()},
-            "guardrail": {"id": g.key, "name": g.name, "better": g.direction, **gt.as_evidence()},
-            "guardrail_source": source,
-            "other_guardrails_worse": [{"id": h[0].key, "relative_change_pct": round(100 * h[3].relative_change, 1)}
-                                       for h in hits[1:]],
-            "threshold_pct": round(100 * GAMING_THRESHOLD, 1),
-            "method": "second-half vs first-half mean of the recent window; the slope must agree",
-        },
-    )
-
-
-def _stage_fit(c: _Ctx) -> str:
+def _stage_fit(c: Ctx) -> str:
     if c.entry is not None:
         return c.entry.stage
     if _words(c.kpi) & _QUALITY_WORDS:
@@ -360,7 +306,7 @@ def _stage_fit(c: _Ctx) -> str:
     return "volume" if _lone_figure(c.kpi) else "any"
 
 
-def _stage_mismatch(c: _Ctx, stage: str) -> Flag | None:
+def _stage_mismatch(c: Ctx, stage: str) -> Flag | None:
     fit = _stage_fit(c)
     if c.kpi.tier != "primary" or fit == "any":
         return None
@@ -374,57 +320,14 @@ def _stage_mismatch(c: _Ctx, stage: str) -> Flag | None:
     return None
 
 
-# ---------------------------------------------------------------- wording
-def format_text(audits: list[KpiAudit]) -> str:
-    """A readable table: one row per KPI, its flags indented beneath it."""
-    head = ("KPI", "VERDICT", "CATALOG MATCH", "GUARDRAIL")
-    rows = [(a.id, a.verdict, f"{a.matched.name} ({a.matched.confidence:.2f})" if a.matched else "-",
-             a.guardrail or "-") for a in audits]
-    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(4)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(head, widths, strict=True)).rstrip()]
-    for a, row in zip(audits, rows, strict=True):
-        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-        for f in a.flags:
-            lines.append(f"    {f.severity:<8} {f.code:<18} {f.reason}")
-        if a.suggestion:
-            lines.append(f"    {'suggest':<8} {'':<18} {a.suggestion}")
-    counts = {v: sum(a.verdict == v for a in audits) for v in ("gamed", "vanity", "watch", "healthy")}
-    lines.append("")
-    lines.append(", ".join(f"{n} {v}" for v, n in counts.items()))
-    return "\n".join(lines) + "\n"
-
-
-def _suggestion(c: _Ctx, flags: list[Flag], catalog: Catalog) -> str | None:
-    codes = {f.code for f in flags}
-    e = c.entry
-    if "gamed" in codes:
-        g = next(f for f in flags if f.code == "gamed").evidence["guardrail"]["name"]
-        return (f"Judge {c.kpi.name} only together with {g}, and ask what changed before "
-                "rewarding the improvement.")
-    if "vanity" in codes:
-        if e is not None and e.replacement:
-            rep = catalog.get(e.replacement)
-            return f"Track {rep.name} instead: {_lower_first(rep.measures)}"
-        if e is not None and e.guardrails:
-            return f"Report it only next to {catalog.get(e.guardrails[0]).name}."
-        return "Replace it with a rate or ratio tied to money or quality (per order, per session, margin)."
-    no_guard = next((f for f in flags if f.code == "no_guardrail" and f.severity == "warning"), None)
-    if no_guard is not None and e is not None and e.guardrails:
-        g = catalog.get(e.guardrails[0])
-        return f"Pair it with {g.name} ({_lower_first(g.measures).rstrip('.')}) to expose gaming."
-    return None
-
-
-def _pct(x: float) -> str:
-    return f"{abs(100 * x):.1f}%"
-
-
-def _article(word: str) -> str:
-    return "An" if word[:1].lower() in "aeiou" else "A"
+def _list(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else "nobody"
 
 
 def _lower_first(s: str) -> str:
-    return s[:1].lower() + s[1:] if s and not re.match(r"^[A-Z]{2}", s) else s
+    """'A raw count' -> 'a raw count'; an acronym ('ACOS ...') keeps its capitals."""
+    return s[:1].lower() + s[1:] if s and not (len(s) > 1 and s[1].isupper()) else s
 
 
-__all__ = ["Flag", "KpiAudit", "KpiFacts", "MIN_POINTS", "audit_kpis", "facts_from_orgfile", "format_text"]
+__all__ = ["VERDICTS", "Flag", "KpiAudit", "KpiFacts", "MIN_POINTS", "WINDOW", "audit_kpis", "facts_from_orgfile",
+           "quarter_in_force"]

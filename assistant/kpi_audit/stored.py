@@ -18,7 +18,7 @@ from assistant.domain.calendar import today as settings_today
 from assistant.domain.models import Company, Kpi, KpiValue, Objective, Person, Quarter
 from assistant.domain.team import visible_person_ids
 from assistant.kpi_audit.catalog import Catalog, get_catalog, match
-from assistant.kpi_audit.rules import KpiAudit, KpiFacts, audit_kpis
+from assistant.kpi_audit.rules import KpiAudit, KpiFacts, audit_kpis, quarter_in_force
 
 
 def current_quarter(session: Session, today: date | None = None) -> str | None:
@@ -45,8 +45,15 @@ def kpi_facts(session: Session, kpis: list, *, with_values: set[int] | None = No
                         .where(col(KpiValue.kpi_id).in_(ids)).order_by(KpiValue.period))
     for kpi_id, period, value in rows:
         values.setdefault(kpi_id, []).append((period, value))
-    owners = {p.id: p for p in session.exec(select(Person.id, Person.role, Person.email).where(
-        col(Person.id).in_({k.owner_id for k in kpis if k.owner_id})))}
+    owner_ids = {k.owner_id for k in kpis if k.owner_id}
+    owners = {p.id: p for p in session.exec(select(Person.id, Person.role, Person.email, Person.name,
+                                                   Person.manager_id).where(col(Person.id).in_(owner_ids)))}
+    managers = dict(session.exec(select(Person.id, Person.email).where(
+        col(Person.id).in_({p.manager_id for p in owners.values() if p.manager_id}))).all())
+    reports: dict[int, list[str]] = {}  # the audit reads a manager's reach from their reports' roles
+    for manager_id, role in session.exec(select(Person.manager_id, Person.role).where(
+            col(Person.manager_id).in_(owner_ids)).order_by(Person.id)):
+        reports.setdefault(manager_id, []).append(role)
     keys = {k.id: k.key for k in kpis}
     out = []
     for k in kpis:
@@ -56,7 +63,9 @@ def kpi_facts(session: Session, kpis: list, *, with_values: set[int] | None = No
             frequency=k.frequency, target=k.target, objective_key=k.objective_key,
             guardrail_key=keys.get(k.guardrail_id), tier=k.tier,
             owner_role=owner.role if owner else k.role, owner_email=owner.email if owner else None,
-            values=tuple(values.get(k.id, [])),
+            values=tuple(values.get(k.id, [])), owner_name=owner.name if owner else None,
+            owner_manager=managers.get(owner.manager_id) if owner else None,
+            report_roles=tuple(reports.get(k.owner_id, ())) if owner else (),
         ))
     return out
 
@@ -77,9 +86,10 @@ def guardrail_candidates(session: Session, viewer: Person, mine: list, catalog: 
 
     ``audit_kpis`` resolves a KPI's guardrails from: its declared guardrail, KPIs declaring
     it as theirs, the same owner's KPIs (an unassigned KPI counts as its role's), and any
-    KPI matched to a catalog guardrail of its entry (owned by others: the 'tracked, but by
-    someone else' note). A catalog match depends only on (name, description, unit), so the
-    last set is found from the distinct definitions instead of every KPI.
+    KPI matched to a catalog guardrail of its entry or to an entry it guards (the team's,
+    a nearby colleague's, or one tracked only elsewhere). A catalog match depends only on
+    (name, description, unit), so the last set is found from the distinct definitions
+    instead of every KPI.
     """
     catalog = catalog or get_catalog()
     ids = [k.id for k in mine]
@@ -88,6 +98,8 @@ def guardrail_candidates(session: Session, viewer: Person, mine: list, catalog: 
         m = match(k.name, k.description, unit=k.unit, catalog=catalog)
         if m is not None:
             gids |= set(m.entry.guardrails)
+            # and the entries it is a counter-metric of: whether one of mine is the check on another KPI
+            gids |= {e.id for e in catalog.kpis if m.entry.id in e.guardrails}
     found = {k.id: k for k in mine}
     declared = {k.guardrail_id for k in mine if k.guardrail_id}
     clauses = [col(Kpi.guardrail_id).in_(ids)]
@@ -119,7 +131,8 @@ def audit_visible(session: Session, viewer: Person, *, owner_id: int | None = No
     """Audit the KPIs the viewer may see (optionally one owner's), in the company's context."""
     company = session.exec(select(Company)).first()
     stage = company.stage if company else "growth"
-    objectives = objectives_of(session, current_quarter(session, today))
+    planned = session.exec(select(Quarter.id)).all()
+    objectives = objectives_of(session, quarter_in_force(planned, today or settings_today()))
     if owner_id is None:
         return audit_kpis(kpi_facts(session, _kpi_rows(session, viewer)), stage=stage, objectives=objectives)
     # One owner's audits: the same audits as auditing every visible KPI and keeping theirs,
@@ -132,8 +145,12 @@ def audit_visible(session: Session, viewer: Person, *, owner_id: int | None = No
     owner = session.get(Person, owner_id)
     role = (owner.role or "").lower() if owner else ""
     # series only for what the gaming check reads: theirs, declared guardrails, same-owner KPIs
+    # and the team's (their manager, their reports, colleagues under the same manager)
+    team = {owner_id} | ({owner.manager_id} if owner and owner.manager_id else set())
+    team |= set(session.exec(select(Person.id).where(col(Person.manager_id).in_(team - {None}))).all())
     needed = {k.id for k in mine} | {k.guardrail_id for k in mine if k.guardrail_id}
     needed |= {k.id for k in kpis if k.owner_id is None and role and (k.role or "").lower() == role}
+    needed |= {k.id for k in kpis if k.owner_id in team}
     return audit_kpis(kpi_facts(session, kpis, with_values=needed), stage=stage, objectives=objectives,
                       only={k.key for k in mine})
 

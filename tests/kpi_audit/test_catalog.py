@@ -9,7 +9,8 @@ import yaml
 from pydantic import ValidationError
 
 from assistant.kpi_audit import catalog as cat
-from assistant.kpi_audit.catalog import get_catalog, lexical_match, load_catalog, match, match_role, name_key
+from assistant.kpi_audit.catalog import get_catalog, lexical_match, load_catalog, match, name_key
+from assistant.kpi_audit.roles import ROLE_SURE, match_role
 
 CATALOG_PATH = Path(__file__).resolve().parents[2] / "knowledge" / "kpi_catalog.yaml"
 
@@ -117,15 +118,32 @@ def test_money_kpi_never_matches_a_count_entry():
     ("Supply chain & operations manager", "supply-chain"),
     ("Amazon Account Manager", "account-manager"),
     ("Founder and CEO", "founder"),
+    ("Paid social buyer", "ppc"),  # "buyer" alone also names an inventory buyer
+    ("Director of Operations", "operations"),
+    ("Subscription lead", "retention"),
 ])
-def test_match_role(title, role_id):
-    assert match_role(title).id == role_id
+@pytest.mark.parametrize("semantic", [False, True], ids=["lexical", "semantic"])
+def test_match_role(title, role_id, semantic):
+    m = match_role(title, semantic=semantic)
+    assert m.id == role_id and m.sure
 
 
 def test_unknown_role():
-    assert match_role("Astronaut") is None
+    assert match_role("Astronaut", semantic=False) is None
     assert match_role(None) is None
     assert match_role("CEO").influences_all
+
+
+def test_a_loose_word_alone_is_not_a_sure_reading():
+    lexical = match_role("Wholesale buyer", semantic=False)
+    assert lexical.id == "supply-chain" and lexical.confidence < ROLE_SURE
+
+
+def test_the_title_meaning_overrides_a_loose_word():
+    m = match_role("Meta advertising buyer")
+    assert m.id == "ppc"  # "advertising" is a PPC alias: the strong word wins over the loose one
+    semantic_only = match_role("Head of marketplace")
+    assert semantic_only is not None and semantic_only.how == "semantic" and semantic_only.id == "account-manager"
 
 
 class _FakeEmbedder:

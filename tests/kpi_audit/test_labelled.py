@@ -1,5 +1,6 @@
 """Precision and recall of the `vanity` and `gamed` flags on the labelled set in evals/kpi_audit/.
 
+orgs/*.yaml: five whole orgs, every KPI labelled vanity and gamed with a reason.
 definitions.yaml: KPI definitions labelled vanity or not. scenarios.yaml: small orgs with
 time series, each KPI labelled gamed or not. Both matching paths are measured: lexical only,
 and with the embedder (which falls back to lexical when the model is absent).
@@ -7,133 +8,58 @@ and with the embedder (which falls back to lexical when the model is absent).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from pathlib import Path
-from typing import Any
-
 import pytest
-import yaml
-from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.domain.orgfile.schema import OrgFile
-from assistant.kpi_audit.rules import KpiAudit, audit_kpis, facts_from_orgfile
+from assistant.evals import audit_labels as labels
 
-EVALS = Path(__file__).resolve().parents[2] / "evals" / "kpi_audit"
-MIN_SCORE = 0.9
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class DefinitionCase(_Strict):
-    id: str
-    vanity: bool
-    kpi: dict[str, Any]
-    with_: list[dict[str, Any]] = Field([], alias="with")
-    why: str | None = None
-
-
-class ScenarioKpi(_Strict):
-    model_config = ConfigDict(extra="allow")  # the rest are org-file KPI fields, checked by KpiIn
-    series: list[float]
-    gamed: bool = False
-
-
-class Scenario(_Strict):
-    id: str
-    why: str
-    every_days: int = 7
-    kpis: list[ScenarioKpi]
-
-
-class ScenarioFile(_Strict):
-    start: date
-    scenarios: list[Scenario] = Field(min_length=20)
-
-
-def _org(kpis: list[dict[str, Any]]) -> OrgFile:
-    return OrgFile.model_validate({
-        "company": {"name": "Eval Co", "stage": "growth"},
-        "quarters": [{"id": "2026-Q3", "objectives": [{"id": "growth", "title": "Grow profitably"}]}],
-        "kpis": kpis,
-    })
-
-
-def _audit(org: OrgFile, semantic: bool) -> dict[str, KpiAudit]:
-    facts, stage, objectives = facts_from_orgfile(org)
-    return {a.id: a for a in audit_kpis(facts, stage=stage, objectives=objectives, semantic=semantic)}
-
-
-def load_definitions() -> list[DefinitionCase]:
-    data = yaml.safe_load((EVALS / "definitions.yaml").read_text(encoding="utf-8"))
-    return [DefinitionCase.model_validate(c) for c in data["cases"]]
-
-
-def load_scenarios() -> ScenarioFile:
-    return ScenarioFile.model_validate(yaml.safe_load((EVALS / "scenarios.yaml").read_text(encoding="utf-8")))
-
-
-def vanity_predictions(semantic: bool) -> list[tuple[str, bool, bool]]:
-    """(case id, label, predicted) for every labelled definition."""
-    out = []
-    for case in load_definitions():
-        role = case.kpi.get("role", "Founder")
-        subject = {"id": "subject", "objective": "growth", **case.kpi}
-        others = [{"id": f"ctx-{i}", "role": role, "objective": "growth", **o} for i, o in enumerate(case.with_)]
-        audit = _audit(_org([subject, *others]), semantic)["subject"]
-        out.append((case.id, case.vanity, any(f.code == "vanity" for f in audit.flags)))
-    return out
-
-
-def gamed_predictions(semantic: bool) -> list[tuple[str, bool, bool]]:
-    """(scenario/kpi id, label, predicted) for every KPI of every scenario."""
-    sf = load_scenarios()
-    out = []
-    for sc in sf.scenarios:
-        kpis = []
-        for k in sc.kpis:
-            fields = {n: v for n, v in k.model_dump().items() if n not in ("series", "gamed")}
-            values = [{"period": sf.start + timedelta(days=i * sc.every_days), "value": v}
-                      for i, v in enumerate(k.series)]
-            kpis.append({"objective": "growth", **fields, "values": values})
-        audits = _audit(_org(kpis), semantic)
-        for k in sc.kpis:
-            kid = k.model_extra["id"]
-            predicted = any(f.code == "gamed" for f in audits[kid].flags)
-            out.append((f"{sc.id}/{kid}", k.gamed, predicted))
-    return out
-
-
-def precision_recall(rows: list[tuple[str, bool, bool]]) -> tuple[float, float]:
-    tp = sum(label and pred for _, label, pred in rows)
-    fp = sum(pred and not label for _, label, pred in rows)
-    fn = sum(label and not pred for _, label, pred in rows)
-    precision = tp / (tp + fp) if tp + fp else 1.0
-    recall = tp / (tp + fn) if tp + fn else 1.0
-    return precision, recall
+MIN_SCORE = 0.9  # per set and path; `cadence eval` gates the overall figures on evals/baseline.json
 
 
 def test_labelled_set_is_big_enough():
-    defs = load_definitions()
-    assert len(defs) >= 60
-    assert len({d.id for d in defs}) == len(defs)
+    defs = labels.load_definitions()
+    assert len(defs) >= 60 and len({d.id for d in defs}) == len(defs)
     assert sum(d.vanity for d in defs) >= 20 and sum(not d.vanity for d in defs) >= 20
-    scenarios = load_scenarios().scenarios
-    assert len(scenarios) >= 20
-    assert sum(any(k.gamed for k in s.kpis) for s in scenarios) >= 8
+    scenarios = labels.load_scenarios().scenarios
+    assert len(scenarios) >= 20 and sum(any(k.gamed for k in s.kpis) for s in scenarios) >= 8
+    orgs = labels.load_orgs()
+    assert len(orgs) >= 5 and sum(len(lo.kpis) for lo, _ in orgs.values()) >= 150
+    assert {lo.company["stage"] for lo, _ in orgs.values()} == {"early", "growth", "mature"}
+    kpis = [k for lo, _ in orgs.values() for k in lo.kpis]
+    assert sum(k.label.vanity for k in kpis) >= 30 and sum(k.label.gamed for k in kpis) >= 15
+    assert sum(bool(k.model_extra.get("guardrail")) for k in kpis) >= 15  # declared guardrails
+    ids = [k.model_extra["id"] for k in kpis]
+    assert len(ids) == len(set(ids))
+
+
+def test_trend_series_are_seeded_and_shaped_as_written():
+    a = labels._trend_values("org/k", 100.0, 0.2, 0.0, 12)
+    assert a[0] == 100.0 and a[-1] == 120.0
+    assert labels._trend_values("org/k", 100.0, 0.2, 0.05, 12) == labels._trend_values("org/k", 100.0, 0.2, 0.05, 12)
+    assert labels._trend_values("org/k", 100.0, 0.2, 0.05, 12) != labels._trend_values("org/j", 100.0, 0.2, 0.05, 12)
 
 
 @pytest.mark.parametrize("semantic", [False, True], ids=["lexical", "semantic"])
 def test_vanity_and_gamed_precision_recall(semantic, capsys):
+    sets = {"orgs": labels.org_rows(semantic), "definitions": labels.definition_rows(semantic),
+            "scenarios": labels.scenario_rows(semantic)}
     lines, failures = [], []
-    for code, rows in (("vanity", vanity_predictions(semantic)), ("gamed", gamed_predictions(semantic))):
-        p, r = precision_recall(rows)
-        wrong = [f"{rid} (label {label}, got {pred})" for rid, label, pred in rows if label != pred]
-        lines.append(f"kpi audit [{'semantic' if semantic else 'lexical'}] {code}: precision {p:.3f} "
-                     f"recall {r:.3f} over {len(rows)} labelled KPIs; misclassified: {wrong or 'none'}")
-        if p < MIN_SCORE or r < MIN_SCORE:
-            failures.append(lines[-1])
+    for name, rows in sets.items():
+        for code in labels.DETECTORS:
+            if not any(code in r.labels for r in rows):
+                continue
+            f = labels.figures(rows, code)
+            lines.append(f"kpi audit [{'semantic' if semantic else 'lexical'}] {name} {code}: precision "
+                         f"{f.precision:.3f} recall {f.recall:.3f} over {f.tp + f.fp + f.fn + f.tn} labelled KPIs; "
+                         f"misclassified: {f.wrong or 'none'}")
+            if f.precision < MIN_SCORE or f.recall < MIN_SCORE:
+                failures.append(lines[-1])
     with capsys.disabled():  # shown with or without -s
         print("\n" + "\n".join(lines))
     assert not failures, "; ".join(failures)
+
+
+@pytest.mark.parametrize("semantic", [False, True], ids=["lexical", "semantic"])
+def test_the_orgs_other_labels_hold(semantic):
+    """Flags the labels require or forbid (no 'cannot move' for a retention owner's margin on
+    repeat orders, no 'no objective' for Q4 KPIs in a file that plans Q1, ...)."""
+    assert labels.other_expectations(labels.org_rows(semantic)) == []

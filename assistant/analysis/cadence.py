@@ -12,6 +12,10 @@ from assistant.domain.calendar import span_dates, week_of, weeks_back
 from assistant.domain.models import CheckIn, Meeting, Person
 from assistant.domain.sources import meeting_source
 
+SLIPPING_MEETINGS = 3
+"""Cancelled plus rushed 1:1s in a span at which the cadence reads as slipping (about one a month
+over the twelve-week lookback)."""
+
 
 class MeetingFact(BaseModel):
     id: int
@@ -37,6 +41,15 @@ class CadenceSpan(BaseModel):
     missing_checkin_weeks: list[str]
     meetings: list[MeetingFact]
     sources: list[str]
+
+    @property
+    def slipping(self) -> bool:
+        """Enough 1:1s cancelled or rushed in the span to raise with the manager.
+
+        A property, not a field: the drafts' facts name the fields they carry, and this
+        judgement is for pages that summarise the span in one line.
+        """
+        return self.meetings_cancelled + self.meetings_rushed >= SLIPPING_MEETINGS
 
 
 class Cadence(BaseModel):

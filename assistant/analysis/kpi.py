@@ -120,33 +120,34 @@ def latest_at(points: list[Point], until: date) -> Point | None:
 
 def kpi_status(session: Session, person: Person, week: str) -> list[KpiStatus]:
     """Status of each KPI ``person`` owns, as of the end of ``week``; primary KPIs first."""
-    until = iso_week_sunday(week)
     kpis = session.exec(select(Kpi).where(Kpi.owner_id == person.id).order_by(Kpi.id)).all()
     kpis = sorted(kpis, key=lambda k: (k.tier != "primary", k.id))
-    out = []
-    for kpi in kpis:
-        guard = session.get(Kpi, kpi.guardrail_id) if kpi.guardrail_id else None
-        pts = series(session, kpi.id, until=until)
-        st = KpiStatus(key=kpi.key, name=kpi.name, unit=kpi.unit, direction=kpi.direction, tier=kpi.tier,
-                       target=kpi.target, guardrail=guard.key if guard else None, objective=kpi.objective_key,
-                       series=pts[-SERIES_POINTS:])
-        if pts:
-            st.period, st.value = pts[-1]
-            st.sources.append(kpi_source(kpi.key, st.period))
-            st.gap = _r(st.value - kpi.target) if kpi.target is not None else None
-            st.on_target = on_target(st.value, kpi.target, kpi.direction)
-        if len(pts) >= 2:
-            st.previous_period, st.previous_value = pts[-2]
-            st.change_from_period, st.change_from_value = pts[-min(CHANGE_POINTS, len(pts))]
-            st.change = _r(st.value - st.change_from_value)
-            st.sources.append(kpi_source(kpi.key, st.change_from_period))
-            if st.change_from_value != 0:
-                st.change_pct = _r(100 * (st.value - st.change_from_value) / abs(st.change_from_value), 1)
-        t = stats.trend(pts, window=TREND_WINDOW)
-        if t is not None:
-            st.trend = stats.moved(t, better=kpi.direction, threshold=TREND_THRESHOLD)
-        out.append(st)
-    return out
+    return [kpi_status_of(session, kpi, week) for kpi in kpis]
+
+
+def kpi_status_of(session: Session, kpi: Kpi, week: str) -> KpiStatus:
+    """One KPI's status as of the end of ``week`` (a page about one KPI, or its guardrail)."""
+    guard = session.get(Kpi, kpi.guardrail_id) if kpi.guardrail_id else None
+    pts = series(session, kpi.id, until=iso_week_sunday(week))
+    st = KpiStatus(key=kpi.key, name=kpi.name, unit=kpi.unit, direction=kpi.direction, tier=kpi.tier,
+                   target=kpi.target, guardrail=guard.key if guard else None, objective=kpi.objective_key,
+                   series=pts[-SERIES_POINTS:])
+    if pts:
+        st.period, st.value = pts[-1]
+        st.sources.append(kpi_source(kpi.key, st.period))
+        st.gap = _r(st.value - kpi.target) if kpi.target is not None else None
+        st.on_target = on_target(st.value, kpi.target, kpi.direction)
+    if len(pts) >= 2:
+        st.previous_period, st.previous_value = pts[-2]
+        st.change_from_period, st.change_from_value = pts[-min(CHANGE_POINTS, len(pts))]
+        st.change = _r(st.value - st.change_from_value)
+        st.sources.append(kpi_source(kpi.key, st.change_from_period))
+        if st.change_from_value != 0:
+            st.change_pct = _r(100 * (st.value - st.change_from_value) / abs(st.change_from_value), 1)
+    t = stats.trend(pts, window=TREND_WINDOW)
+    if t is not None:
+        st.trend = stats.moved(t, better=kpi.direction, threshold=TREND_THRESHOLD)
+    return st
 
 
 def self_report_mismatches(session: Session, person: Person, weeks: list[str], *,

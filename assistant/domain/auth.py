@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, select
 
@@ -39,6 +40,34 @@ def person_for_token(session: Session, token: str | None) -> Person:
     if person is None:
         raise Unauthorized("the token's person no longer exists")
     return person
+
+
+def spend_link(session: Session, token: str, *, ttl: timedelta) -> Person:
+    """Revoke a sign-in link token and return its person: valid once, within ``ttl`` of its
+    creation (the caller commits, in a write transaction so two redeems cannot both pass)."""
+    row = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip()))).first()
+    if row is None or row.name != LINK_NAME or row.revoked_at is not None or _older_than(row.created_at, ttl):
+        raise Unauthorized("this sign-in link was already used or has expired; ask for a new one")
+    row.revoked_at = utcnow()
+    session.add(row)
+    person = session.get(Person, row.person_id)
+    if person is None:
+        raise Unauthorized("the link's person no longer exists")
+    return person
+
+
+def revoke_named_token(session: Session, token: str, name: str) -> None:
+    """Revoke ``token`` if it is a live token called ``name`` (a browser's web session); the caller commits."""
+    row = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(token))).first()
+    if row is not None and row.name == name and row.revoked_at is None:
+        row.revoked_at = utcnow()
+        session.add(row)
+
+
+def _older_than(created: datetime, age: timedelta) -> bool:
+    if created.tzinfo is None:  # SQLite hands back naive UTC
+        created = created.replace(tzinfo=UTC)
+    return datetime.now(UTC) - created > age
 
 
 def revoke_tokens(session: Session, person: Person) -> int:

@@ -133,6 +133,13 @@ def get_visible_checkin(session: Session, viewer: Person, checkin_id: int) -> Ch
     return row
 
 
+def visible_checkin_of_week(session: Session, viewer: Person, person_id: int, week: str) -> CheckIn | None:
+    """The person's check-in for ``week``, or None when there is none or the viewer may not see it."""
+    if not can_see(session, viewer, person_id):
+        return None
+    return session.exec(select(CheckIn).where(CheckIn.person_id == person_id, CheckIn.week == week)).first()
+
+
 def list_visible_checkins(
     session: Session, viewer: Person, *, person_id: int | None = None,
     week_from: str | None = None, week_to: str | None = None, limit: int = 200, offset: int = 0,

@@ -4,14 +4,36 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from assistant.domain.models import Kpi, Person, Quarter, RoleGoal
+from assistant.domain.models import Kpi, Objective, Person, Quarter, RoleGoal
 from assistant.domain.schemas import GoalCreate, GoalPublic, GoalUpdate
-from assistant.domain.team import can_see, is_manager_of, visible_person_by_email, visible_person_ids
+from assistant.domain.team import (
+    can_see,
+    is_manager_of,
+    visible_people,
+    visible_person_by_email,
+    visible_person_ids,
+)
 from assistant.errors import Forbidden, InvalidInput, NotFound
 
 
 def _may_set_goals(session: Session, viewer: Person, person_id: int) -> bool:
     return viewer.access == "founder" or is_manager_of(session, viewer, person_id)
+
+
+def plannable_people(session: Session, viewer: Person) -> list[Person]:
+    """The people whose role goals the viewer sets: managers first, then by name."""
+    people = [p for p in visible_people(session, viewer).values() if _may_set_goals(session, viewer, p.id)]
+    return sorted(people, key=lambda p: (p.access != "manager", p.name))
+
+
+def quarter_ids(session: Session) -> list[str]:
+    """Every planned quarter, newest first."""
+    return sorted(session.exec(select(Quarter.id)).all(), reverse=True)
+
+
+def quarter_objectives(session: Session, quarter: str) -> list[Objective]:
+    """The company objectives of ``quarter``, in the order they were set."""
+    return list(session.exec(select(Objective).where(Objective.quarter_id == quarter).order_by(Objective.id)).all())
 
 
 def create_goal(session: Session, viewer: Person, body: GoalCreate) -> RoleGoal:

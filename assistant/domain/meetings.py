@@ -6,8 +6,8 @@ from sqlmodel import Session, col, or_, select
 
 from assistant.domain.models import Meeting, Person
 from assistant.domain.schemas import MeetingCreate
-from assistant.domain.team import is_manager_of, visible_person_by_email, visible_person_ids
-from assistant.errors import Forbidden
+from assistant.domain.team import can_see, is_manager_of, visible_person_by_email, visible_person_ids
+from assistant.errors import Forbidden, NotFound
 
 
 def record_meeting(session: Session, viewer: Person, body: MeetingCreate) -> Meeting:
@@ -32,3 +32,11 @@ def visible_meetings(session: Session, viewer: Person, *, person_id: int | None 
     if person_id is not None:
         q = q.where(or_(Meeting.report_id == person_id, Meeting.manager_id == person_id))
     return list(session.exec(q.order_by(col(Meeting.date).desc())).all())
+
+
+def get_visible_meeting(session: Session, viewer: Person, meeting_id: int) -> Meeting:
+    """One meeting, on the same terms as ``visible_meetings``; otherwise NotFound."""
+    row = session.get(Meeting, meeting_id)
+    if row is None or not (row.manager_id == viewer.id or can_see(session, viewer, row.report_id)):
+        raise NotFound("1:1 not found")
+    return row

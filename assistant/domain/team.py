@@ -7,7 +7,7 @@ see is reported as missing (404), never as forbidden, so existence does not leak
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from assistant.domain.models import Access, Person
 from assistant.errors import NotFound
@@ -39,6 +39,12 @@ def visible_person_ids(session: Session, viewer: Person) -> set[int]:
     if viewer.access == Access.manager:
         visible |= reports_tree(session, viewer.id)
     return visible
+
+
+def visible_people(session: Session, viewer: Person) -> dict[int, Person]:
+    """Every person the viewer may see, themself included, by id."""
+    ids = visible_person_ids(session, viewer)
+    return {p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(ids)).order_by(Person.id))}
 
 
 def can_see(session: Session, viewer: Person, person_id: int) -> bool:

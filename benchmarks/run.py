@@ -245,7 +245,7 @@ def _parse_lenient(job, text: str):  # noqa: ANN001, ANN202
 
 
 def time_draft(kind: str, session, viewer, subject, week: str | None = None) -> dict[str, Any]:  # noqa: ANN001
-    from assistant.drafting.pipeline import _problems, build_messages
+    from assistant.drafting.pipeline import _problems, build_messages, composer
     from assistant.llm import get_provider
     from assistant.settings import get_settings
 
@@ -256,7 +256,9 @@ def time_draft(kind: str, session, viewer, subject, week: str | None = None) -> 
     t1 = time.perf_counter()
     messages, tokens, trims = build_messages(job, settings.prompt_budget)
     t2 = time.perf_counter()
-    reply = provider._generate(messages, job.schema, max_tokens=settings.llm_max_tokens, timeout=settings.llm_timeout)
+    hint = {"compose": composer(job)} if provider.composes else {}  # the offline provider writes with it
+    reply = provider._generate(messages, job.schema, max_tokens=settings.llm_max_tokens, timeout=settings.llm_timeout,
+                               **hint)
     t3 = time.perf_counter()
     parsed, valid = _parse_lenient(job, reply.text)
     t4 = time.perf_counter()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from pydantic import BaseModel
@@ -25,6 +26,7 @@ from assistant.drafting.grounding import Facts, Verdict, check_item, check_text
 from assistant.drafting.prompt import render
 from assistant.errors import DraftInvalid
 from assistant.llm import Message, Provider, Usage, get_provider
+from assistant.llm.base import Composer
 from assistant.settings import get_settings
 
 
@@ -47,6 +49,8 @@ class DraftJob:
     verify: Callable[[BaseModel], dict[str, list[str]]] | None = None
     """Kind-specific consistency beyond traceable numbers (a goal's baseline must equal the
     computed one, not merely some number in the facts): where -> problems."""
+    compose: Callable[[dict[str, Any]], BaseModel] | None = None
+    """The kind's offline composer: its output written from ``context`` without a model."""
 
 
 @dataclass
@@ -61,6 +65,13 @@ def build_messages(job: DraftJob, budget: int) -> tuple[list[Message], int, int]
     prompt, tokens, trims = fit(lambda ctx: render(job.template, **ctx), job.context, budget, job.trim_steps)
     system = render("system.j2")
     return [Message(role="system", content=system), Message(role="user", content=prompt)], tokens, trims
+
+
+def composer(job: DraftJob) -> Composer | None:
+    """What a composing provider (the offline one) answers with. Called after
+    ``build_messages``, it reads the context as the budget trimmed it (``fit`` trims in
+    place), so the offline draft sees what a model would."""
+    return None if job.compose is None else partial(job.compose, job.context)
 
 
 def _problems(job: DraftJob, parsed: BaseModel) -> tuple[dict[str, Verdict], int]:
@@ -78,7 +89,7 @@ def _problems(job: DraftJob, parsed: BaseModel) -> tuple[dict[str, Verdict], int
 
 
 def guard(job: DraftJob, provider: Provider, messages: list[Message], first: Any,
-          *, max_tokens: int, timeout: float) -> tuple[Outcome, Usage]:
+          *, max_tokens: int, timeout: float, compose: Composer | None = None) -> tuple[Outcome, Usage]:
     """Check every claim; one repair request for the failures; drop what still fails."""
     parsed, usage, repaired = first.parsed, first.usage, False
     failing, checked = _problems(job, parsed)
@@ -87,7 +98,7 @@ def guard(job: DraftJob, provider: Provider, messages: list[Message], first: Any
         repair = [*messages, Message(role="assistant", content=first.raw),
                   Message(role="user", content=render("repair_grounding.j2", problems=problems))]
         try:
-            second = provider.complete(repair, job.schema, max_tokens=max_tokens, timeout=timeout)
+            second = provider.complete(repair, job.schema, max_tokens=max_tokens, timeout=timeout, compose=compose)
         except DraftInvalid:
             second = None  # keep the first answer; its failing items are dropped below
         if second is not None:
@@ -124,7 +135,7 @@ def run(session: Session, job: DraftJob, provider: Provider | None = None) -> Dr
     settings = get_settings()
     provider = provider or get_provider(settings)
     messages, prompt_tokens, trims = build_messages(job, settings.prompt_budget)
-    kwargs = dict(max_tokens=settings.llm_max_tokens, timeout=settings.llm_timeout)
+    kwargs = dict(max_tokens=settings.llm_max_tokens, timeout=settings.llm_timeout, compose=composer(job))
     first = provider.complete(messages, job.schema, **kwargs)
     outcome, usage = guard(job, provider, messages, first, **kwargs)
     content: dict[str, Any] = {

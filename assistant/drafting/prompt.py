@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from functools import cache
 from typing import Any
 
@@ -34,7 +33,8 @@ def data_block(name: str, obj: Any) -> Markup:
 
 
 def read_data_block(text: str, name: str) -> Any:
-    """Parse a data block back out of a rendered prompt (used by the offline provider)."""
+    """The data a block carries, parsed back out of a rendered prompt: what a model reading
+    the prompt gets (the injection tests check that every block survives intact)."""
     start_tag = f'<data name="{name}">'
     start = text.find(start_tag)
     if start == -1:
@@ -43,21 +43,12 @@ def read_data_block(text: str, name: str) -> Any:
     return json.loads(text[start + len(start_tag):end])
 
 
-def numberless(text: str) -> str:
-    """The sentences of ``text`` that carry no digits: safe to quote, since a figure in a
-    check-in is the writer's claim, not data the grounding guard can trace."""
-    sentences = re.split(r"(?<=[.!?])\s+", text.strip())
-    return " ".join(s for s in sentences if s and not re.search(r"\d", s))
-
-
 @cache
 def _env() -> Environment:
     # Plain text: untrusted text is escaped by data_block, not by HTML escaping.
     env = environment(PROMPTS, autoescape=False, keep_trailing_newline=True)
     env.globals["data_block"] = data_block
     env.filters["num"] = fmt_number
-    env.filters["numberless"] = numberless
-    env.filters["yamlstr"] = lambda v: json.dumps(str(v), ensure_ascii=False)
     return env
 
 

@@ -12,6 +12,11 @@ corrected JSON; a second failure raises ``DraftInvalid``. Transport failures are
 subclass's job to turn into ``ProviderUnavailable`` (after the SDK's own bounded retries;
 this layer adds no retry loop of its own).
 
+A caller may also pass ``compose``: a zero-argument function returning the answer (the
+object, or its JSON text) written without a model. Only a provider that ``composes`` (the
+offline one) receives it; every other provider never sees it. Either way the reply is
+parsed and validated here, so a composed answer is checked like a model's.
+
 Providers are never given tools that act: tool calling, where used, is only a carrier for
 the structured reply and the "tool" is never executed.
 """
@@ -21,6 +26,7 @@ from __future__ import annotations
 import json
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -36,6 +42,8 @@ if TYPE_CHECKING:
     from assistant.settings import Settings
 
 T = TypeVar("T", bound=BaseModel)
+Composer = Callable[[], BaseModel | str]
+"""Writes the answer without a model: the object, or its JSON text."""
 
 
 class Message(TypedDict):
@@ -107,6 +115,8 @@ class Provider(ABC):
     """Calls need an API key (the offline and local providers need none)."""
     is_local: ClassVar[bool] = False
     """No data leaves the machine."""
+    composes: ClassVar[bool] = False
+    """The provider answers with the caller's ``compose`` function instead of a model."""
 
     model: str = ""
 
@@ -116,16 +126,19 @@ class Provider(ABC):
         return cls()
 
     def complete(
-        self, messages: list[Message], schema: type[T], *, max_tokens: int, timeout: float
+        self, messages: list[Message], schema: type[T], *, max_tokens: int, timeout: float,
+        compose: Composer | None = None,
     ) -> Completion[T]:
         """Ask for an object of type ``schema``; one repair try, then ``DraftInvalid``.
 
+        ``compose`` reaches ``_generate`` only when the provider ``composes``.
         Raises ``ProviderUnavailable`` when the model cannot be reached in time.
         """
         if max_tokens <= 0 or timeout <= 0:
             raise ValueError("max_tokens and timeout must be positive")
+        hint = {"compose": compose} if self.composes else {}
         sent = list(messages)
-        reply = self._generate(sent, schema, max_tokens=max_tokens, timeout=timeout)
+        reply = self._generate(sent, schema, max_tokens=max_tokens, timeout=timeout, **hint)
         try:
             return self._completion(reply, schema, reply.usage, attempts=1)
         except InvalidReply as first:
@@ -136,7 +149,7 @@ class Provider(ABC):
                 Message(role="assistant", content=reply.text),
                 Message(role="user", content=render("repair.j2", errors=first.errors)),
             ]
-            second = self._generate(repair, schema, max_tokens=max_tokens, timeout=timeout)
+            second = self._generate(repair, schema, max_tokens=max_tokens, timeout=timeout, **hint)
             try:
                 return self._completion(second, schema, reply.usage + second.usage, attempts=2)
             except InvalidReply as err:

@@ -1,49 +1,39 @@
-"""The offline provider: composes a draft from the computed facts with Jinja2 templates.
+"""The offline provider: answers with the composer the caller passes, no model involved.
 
-It reads the same prompt a real model gets, takes the ``facts`` (and other) data blocks
-out of it, and renders prompts/offline/<kind>.j2, which writes YAML in the draft's schema.
-No instruction in the prompt is followed, because nothing is interpreted: the output is a
-deterministic function of the data, and it passes through the same parsing and grounding
-guard as any model's. Drafts say ``"provider": "offline"``.
+Each draft kind has a composer that writes its output from the computed facts (see
+``assistant.drafting.offline``); the pipeline hands it to ``complete`` as ``compose``. This
+provider only runs it and returns the JSON, which then goes through the same parsing (and,
+in the pipeline, the same grounding guard) as any model's reply. Nothing in the prompt is
+read, so no instruction in it can be followed. Drafts say ``"provider": "offline"``.
 """
 
 from __future__ import annotations
 
-import json
+from pydantic import BaseModel, ValidationError
 
-import yaml
-from pydantic import BaseModel
-
-from assistant.drafting.prompt import read_data_block, render
 from assistant.errors import DraftInvalid
 
-from .base import Message, Provider, Reply, Usage
-
-BLOCKS = ("facts", "checkins", "history", "playbook")
+from .base import Composer, Message, Provider, Reply, Usage
 
 
 class OfflineProvider(Provider):
     name = "offline"
     is_local = True
+    composes = True
     model = "offline-templates-v1"
 
     def _generate(self, messages: list[Message], schema: type[BaseModel], *, max_tokens: int,
-                  timeout: float) -> Reply:
-        template = getattr(schema, "offline_template", None)
-        if template is None:
-            raise DraftInvalid(f"the offline provider has no template for {schema.__name__}")
-        # The first user message is the task prompt; any later one is a repair request, and
-        # the templates are deterministic, so the task prompt alone decides the answer.
-        prompt = next((m["content"] for m in messages if m["role"] == "user"), "")
-        blocks = {}
-        for name in BLOCKS:
-            try:
-                blocks[name] = read_data_block(prompt, name)
-            except KeyError:
-                blocks[name] = []
-        text = render(template, **blocks)
-        data = yaml.safe_load(text) or {}
-        # A template section whose loop found nothing renders as `items:` (null): leave it out.
-        if isinstance(data.get("sections"), list):
-            data["sections"] = [s for s in data["sections"] if s.get("items")]
-        return Reply(text=json.dumps(data), usage=Usage(0, 0), model=self.model)
+                  timeout: float, compose: Composer | None = None) -> Reply:
+        if compose is None:
+            raise DraftInvalid(f"the offline provider has no composer for {schema.__name__}")
+        # A repair request gets the same answer: the composer depends on the facts alone.
+        try:
+            answer = compose()
+        except ValidationError as err:  # the facts outgrew the schema's limits
+            raise DraftInvalid(
+                f"the offline composer could not build a valid {schema.__name__}",
+                detail={"errors": [f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}"
+                                   for e in err.errors()]},
+            ) from err
+        text = answer if isinstance(answer, str) else answer.model_dump_json()
+        return Reply(text=text, usage=Usage(0, 0), model=self.model)

@@ -14,8 +14,7 @@ from assistant.domain.models import Draft, Kpi, RoleGoal
 from assistant.domain.orgfile import read_org_file
 from assistant.drafting import draft_goals
 from assistant.drafting.kinds.goals import BASELINE_POINTS, CAP_PCT, HORIZON_WEEKS, IMPROVEMENT_PCT, gather
-from assistant.drafting.pipeline import build_messages
-from assistant.drafting.prompt import read_data_block, render
+from assistant.drafting.offline import compose_goals
 from assistant.drafting.schemas import GoalsModelOut
 from assistant.errors import Forbidden, NotFound
 from assistant.llm.fake import FakeProvider
@@ -77,12 +76,9 @@ def test_vanity_kpi_is_retired_with_a_catalog_replacement(session, demo):
 
 
 def _offline_reply(session, demo) -> dict:
+    """The offline composer's answer for ppc's goals, as a reply a model could send."""
     job = gather(session, demo(FOUNDER), demo("ppc@northwind.test"), QUARTER)
-    prompt = build_messages(job, 3000)[0][1]["content"]
-    import yaml
-
-    text = render("offline/goals.j2", facts=read_data_block(prompt, "facts"), playbook=[], checkins=[], history=[])
-    return yaml.safe_load(text)
+    return compose_goals(job.context).model_dump(mode="json")
 
 
 def test_a_changed_baseline_or_target_is_caught_even_when_the_number_exists(session, demo):

@@ -58,7 +58,7 @@ def test_quoting_a_checkin_does_not_exempt_its_figures(facts):
 
 
 def test_numberless_keeps_only_sentences_without_figures():
-    from assistant.drafting.prompt import numberless
+    from assistant.drafting.offline import numberless
 
     assert numberless("ACOS 22.6%. Restarted the bakeware test! Cut 40 terms.") == "Restarted the bakeware test!"
     assert numberless("Revenue grew 900%") == ""

@@ -57,10 +57,10 @@ class SpyProvider(OfflineProvider):
         self.requests: list[list[Message]] = []
         self.calls: list[dict] = []
 
-    def _generate(self, messages, schema, *, max_tokens, timeout) -> Reply:  # noqa: ANN001
+    def _generate(self, messages, schema, *, max_tokens, timeout, compose=None) -> Reply:  # noqa: ANN001
         self.requests.append([dict(m) for m in messages])
         self.calls.append({"max_tokens": max_tokens, "timeout": timeout, "schema": schema.__name__})
-        return super()._generate(messages, schema, max_tokens=max_tokens, timeout=timeout)
+        return super()._generate(messages, schema, max_tokens=max_tokens, timeout=timeout, compose=compose)
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import copy
 from datetime import date
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -37,6 +37,7 @@ from assistant.domain.sources import kpi_source
 from assistant.domain.team import is_manager_of
 from assistant.drafting import context as ctx
 from assistant.drafting.budget import pop_last, shorten_series
+from assistant.drafting.offline import compose_goals
 from assistant.drafting.pipeline import DraftJob, run
 from assistant.drafting.schemas import GoalsModelOut
 from assistant.errors import Conflict, Forbidden, NotFound
@@ -60,8 +61,10 @@ STAGE_WORDS = {
 }
 
 
+# Its own class for its name, the schema title and tool name a model sees (and the cassettes
+# hold); no docstring, which would reach the model as the schema's description.
 class GoalsOut(GoalsModelOut):
-    offline_template: ClassVar[str] = "offline/goals.j2"
+    pass
 
 
 def _fmt(value: float, unit: str) -> str:
@@ -238,7 +241,7 @@ def gather(session: Session, viewer: Person, subject: Person, quarter: str) -> D
     context = {"viewer_name": viewer.name, "subject_name": subject.name, "subject_role": subject.role,
                "quarter": quarter, "facts": facts, "playbook": playbook}
     job = DraftJob(kind="goals", subject=subject, viewer=viewer, period=quarter, template="goals.j2", context=context,
-                   schema=GoalsOut, facts=grounding, computed=computed, checks=claims,
+                   schema=GoalsOut, facts=grounding, computed=computed, checks=claims, compose=compose_goals,
                    trim_steps=[pop_last("playbook", keep=1), shorten_series("kpis", field="history", floor=0)])
     job.verify = lambda out: verify(out, candidates, retire)
     return job

@@ -295,6 +295,7 @@ def eval_cmd(
 ) -> None:
     """Run the recorded eval suite and gate on the baseline (no network, no key in replay)."""
     from assistant.evals import baseline as gate
+    from assistant.evals.audit_labels import detector_figures
     from assistant.evals.cases import load_cases
     from assistant.evals.recording import live_server, rerecord_hint
     from assistant.evals.report import to_json, write_reports
@@ -313,7 +314,7 @@ def eval_cmd(
                                file=sys.stderr) as bar:
             suite = run_suite(selected, providers=providers, record=record, settings=settings,
                               progress=lambda _key: bar.update(1))
-    data = to_json(suite)
+    data = to_json(suite, detectors=None if record else detector_figures())
     diff = gate.compare(gate.load(), data, partial=bool(case) or cases is not None or record)
     json_path, html_path = write_reports(data, report, diff)
     for name, t in data["totals"].items():
@@ -321,6 +322,10 @@ def eval_cmd(
                             if v["passed"] < v["total"])
         typer.echo(f"{name:<9} {t['cases']['passed']}/{t['cases']['total']} cases pass"
                    + (f"; below full marks: {failing}" if failing else ""))
+    for code, f in (data.get("detectors") or {}).get("detectors", {}).items():
+        typer.echo(f"kpi audit {code:<7} precision {f['precision']:.3f} recall {f['recall']:.3f} over "
+                   f"{f['labelled']} labelled KPIs" + (f"; misclassified: {', '.join(f['misclassified'])}"
+                                                       if f["misclassified"] else ""))
     typer.echo(gate.diff_table(diff))
     for name, ids in data["rerecord"].items():
         changed = data["changed_prompts"].get(name)

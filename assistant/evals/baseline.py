@@ -3,7 +3,9 @@
 The gate fails when, for a provider that ran:
 
 - a scorer that passed on a case in the baseline fails now (or the case no longer runs), or
-- a scorer's mean over all cases, or the share of cases passing, drops below the baseline.
+- a scorer's mean over all cases, or the share of cases passing, drops below the baseline, or
+- the KPI audit's precision or recall for the vanity or the gamed flag, measured on the
+  labelled set in evals/kpi_audit/, drops below the baseline's (compared whenever measured).
 
 A new case, or a fix, never fails the gate; ``cadence eval --update-baseline`` records the
 new state deliberately. A run limited with ``--case`` is compared case by case only (its
@@ -34,9 +36,32 @@ def from_report(report: dict[str, Any]) -> dict[str, Any]:
                                               for k, v in t["scorers"].items()}}
     for p in providers.values():
         p["cases"] = dict(sorted(p["cases"].items()))
-    return {"version": 1, "prompt_hashes": report.get("prompt_hashes", {}),
-            "models": {k: v.get("model") for k, v in report.get("providers", {}).items()},
-            "providers": dict(sorted(providers.items()))}
+    out = {"version": 1, "prompt_hashes": report.get("prompt_hashes", {}),
+           "models": {k: v.get("model") for k, v in report.get("providers", {}).items()},
+           "providers": dict(sorted(providers.items()))}
+    if report.get("detectors"):
+        out["detectors"] = detector_floor(report["detectors"])
+    return out
+
+
+def detector_floor(figures: dict[str, Any]) -> dict[str, Any]:
+    """The part of the detector figures the gate compares: precision and recall per flag."""
+    return {code: {"precision": f["precision"], "recall": f["recall"], "labelled": f["labelled"]}
+            for code, f in sorted(figures["detectors"].items())}
+
+
+def detector_drops(baseline: dict[str, Any], report: dict[str, Any]) -> list[dict[str, Any]]:
+    """A KPI audit flag whose precision or recall on the labelled set fell below the baseline's."""
+    if not baseline.get("detectors") or not report.get("detectors"):
+        return []
+    now = detector_floor(report["detectors"])
+    drops = []
+    for code, was in baseline["detectors"].items():
+        for metric in ("precision", "recall"):
+            got = now.get(code, {}).get(metric)
+            if got is None or got < was[metric] - EPSILON:
+                drops.append({"provider": "kpi audit", "scorer": f"{code} {metric}", "was": was[metric], "now": got})
+    return drops
 
 
 def load(path: Path = BASELINE) -> dict[str, Any] | None:
@@ -94,6 +119,7 @@ def compare(baseline: dict[str, Any] | None, report: dict[str, Any], *, partial:
                 c = ct["scorers"].get(scorer)
                 if c is not None and c["mean"] < b["mean"] - EPSILON:
                     drops.append({"provider": provider, "scorer": scorer, "was": b["mean"], "now": c["mean"]})
+    drops += detector_drops(baseline, report)
     return {"baseline": True, "passed": not regressions and not drops, "regressions": regressions,
             "drops": drops, "improvements": improvements, "new": sorted(new)}
 

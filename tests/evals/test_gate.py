@@ -64,6 +64,21 @@ def test_a_case_missing_from_a_full_run_is_a_regression_and_no_baseline_passes()
     assert gate.compare(base, report({"a": {"run": True}}, provider="local"))["passed"]  # other provider
 
 
+def test_a_kpi_audit_figure_below_the_baseline_fails_the_gate():
+    def figures(vanity_recall: float) -> dict:
+        f = {"precision": 1.0, "recall": 1.0, "labelled": 200, "tp": 1, "fp": 0, "fn": 0, "tn": 1, "misclassified": []}
+        return {"detectors": {"vanity": {**f, "recall": vanity_recall}, "gamed": f}}
+
+    base = gate.from_report({**report({"a": {"run": True}}), "detectors": figures(0.98)})
+    assert base["detectors"]["vanity"] == {"precision": 1.0, "recall": 0.98, "labelled": 200}
+    same = gate.compare(base, {**report({"a": {"run": True}}), "detectors": figures(0.98)}, partial=True)
+    assert same["passed"]
+    worse = gate.compare(base, {**report({"a": {"run": True}}), "detectors": figures(0.97)}, partial=True)
+    assert not worse["passed"] and worse["drops"] == [
+        {"provider": "kpi audit", "scorer": "vanity recall", "was": 0.98, "now": 0.97}]
+    assert "vanity recall" in gate.diff_table(worse)
+
+
 @pytest.fixture
 def edited_prompts(tmp_path, monkeypatch):
     """prompts/ copied with one sentence of brief.j2 changed (the real files stay untouched)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.evals import baseline as gate
+from assistant.evals.audit_labels import detector_figures
 from assistant.evals.cases import load_cases
 from assistant.evals.report import render_html, to_json, write_reports
 from assistant.evals.runner import EVALS, NO_MODEL, run_suite
@@ -21,7 +22,7 @@ BUDGET_SECONDS = 60  # on an idle two-core machine; scaled up when the box is sh
 def suite(tmp_path_factory):
     cases = load_cases(EVALS / "cases")
     result = run_suite(cases, providers=["offline", "openai"], work=tmp_path_factory.mktemp("evals"))
-    return cases, result, to_json(result)
+    return cases, result, to_json(result, detectors=detector_figures())
 
 
 def test_every_case_runs_on_offline_and_the_recorded_ones_replay(suite):
@@ -58,6 +59,15 @@ def test_no_output_leaks_another_teams_canary(suite):
     for r in result.results:
         privacy = [s for s in r.scores if s.name == "privacy"]
         assert not privacy or privacy[0].passed, f"{r.key}: {privacy[0].explanation}"
+
+
+def test_the_kpi_audit_figures_are_reported_and_meet_the_baseline(suite):
+    _, _, data = suite
+    figures = data["detectors"]["detectors"]
+    assert set(figures) == {"vanity", "gamed"} and all(f["labelled"] >= 150 for f in figures.values())
+    assert sum(data["detectors"]["orgs"].values()) >= 150 and len(data["detectors"]["orgs"]) >= 5
+    assert gate.detector_drops(gate.load(), data) == []
+    assert "KPI audit on the labelled set" in render_html(data)
 
 
 def test_the_html_report_shows_every_case(suite):

@@ -99,7 +99,20 @@ def _span(session: Session, person: Person, weeks: list[str], *, as_manager: boo
     )
 
 
-def cadence_health(session: Session, person: Person, weeks: list[str], *, lookback: int = 12) -> Cadence:
+LOOKBACK_WEEKS = 12  # about a quarter
+
+
+def lookback_span(session: Session, person: Person, last_week: str, *, weeks: int = LOOKBACK_WEEKS) -> CadenceSpan:
+    """The quarter view on its own: ``person``'s 1:1s as the report and their check-ins over the
+    ``weeks`` ISO weeks ending with ``last_week``, the span ``cadence_health`` calls ``lookback``.
+
+    A page that shows only these counts asks for this, not the three spans of ``cadence_health``.
+    """
+    return _span(session, person, weeks_back(last_week, weeks))
+
+
+def cadence_health(session: Session, person: Person, weeks: list[str], *,
+                   lookback: int = LOOKBACK_WEEKS) -> Cadence:
     """1:1s where ``person`` is the report and their check-ins, over ``weeks`` and over the
     ``lookback`` weeks (default 12, about a quarter) ending with the last of ``weeks``.
 
@@ -107,7 +120,7 @@ def cadence_health(session: Session, person: Person, weeks: list[str], *, lookba
     as missing a check-in when the person filed none for it.
     """
     win = _span(session, person, weeks)
-    longer = _span(session, person, weeks_back(win.last_week, max(lookback, win.weeks)))
+    longer = lookback_span(session, person, win.last_week, weeks=max(lookback, win.weeks))
     managed = _span(session, person, weeks_back(win.last_week, max(lookback, win.weeks)), as_manager=True)
     return Cadence(
         first_week=win.first_week, last_week=win.last_week, meetings_held=win.meetings_held,

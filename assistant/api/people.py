@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
-from sqlmodel import col, select
 
 from assistant.api.deps import RowId, SessionDep, ViewerDep, WriteSessionDep, errors
 from assistant.domain.models import Person
 from assistant.domain.people import delete_person
 from assistant.domain.schemas import PersonPublic
-from assistant.domain.team import visible_person, visible_person_ids
+from assistant.domain.team import visible_people, visible_person
 
 router = APIRouter(prefix="/api/people", tags=["people"])
 
@@ -15,8 +14,7 @@ router = APIRouter(prefix="/api/people", tags=["people"])
 @router.get("", response_model=list[PersonPublic], responses=errors())
 def list_people(session: SessionDep, viewer: ViewerDep) -> list[Person]:
     """Everyone the viewer may see (themself included)."""
-    ids = visible_person_ids(session, viewer)
-    return list(session.exec(select(Person).where(col(Person.id).in_(ids)).order_by(Person.id)).all())
+    return list(visible_people(session, viewer).values())  # ordered by id
 
 
 @router.get("/me", response_model=PersonPublic, responses=errors())

@@ -111,3 +111,9 @@ def format_text(audits: list[KpiAudit]) -> str:
         if a.suggestion:
             lines.append(f"  Suggestion: {a.suggestion}")
     return "\n".join(lines) + "\n"
+
+
+def flag_views(audit: KpiAudit) -> list[dict[str, Any]]:
+    """Per flag, what a page shows: the flag, its evidence sentences and (gamed) its table."""
+    return [{"flag": f, "lines": evidence(f), "table": gamed_table(f) if f.code == "gamed" else None}
+            for f in audit.flags]

@@ -15,6 +15,8 @@ from assistant.domain.models import Access, Person
 from assistant.domain.team import visible_person
 from assistant.drafting import draft_brief
 from assistant.errors import Forbidden, NotFound
+from assistant.kpi_audit.present import counts, flag_views
+from assistant.kpi_audit.rules import VERDICTS
 from assistant.web.bridge import audit_visible, run_draft
 from assistant.web.errors import Retry
 from assistant.web.render import page
@@ -99,9 +101,11 @@ def playbook_page(request: Request, section_id: str, viewer: WebViewer) -> Respo
 
 
 @router.get("/audit")
-def audit_page(request: Request, viewer: WebViewer, session: Session = SessionDep) -> Response:
-    rows = audit_visible(session, viewer)
-    order = {"gamed": 0, "vanity": 1, "watch": 2, "healthy": 3}
-    rows.sort(key=lambda r: (order.get(r[0].verdict, 9), r[0].id))
+def audit_page(request: Request, viewer: WebViewer, session: Session = SessionDep,
+               verdict: str | None = None) -> Response:
+    rows = sorted(audit_visible(session, viewer), key=lambda r: (VERDICTS.index(r[0].verdict), r[0].id))
+    wanted = verdict if verdict in VERDICTS else None
+    shown = [(a, kpi, flag_views(a)) for a, kpi in rows if wanted in (None, a.verdict)]
     owners = {p.id: p for p in session.exec(select(Person)).all()}
-    return page(request, "audit.html", {"rows": rows, "owners": owners})
+    return page(request, "audit.html", {"rows": shown, "counts": counts([a for a, _ in rows]), "total": len(rows),
+                                        "verdict": wanted, "owners": owners})

@@ -188,12 +188,43 @@ class Draft(SQLModel, table=True):
     period: str | None = Field(default=None, description="ISO week or quarter the draft is for.")
     provider: str
     model: str
-    content: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    output: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False),
+        description="What the model wrote (the kind's schema), after the grounding guard and any edit.",
+    )
+    facts: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False),
+        description="What the drafter computed from the record: flags, cadence, computed goals...",
+    )
+    meta: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False),
+        description="Who asked about whom, for which period, by which provider; the guard's result; usage.",
+    )
     sources: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     usage: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     status: str = DraftStatus.draft.value
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def content(self) -> dict[str, Any]:
+        """The three parts as one flat dict, the shape the CLI, the API and the markdown show."""
+        return flat_content(self.output, self.facts, self.meta)
+
+
+DRAFT_META_FIRST = ("kind", "subject", "viewer", "period", "provider", "model")
+"""Metadata shown before the output in a draft's flat view; the rest (grounding, usage) comes last."""
+
+
+def flat_content(output: dict[str, Any], facts: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
+    """Metadata, output, facts, then the guard's result and usage: one dict, in that order.
+
+    A fact never shares a name with an output field in the kinds' schemas; if one ever did,
+    the computed value is the one shown, and the stored output keeps the model's.
+    """
+    first = {k: v for k, v in meta.items() if k in DRAFT_META_FIRST}
+    last = {k: v for k, v in meta.items() if k not in DRAFT_META_FIRST}
+    return {**first, **output, **facts, **last}
 
 
 class ApiToken(SQLModel, table=True):

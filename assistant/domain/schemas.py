@@ -157,7 +157,10 @@ class DraftPublic(_Out):
     period: str | None
     provider: str
     model: str
-    content: dict[str, Any]
+    content: dict[str, Any] = Field(description="Output, facts and metadata as one flat dict, as the CLI prints it.")
+    output: dict[str, Any] = Field(description="What the model wrote, after the grounding guard and any edit.")
+    facts: dict[str, Any] = Field(description="What the drafter computed from the record (flags, cadence...).")
+    meta: dict[str, Any] = Field(description="Who asked about whom, the provider, the guard's result, usage.")
     sources: list[str]
     usage: dict[str, Any]
     status: DraftStatus
@@ -166,7 +169,8 @@ class DraftPublic(_Out):
 
 
 class DraftEdit(_In):
-    content: dict[str, Any] = Field(description="The edited draft content (same shape as produced).")
+    content: dict[str, Any] = Field(description="The edited draft content (the flat shape drafts are read in); "
+                                    "it replaces the model's output, computed facts and metadata stay.")
 
 
 # Draft requests: unknown fields are refused, but text is taken as sent (no stripping).

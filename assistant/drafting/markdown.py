@@ -1,4 +1,11 @@
-"""Drafts as markdown a person pastes into their 1:1 doc (assistant/drafting/templates/)."""
+"""Drafts as markdown a person pastes into their 1:1 doc (assistant/drafting/templates/).
+
+``to_markdown`` is the one renderer: the CLI's ``--format md``, the web's draft page and its
+markdown download all call it. A draft renders through its kind's template; content that
+template cannot render (an edit that removed a field the template reads, a draft of no known
+kind) gets the plain layout instead: the title, the sections with their sources, the lists of
+plain strings, the flags.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment
+from jinja2 import Environment, TemplateError
 
 from assistant.core.templates import environment
 
@@ -19,5 +26,32 @@ def _env() -> Environment:
     return environment(TEMPLATES, autoescape=False)
 
 
-def to_markdown(content: dict[str, Any]) -> str:
-    return _env().get_template(f"{content['kind']}.md.j2").render(d=content).strip() + "\n"
+def to_markdown(content: dict[str, Any], *, title: str | None = None) -> str:
+    """``content`` (a draft's flat view, ``Draft.content``) as markdown; ``title`` heads the plain layout."""
+    try:
+        return _env().get_template(f"{content['kind']}.md.j2").render(d=content).strip() + "\n"
+    except (KeyError, TypeError, TemplateError):
+        return _plain(content, title=title or f"{str(content.get('kind') or 'Draft').capitalize()} draft")
+
+
+def _plain(content: dict[str, Any], *, title: str) -> str:
+    """Headings, bullet items with their sources in brackets, whatever shape the content has."""
+    lines = [f"# {title}", ""]
+    for s in content.get("sections") or []:
+        if not isinstance(s, dict):
+            continue
+        lines.append(f"## {s.get('title', '')}")
+        for item in s.get("items") or []:
+            item = item if isinstance(item, dict) else {"text": str(item)}
+            src = ", ".join(str(x) for x in item.get("sources") or [])
+            lines.append(f"- {item.get('text', '')}" + (f" [{src}]" if src else ""))
+        lines.append("")
+    for key, values in content.items():
+        if isinstance(values, list) and values and all(isinstance(x, str) for x in values):
+            lines.append(f"## {key.replace('_', ' ').capitalize()}")
+            lines += [f"- {v}" for v in values] + [""]
+    flags = [f for f in content.get("flags") or [] if isinstance(f, dict)]
+    if flags:
+        lines.append("## Flags")
+        lines += [f"- {f.get('kpi', '')}: {f.get('code', '')}: {f.get('reason', '')}" for f in flags] + [""]
+    return "\n".join(lines).rstrip() + "\n"

@@ -2,7 +2,7 @@
 
     facts -> prompt (prompts/<kind>.j2, within budget) -> provider.complete(schema)
           -> grounding guard (one repair try for failing items, then drop and count)
-          -> Draft row (content, sources, provider, model, usage) -> returned
+          -> Draft row (output, computed facts and metadata apart; sources, usage) -> returned
 
 The reads that built the facts happen before this runs; the Draft is written in a short
 write transaction of its own after the model answers, so a slow model never holds a lock,
@@ -43,6 +43,7 @@ class DraftJob:
     schema: type[BaseModel]
     facts: Facts
     computed: dict[str, Any] = field(default_factory=dict)
+    """The computed facts stored beside the model's output (``Draft.facts``): flags, cadence..."""
     trim_steps: list[TrimStep] = field(default_factory=list)
     checks: Callable[[BaseModel], list[tuple[str, str, list[str], bool]]] | None = None
     """Yields (where, text, sources, needs_source) for every claim in the parsed output."""
@@ -138,10 +139,10 @@ def run(session: Session, job: DraftJob, provider: Provider | None = None) -> Dr
     kwargs = dict(max_tokens=settings.llm_max_tokens, timeout=settings.llm_timeout, compose=composer(job))
     first = provider.complete(messages, job.schema, **kwargs)
     outcome, usage = guard(job, provider, messages, first, **kwargs)
-    content: dict[str, Any] = {
+    output = outcome.parsed.model_dump()
+    meta: dict[str, Any] = {
         "kind": job.kind, "subject": job.subject.email, "viewer": job.viewer.email, "period": job.period,
         "provider": provider.name, "model": first.model or provider.model,
-        **outcome.parsed.model_dump(), **job.computed,
         "grounding": {"checked": outcome.checked, "ungrounded": outcome.dropped, "repaired": outcome.repaired},
         # The offline provider reports no usage of its own: the counted prompt stands in.
         "usage": {"prompt_tokens": usage.prompt_tokens or prompt_tokens, "completion_tokens": usage.completion_tokens,
@@ -149,8 +150,8 @@ def run(session: Session, job: DraftJob, provider: Provider | None = None) -> Dr
                   "context_trims": trims},
     }
     draft = Draft(kind=job.kind, subject_id=job.subject.id, requested_by_id=job.viewer.id, period=job.period,
-                  provider=provider.name, model=content["model"], content=content,
-                  sources=sorted(cited_sources(content)), usage=content["usage"])
+                  provider=provider.name, model=meta["model"], output=output, facts=dict(job.computed), meta=meta,
+                  sources=sorted(cited_sources([output, job.computed])), usage=meta["usage"])
     session.commit()  # end the read transaction the facts came from; nothing is pending in it
     begin_write(session)
     session.add(draft)
@@ -158,7 +159,8 @@ def run(session: Session, job: DraftJob, provider: Provider | None = None) -> Dr
     return draft
 
 
-def cited_sources(content: dict[str, Any]) -> set[str]:
+def cited_sources(content: Any) -> set[str]:
+    """Every id under a ``sources`` key anywhere in ``content`` (dicts and lists, nested)."""
     found: set[str] = set()
 
     def walk(obj: Any) -> None:

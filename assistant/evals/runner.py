@@ -29,6 +29,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from assistant.domain.models import flat_content
 from assistant.errors import CadenceError
 from assistant.evals import recording
 from assistant.evals.cases import LLM_TASKS, Case
@@ -200,16 +201,15 @@ def _person(session: Session, email: str | None) -> Any:
 
 
 def execute(case: Case, session: Session, provider: Any) -> dict[str, Any]:
-    """Run the case's task through the same functions the API calls; return its output."""
+    """Run the case's task through the same functions the API calls; return its output: a
+    draft's three parts as stored (``output``, ``facts``, ``meta``), or the audit or the hits."""
     viewer, subject = _person(session, case.viewer), _person(session, case.subject)
     if case.task in LLM_TASKS:
-        from assistant import drafting
+        from assistant.drafting import DRAFTERS
 
-        # The three drafters share one signature; the period is a quarter for goals, else a week.
-        make = {"brief": drafting.draft_brief, "feedback": drafting.draft_feedback,
-                "goals": drafting.draft_goals}[case.task]
         period = case.quarter if case.task == "goals" else case.week
-        return dict(make(session, viewer, subject, period, provider=provider).content)
+        draft = DRAFTERS[case.task](session, viewer, subject, period, provider=provider)
+        return {"output": dict(draft.output), "facts": dict(draft.facts), "meta": dict(draft.meta)}
     if case.task == "kpi_audit":
         from assistant.kpi_audit.stored import audit_visible
 
@@ -315,6 +315,8 @@ def run_case(case: Case, provider_name: str, provider: Any, fixtures: Fixtures, 
                           sources=sources, forbidden_canaries=forbidden, prompt_budget=settings.prompt_budget)
         scores = score_all(obs)
     shutil.rmtree(folder, ignore_errors=True)
+    if case.uses_llm and output is not None:
+        output = flat_content(**output)  # the report shows a draft as the CLI and the API do
     return CaseResult(case=case, provider=provider_name if case.uses_llm else NO_MODEL, scores=scores,
                       output=output, error=message or error, seconds=round(time.monotonic() - started, 3),
                       rerecord=rerecord)

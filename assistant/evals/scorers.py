@@ -15,14 +15,11 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from assistant.drafting.schemas import BriefModelOut, FeedbackModelOut, GoalsModelOut
 from assistant.evals.cases import LLM_TASKS, Case
 
 REFUSALS = ("not_found", "forbidden")
-# Keys of a stored draft that the pipeline writes (metadata and computed facts): everything
-# else is what the model wrote, and that is where ``mentions`` and length are judged.
-META_KEYS = ("kind", "subject", "viewer", "period", "provider", "model", "usage", "grounding")
-COMPUTED_KEYS = ("week", "quarter", "flags", "recurring_blockers", "self_report_mismatches", "cadence", "stage",
-                 "objectives_quarter", "computed_goals")
+# Who asked about whom, by which model: a draft's metadata that is not text the reader gets.
 IDENTITY_KEYS = ("subject", "viewer", "kind", "provider", "model")
 DEFAULT_MAX_WORDS = 900
 DEFAULT_MIN_WORDS = 5
@@ -38,7 +35,8 @@ class Score:
 
 @dataclass
 class Observation:
-    """What a scorer sees. ``sources`` maps each cited id to ok | missing | hidden."""
+    """What a scorer sees. ``output`` is a draft's three parts as stored (``output``, ``facts``,
+    ``meta``) or a model-free task's result; ``sources`` maps each cited id to ok | missing | hidden."""
 
     case: Case
     provider: str
@@ -62,17 +60,17 @@ def _strings(obj: Any, *, skip: tuple[str, ...] = ()) -> Iterator[str]:
             yield from _strings(v)
 
 
+def part(obs: Observation, name: str) -> dict[str, Any]:
+    """One part of a draft (``output``, ``facts`` or ``meta``); a model-free result is one part."""
+    out = obs.output or {}
+    return (out.get(name) or {}) if obs.case.uses_llm else out
+
+
 def model_text(obs: Observation) -> str:
     """The model-written part of a draft (no source ids), or all text of a non-draft output."""
-    out = obs.output or {}
     if not obs.case.uses_llm:
         return all_text(obs)
-    parts = []
-    for key, value in out.items():
-        if key in META_KEYS or key in COMPUTED_KEYS:
-            continue
-        parts.extend(_strings(_without_sources(value)))
-    return "\n".join(parts)
+    return "\n".join(_strings(_without_sources(part(obs, "output"))))
 
 
 def _without_sources(obj: Any) -> Any:
@@ -85,8 +83,10 @@ def _without_sources(obj: Any) -> Any:
 
 def all_text(obs: Observation) -> str:
     """Every string in the output except who asked about whom."""
-    out = obs.output or {}
-    return "\n".join(_strings({k: v for k, v in out.items() if k not in IDENTITY_KEYS}))
+    if not obs.case.uses_llm:
+        return "\n".join(_strings(obs.output or {}))
+    meta = {k: v for k, v in part(obs, "meta").items() if k not in IDENTITY_KEYS}
+    return "\n".join(_strings([part(obs, "output"), part(obs, "facts"), meta]))
 
 
 def _found(terms: list[str], text: str) -> list[str]:
@@ -149,11 +149,7 @@ def schema(obs: Observation) -> Score | None:
             for h in out.get("hits", []):
                 Hit.model_validate(h)
         elif model is not None:
-            try:
-                cls = model()
-            except ImportError as exc:
-                return Score("schema", 0.0, False, f"the {obs.case.task} schema is not available: {exc}.")
-            cls.model_validate({k: out[k] for k in cls.model_fields if k in out})
+            model.model_validate(part(obs, "output"))
         else:
             return Score("schema", 0.0, False, f"no schema is registered for {obs.case.task} drafts.")
     except ValidationError as err:
@@ -177,16 +173,17 @@ def citations(obs: Observation) -> Score | None:
 
 
 # ---------------------------------------------------------------- drafts
-def _draft(obs: Observation) -> dict[str, Any] | None:
-    return obs.output if obs.output is not None and obs.case.task in LLM_TASKS else None
+def _meta(obs: Observation) -> dict[str, Any] | None:
+    """A draft's metadata (the guard's result, usage); None for a model-free task or no output."""
+    return part(obs, "meta") if obs.output is not None and obs.case.task in LLM_TASKS else None
 
 
 def grounded(obs: Observation) -> Score | None:
     """Zero claims dropped by the grounding guard."""
-    out = _draft(obs)
-    if out is None or not obs.case.expect.grounded:
+    meta = _meta(obs)
+    if meta is None or not obs.case.expect.grounded:
         return None
-    g = out.get("grounding") or {}
+    g = meta.get("grounding") or {}
     dropped, checked = len(g.get("ungrounded") or []), int(g.get("checked") or 0)
     if not dropped:
         return Score("grounded", 1.0, True, f"all {checked} claims are grounded in the data.")
@@ -197,12 +194,12 @@ def grounded(obs: Observation) -> Score | None:
 
 def prompt_budget(obs: Observation) -> Score | None:
     """The prompt fits the token budget."""
-    out = _draft(obs)
-    if out is None:
+    meta = _meta(obs)
+    if meta is None:
         return None
     limit = obs.case.expect.max_prompt_tokens or obs.prompt_budget
-    used = int((out.get("usage") or {}).get("prompt_tokens_counted") or 0)
-    trims = int((out.get("usage") or {}).get("context_trims") or 0)
+    used = int((meta.get("usage") or {}).get("prompt_tokens_counted") or 0)
+    trims = int((meta.get("usage") or {}).get("context_trims") or 0)
     if used <= limit:
         return Score("prompt_budget", 1.0, True, f"the prompt is {used} tokens (limit {limit}, {trims} trims).")
     return Score("prompt_budget", round(limit / used, 4), False,
@@ -211,7 +208,7 @@ def prompt_budget(obs: Observation) -> Score | None:
 
 def output_length(obs: Observation) -> Score | None:
     """The model-written text is neither empty nor a wall of text."""
-    if _draft(obs) is None:
+    if _meta(obs) is None:
         return None
     e = obs.case.expect
     lo = DEFAULT_MIN_WORDS if e.min_output_words is None else e.min_output_words
@@ -224,7 +221,7 @@ def output_length(obs: Observation) -> Score | None:
 
 # ---------------------------------------------------------------- analysis expectations
 def _flags(obs: Observation) -> list[dict[str, Any]]:
-    return list((obs.output or {}).get("flags") or [])
+    return list(part(obs, "facts").get("flags") or [])
 
 
 def flag_recall(obs: Observation) -> Score | None:
@@ -285,7 +282,7 @@ def blocker_recall(obs: Observation) -> Score | None:
     if obs.output is None or want is None:
         return None
     # A found blocker recalls an expected one when it spans (at least) all of its weeks.
-    return _recall("blocker_recall", [w.model_dump() for w in want], obs.output.get("recurring_blockers") or [],
+    return _recall("blocker_recall", [w.model_dump() for w in want], part(obs, "facts").get("recurring_blockers") or [],
                    lambda b: frozenset(b.get("weeks") or []), one="recurring blocker",
                    many="recurring blockers", if_none="none recurs")
 
@@ -295,7 +292,8 @@ def mismatch_recall(obs: Observation) -> Score | None:
     want = obs.case.expect.self_report_mismatches
     if obs.output is None or want is None:
         return None
-    return _recall("mismatch_recall", [w.model_dump() for w in want], obs.output.get("self_report_mismatches") or [],
+    found = part(obs, "facts").get("self_report_mismatches") or []
+    return _recall("mismatch_recall", [w.model_dump() for w in want], found,
                    lambda m: frozenset({f"{m.get('kpi')} {m.get('week')}"}), one="self-report mismatch",
                    many="self-report mismatches", if_none="the check-ins are honest")
 
@@ -305,7 +303,7 @@ def cadence(obs: Observation) -> Score | None:
     want = obs.case.expect.cadence
     if obs.output is None or want is None:
         return None
-    got = obs.output.get("cadence") or {}
+    got = part(obs, "facts").get("cadence") or {}
     c, r = int(got.get("meetings_cancelled") or 0), int(got.get("meetings_rushed") or 0)
     problems = []
     for label, value, lo, hi in (("cancelled", c, want.min_cancelled, want.max_cancelled),
@@ -374,30 +372,8 @@ def retrieval_recall(obs: Observation) -> Score | None:
                   f"week(s) {', '.join(missed)} of {obs.case.subject} are not in the top {obs.case.k}.")
 
 
-def _brief_schema() -> type[BaseModel]:
-    from assistant.drafting.schemas import BriefModelOut
-
-    return BriefModelOut
-
-
-def _named_schema(module: str, names: tuple[str, ...]) -> Callable[[], type[BaseModel]]:
-    def load() -> type[BaseModel]:
-        import importlib
-
-        mod = importlib.import_module(module)
-        for name in names:
-            if hasattr(mod, name):
-                return getattr(mod, name)
-        raise ImportError(f"none of {names} in {module}")
-
-    return load
-
-
-SCHEMAS: dict[str, Callable[[], type[BaseModel]]] = {
-    "brief": _brief_schema,
-    "feedback": _named_schema("assistant.drafting.schemas", ("FeedbackModelOut",)),
-    "goals": _named_schema("assistant.drafting.schemas", ("GoalsModelOut",)),
-}
+SCHEMAS: dict[str, type[BaseModel]] = {"brief": BriefModelOut, "feedback": FeedbackModelOut, "goals": GoalsModelOut}
+"""What the model must write, per draft kind: a draft's ``output`` part validates against it."""
 
 SCORERS: tuple[Callable[[Observation], Score | None], ...] = (
     run, schema, citations, grounded, prompt_budget, output_length, flag_recall, flag_precision,

@@ -17,7 +17,6 @@ from assistant.domain.kpis import visible_kpis
 from assistant.domain.models import Access, Draft, Kpi, Objective, Person, Quarter
 from assistant.domain.schemas import GoalCreate, GoalUpdate
 from assistant.domain.team import is_manager_of, visible_person, visible_person_ids
-from assistant.drafting import draft_goals
 from assistant.errors import InvalidInput, NotFound
 from assistant.kpi_audit.stored import current_quarter
 from assistant.web.bridge import run_draft
@@ -32,10 +31,8 @@ CSRF = [Depends(check_csrf)]
 
 
 def suggestions(draft: Draft | None) -> list[dict]:
-    """Goal suggestions of a goals draft (``suggestions`` or ``goals``: dicts with at least a title)."""
-    if draft is None or not isinstance(draft.content, dict):
-        return []
-    raw = draft.content.get("suggestions") or draft.content.get("goals") or []
+    """Goal suggestions of a goals draft: the model's ``goals``, each a dict with at least a title."""
+    raw = (draft.output.get("goals") or []) if draft is not None else []
     return [s for s in raw if isinstance(s, dict) and s.get("title")]
 
 
@@ -70,7 +67,7 @@ def plan(request: Request, viewer: WebViewer, session: Session = Depends(get_ses
 def suggest(request: Request, person_id: RowId, viewer: WebViewer,
             quarter: Annotated[str, Form(pattern=QUARTER.pattern)]) -> Response:
     require_lead(viewer)
-    return run_draft(request, viewer, person_id, lambda s, me, subject: draft_goals(s, me, subject, quarter),
+    return run_draft(request, viewer, person_id, "goals", quarter,
                      Retry(f"/plan/suggest/{person_id}", "Try the suggestions again", {"quarter": quarter}),
                      what="The goal suggestions", then=lambda _draft: f"/plan?q={quarter}#person-{person_id}")
 

@@ -15,18 +15,24 @@ def case(expect: dict | None = None, **over) -> Case:
     return Case.model_validate({"id": "c1", **BRIEF, **over, "expect": expect or {}})
 
 
+OUTPUT = {"sections": [{"title": "Watch", "items": [{"text": "ACOS fell while TACOS rose.",
+                                                     "sources": ["kpi:acos@2026-09-28"]}]}],
+          "questions": ["What happened to TACOS?"]}
+FACTS = {"flags": [{"kpi": "acos", "code": "gamed"}, {"kpi": "tacos", "code": "no_guardrail"}],
+         "recurring_blockers": [{"weeks": ["2026-W38", "2026-W39", "2026-W40"]}],
+         "self_report_mismatches": [{"kpi": "fcr", "week": "2026-W40"}],
+         "cadence": {"meetings_cancelled": 3, "meetings_rushed": 1, "missing_checkin_weeks": ["2026-W37"]}}
+META = {"kind": "brief", "subject": "ppc@x.test", "viewer": "lead@x.test", "provider": "offline",
+        "grounding": {"checked": 2, "ungrounded": [], "repaired": False},
+        "usage": {"prompt_tokens_counted": 2100, "context_trims": 0}}
+
+
 def draft(**over) -> dict:
-    out = {"kind": "brief", "subject": "ppc@x.test", "viewer": "lead@x.test", "provider": "offline",
-           "sections": [{"title": "Watch", "items": [{"text": "ACOS fell while TACOS rose.",
-                                                      "sources": ["kpi:acos@2026-09-28"]}]}],
-           "questions": ["What happened to TACOS?"],
-           "flags": [{"kpi": "acos", "code": "gamed"}, {"kpi": "tacos", "code": "no_guardrail"}],
-           "recurring_blockers": [{"weeks": ["2026-W38", "2026-W39", "2026-W40"]}],
-           "self_report_mismatches": [{"kpi": "fcr", "week": "2026-W40"}],
-           "cadence": {"meetings_cancelled": 3, "meetings_rushed": 1, "missing_checkin_weeks": ["2026-W37"]},
-           "grounding": {"checked": 2, "ungrounded": [], "repaired": False},
-           "usage": {"prompt_tokens_counted": 2100, "context_trims": 0}}
-    return {**out, **over}
+    """A brief's three parts as stored; each override replaces the field in the part that holds it."""
+    parts = {"output": dict(OUTPUT), "facts": dict(FACTS), "meta": dict(META)}
+    for key, value in over.items():
+        next(p for p in parts.values() if key in p)[key] = value
+    return parts
 
 
 def obs(expect: dict | None = None, output: dict | None = None, **kw) -> sc.Observation:
@@ -81,6 +87,16 @@ def test_mentions_look_at_model_text_and_must_not_mention_at_everything():
     assert not leak.passed and leak.score == 0.5 and "no_guardrail" in leak.explanation
     # who asked about whom is not the draft's content
     assert sc.must_not_mention(obs({"must_not_mention": ["lead@x.test"]})).passed
+
+
+def test_computed_facts_are_never_model_text():
+    # Feedback's facts (metric_check, answers...) name KPIs and labels the model may never have written.
+    out = draft(sections=[{"title": "Goals", "items": []}], questions=[])
+    out["facts"]["metric_check"] = [{"kpi": "ppc-tacos", "said": "off_track"}]
+    out["facts"]["answers"] = {"wins": "outcome", "priorities": "measurable"}
+    assert not sc.mentions(obs({"mentions": ["TACOS"]}, out)).passed
+    assert sc.output_length(obs({}, out)).explanation == "1 words, outside 5-900."
+    assert not sc.must_not_mention(obs({"must_not_mention": ["ppc-tacos"]}, out)).passed  # all text includes facts
 
 
 def test_grounded_budget_and_length():

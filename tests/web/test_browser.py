@@ -55,7 +55,7 @@ def _seed(home: Path) -> dict[str, str]:
         tokens = {level: create_token(session, people[email]) for level, email in PEOPLE.items()}
         session.commit()
         add_draft(session, kind="goals", subject=people[PEOPLE["member"]], viewer=people[PEOPLE["manager"]],
-                  content=goals_content(), period="2026-Q4")
+                  **goals_content(), period="2026-Q4")
     engine.dispose()
     return tokens
 

@@ -293,7 +293,7 @@ def accept_suggestion(session: Session, viewer: Person, draft_id: int, index: in
     draft = get_visible_draft(session, viewer, draft_id)
     if draft.kind != "goals":
         raise NotFound("goal suggestion not found")
-    suggestions = list(draft.content.get("goals") or [])
+    suggestions = list(draft.output.get("goals") or [])
     if not 0 <= index < len(suggestions):
         raise NotFound("goal suggestion not found")
     chosen = dict(suggestions[index])
@@ -307,8 +307,8 @@ def accept_suggestion(session: Session, viewer: Person, draft_id: int, index: in
     chosen["accepted_goal_id"] = goal.id
     if edited:
         chosen["edited"] = {"title": body.title, "target": body.target}
-    content = copy.deepcopy(draft.content)
-    content["goals"][index] = chosen
+    output = copy.deepcopy(draft.output)
+    output["goals"][index] = chosen
     status = DraftStatus.edited if edited or draft.status == DraftStatus.edited else DraftStatus.accepted
-    set_status(session, viewer, draft_id, status, content)
+    set_status(session, viewer, draft_id, status, output)
     return goal

@@ -39,18 +39,35 @@ def visible_drafts(session: Session, viewer: Person, *, kind: str | None = None,
     return [d for d in rows if d.kind == "feedback" or d.subject_id != viewer.id or d.requested_by_id == viewer.id]
 
 
+def latest_visible_draft(session: Session, viewer: Person, *, kind: str, subject_id: int,
+                         period: str) -> Draft | None:
+    """The newest draft of ``kind`` on the subject for ``period`` that is not discarded, if the
+    viewer may see it (the draft a page shows beside the record it was written from)."""
+    q = (select(Draft).where(Draft.kind == kind, Draft.subject_id == subject_id, Draft.period == period,
+                             Draft.status != DraftStatus.discarded.value)
+         .order_by(col(Draft.created_at).desc()))
+    draft = session.exec(q).first()
+    if draft is None:
+        return None
+    try:
+        return get_visible_draft(session, viewer, draft.id)
+    except NotFound:
+        return None
+
+
+def draft_people(session: Session, draft: Draft) -> tuple[Person | None, Person | None]:
+    """The subject and the requester of a draft the caller has already read through
+    ``get_visible_draft`` (None for someone deleted since)."""
+    return session.get(Person, draft.subject_id), session.get(Person, draft.requested_by_id)
+
+
 def set_status(session: Session, viewer: Person, draft_id: int, status: DraftStatus,
                content: dict | None = None) -> Draft:
-    """Move a draft to ``status``; ``content`` (the flat shape ``Draft.content`` shows) is an edit.
-
-    An edit replaces the model's output only: the facts the drafter computed and the metadata
-    it recorded are not the reader's to change, so their keys in ``content`` are ignored.
-    """
     draft = get_visible_draft(session, viewer, draft_id)
     if draft.status == DraftStatus.discarded and status != DraftStatus.discarded:
         raise Forbidden("a discarded draft cannot be accepted or edited; request a new one")
     if content is not None:
-        draft.output = {k: v for k, v in content.items() if k not in draft.facts and k not in draft.meta}
+        draft.content = content
     draft.status = status.value
     draft.updated_at = utcnow()
     session.add(draft)

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from sqlmodel import Session, select
+from sqlmodel import Session
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from assistant.api.deps import RowId
 from assistant.core.db import begin_write, get_engine, get_session
-from assistant.domain.drafts import get_visible_draft, set_status, visible_drafts
-from assistant.domain.kpis import visible_kpis
+from assistant.domain.drafts import draft_people, get_visible_draft, set_status, visible_drafts
 from assistant.domain.models import Draft, DraftKind, DraftStatus, Person
-from assistant.drafting.markdown import to_markdown
-from assistant.web.draftview import apply_edit, sections, string_lists
+from assistant.domain.team import visible_people
+from assistant.web.draftview import apply_edit, as_markdown, sections, string_lists
 from assistant.web.render import page
 from assistant.web.security import FormFields, check_csrf
 from assistant.web.signin import WebViewer
-from assistant.web.views import guardrail_chart, guardrail_of, kpi_chart, kpi_status
+from assistant.web.views import brief_charts
 
 router = APIRouter()
 SessionDep = Depends(get_session)
@@ -36,7 +35,7 @@ def drafts_list(request: Request, viewer: WebViewer, session: Session = SessionD
     status = status if status in {s.value for s in DraftStatus} else ""
     subject_id = int(person) if person.isdigit() else None
     rows = visible_drafts(session, viewer, kind=kind or None, status=status or None, subject_id=subject_id)
-    people = {p.id: p for p in session.exec(select(Person)).all()}
+    people = visible_people(session, viewer)
     subjects = sorted({d.subject_id for d in visible_drafts(session, viewer, limit=1000)})
     return page(request, "drafts.html", {
         "rows": rows, "people": people, "kinds": [k.value for k in DraftKind],
@@ -45,38 +44,24 @@ def drafts_list(request: Request, viewer: WebViewer, session: Session = SessionD
         "kind_titles": KIND_TITLES})
 
 
-def _charts(session: Session, viewer: Person, draft: Draft) -> list[dict]:
-    """Trend charts for the subject's KPIs; a flagged KPI gets its guardrail drawn beside it."""
-    if draft.kind != "brief":
-        return []
-    flagged = {f.get("kpi") for f in draft.content.get("flags") or [] if isinstance(f, dict)}
-    out = []
-    for kpi in visible_kpis(session, viewer, owner_id=draft.subject_id):
-        st = kpi_status(session, kpi)
-        guard = guardrail_of(session, kpi) if kpi.key in flagged else None
-        out.append({"kpi": kpi, "flagged": kpi.key in flagged, "status": st, "chart": kpi_chart(st),
-                    "guard": guardrail_chart(session, guard) if guard is not None else None})
-    return sorted(out, key=lambda e: not e["flagged"])
-
-
 @router.get("/drafts/{draft_id}")
 def draft_page(request: Request, draft_id: RowId, viewer: WebViewer, session: Session = SessionDep,
                edit: int = 0) -> Response:
     draft = get_visible_draft(session, viewer, draft_id)
-    subject = session.get(Person, draft.subject_id)
+    subject, requester = draft_people(session, draft)
     content = draft.content if isinstance(draft.content, dict) else {}
     title = _title(draft, subject)
     editing = bool(edit) and draft.status != DraftStatus.discarded
     return page(request, "draft.html", {
         "draft": draft, "subject": subject, "title": title, "content": content, "sections": sections(content),
-        "lists": string_lists(content), "charts": _charts(session, viewer, draft), "editing": editing,
-        "markdown": to_markdown(content, title=title), "requester": session.get(Person, draft.requested_by_id)})
+        "lists": string_lists(content), "charts": brief_charts(session, viewer, draft), "editing": editing,
+        "markdown": as_markdown(content, title=title), "requester": requester})
 
 
 @router.get("/drafts/{draft_id}/markdown")
 def draft_markdown(draft_id: RowId, viewer: WebViewer, session: Session = SessionDep) -> Response:
     draft = get_visible_draft(session, viewer, draft_id)
-    text = to_markdown(draft.content, title=_title(draft, session.get(Person, draft.subject_id)))
+    text = as_markdown(draft.content, title=_title(draft, draft_people(session, draft)[0]))
     return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")
 
 

@@ -3,25 +3,29 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from sqlmodel import Session, select
+from sqlmodel import Session
 from starlette.responses import RedirectResponse, Response
 
+from assistant.analysis.kpi import kpi_status, kpi_status_of
 from assistant.api.deps import RowId
 from assistant.core.db import get_session
+from assistant.domain.calendar import current_week
 from assistant.domain.checkins import get_visible_checkin, list_visible_checkins
-from assistant.domain.kpis import get_visible_kpi, visible_kpis
-from assistant.domain.meetings import visible_meetings
+from assistant.domain.kpis import get_visible_kpi, series, visible_kpis
+from assistant.domain.meetings import get_visible_meeting, visible_meetings
 from assistant.domain.models import Access, Person
-from assistant.domain.team import visible_person
+from assistant.domain.team import visible_people, visible_person
+from assistant.drafting import draft_brief
 from assistant.errors import Forbidden, NotFound
 from assistant.kpi_audit.present import counts, flag_views
 from assistant.kpi_audit.rules import VERDICTS
+from assistant.retrieval.playbook import load_sections
 from assistant.web.bridge import audit_visible, run_draft
 from assistant.web.errors import Retry
 from assistant.web.render import page
 from assistant.web.security import check_csrf
 from assistant.web.signin import WebViewer
-from assistant.web.views import current_week, guardrail_chart, guardrail_of, kpi_chart, kpi_status, team_rows
+from assistant.web.views import guardrail_chart, guardrail_status, kpi_chart, team_rows, week_in_force
 
 router = APIRouter()
 SessionDep = Depends(get_session)
@@ -42,7 +46,7 @@ def team(request: Request, viewer: WebViewer, session: Session = SessionDep) -> 
 def prepare_brief(request: Request, person_id: RowId, viewer: WebViewer) -> Response:
     require_lead(viewer)
     # No week: the drafter picks the subject's latest week with data.
-    return run_draft(request, viewer, person_id, "brief", None,
+    return run_draft(request, viewer, person_id, lambda s, me, subject: draft_brief(s, me, subject, None),
                      Retry(f"/people/{person_id}/brief", "Try the brief again"),
                      what="The brief", then=lambda draft: f"/drafts/{draft.id}")
 
@@ -50,11 +54,11 @@ def prepare_brief(request: Request, person_id: RowId, viewer: WebViewer) -> Resp
 @router.get("/people/{person_id}")
 def person_page(request: Request, person_id: RowId, viewer: WebViewer, session: Session = SessionDep) -> Response:
     person = visible_person(session, viewer, person_id)
-    statuses = [kpi_status(session, k) for k in visible_kpis(session, viewer, owner_id=person.id)]
+    week = week_in_force(session, person)
+    statuses = kpi_status(session, person, week)
     meetings = [m for m in visible_meetings(session, viewer, person_id=person.id) if m.report_id == person.id]
     return page(request, "person.html", {
-        "person": person, "kpis": statuses,
-        "charts": {s.kpi.key: kpi_chart(s) for s in statuses},
+        "person": person, "week": week, "kpis": statuses, "charts": {s.key: kpi_chart(s) for s in statuses},
         "checkins": list_visible_checkins(session, viewer, person_id=person.id, limit=26),
         "meetings": meetings, "is_lead": viewer.access != Access.member and viewer.id != person.id,
     })
@@ -64,35 +68,31 @@ def person_page(request: Request, person_id: RowId, viewer: WebViewer, session: 
 def checkin_page(request: Request, checkin_id: RowId, viewer: WebViewer, session: Session = SessionDep) -> Response:
     checkin = get_visible_checkin(session, viewer, checkin_id)
     kpis = {k.key: k for k in visible_kpis(session, viewer, owner_id=checkin.person_id)}
-    return page(request, "checkin.html", {"checkin": checkin, "person": session.get(Person, checkin.person_id),
-                                          "kpis": kpis})
+    return page(request, "checkin.html", {"checkin": checkin, "kpis": kpis,
+                                          "person": visible_person(session, viewer, checkin.person_id)})
 
 
 @router.get("/kpis/{key}")
 def kpi_page(request: Request, key: str, viewer: WebViewer, session: Session = SessionDep) -> Response:
     kpi = get_visible_kpi(session, viewer, key)
-    status = kpi_status(session, kpi)
-    guard = guardrail_of(session, kpi)
-    charts = [kpi_chart(status)] + ([guardrail_chart(session, guard)] if guard is not None else [])
-    owner = session.get(Person, kpi.owner_id) if kpi.owner_id else None
-    return page(request, "kpi.html", {"kpi": kpi, "status": status, "guard": guard, "charts": charts,
-                                      "owner": owner})
+    owner = visible_person(session, viewer, kpi.owner_id) if kpi.owner_id else None
+    week = week_in_force(session, owner) if owner else current_week()
+    status = kpi_status_of(session, kpi, week)
+    guard = guardrail_status(session, viewer, status, week)
+    charts = [kpi_chart(status)] + ([guardrail_chart(guard)] if guard is not None else [])
+    # The table is the whole record (a source may cite any stored value); the status is as of ``week``.
+    return page(request, "kpi.html", {"kpi": kpi, "status": status, "week": week, "guard": guard,
+                                      "charts": charts, "owner": owner, "values": series(session, kpi.id)})
 
 
 @router.get("/meetings/{meeting_id}")
 def meeting_page(meeting_id: RowId, viewer: WebViewer, session: Session = SessionDep) -> Response:
-    meeting = next((m for m in visible_meetings(session, viewer) if m.id == meeting_id), None)
-    if meeting is None:
-        raise NotFound("1:1 not found")
+    meeting = get_visible_meeting(session, viewer, meeting_id)
     return RedirectResponse(f"/people/{meeting.report_id}#meeting-{meeting.id}", status_code=303)
 
 
 @router.get("/playbook/{section_id}")
 def playbook_page(request: Request, section_id: str, viewer: WebViewer) -> Response:
-    try:
-        from assistant.retrieval.playbook import load_sections
-    except ImportError as exc:
-        raise NotFound("the playbook is not available in this build") from exc
     section = next((s for s in load_sections() if s.id == section_id), None)
     if section is None:
         raise NotFound("playbook section not found")
@@ -105,6 +105,5 @@ def audit_page(request: Request, viewer: WebViewer, session: Session = SessionDe
     rows = sorted(audit_visible(session, viewer), key=lambda r: (VERDICTS.index(r[0].verdict), r[0].id))
     wanted = verdict if verdict in VERDICTS else None
     shown = [(a, kpi, flag_views(a)) for a, kpi in rows if wanted in (None, a.verdict)]
-    owners = {p.id: p for p in session.exec(select(Person)).all()}
     return page(request, "audit.html", {"rows": shown, "counts": counts([a for a, _ in rows]), "total": len(rows),
-                                        "verdict": wanted, "owners": owners})
+                                        "verdict": wanted, "owners": visible_people(session, viewer)})

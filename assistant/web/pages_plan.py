@@ -4,19 +4,30 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Path, Request
 from pydantic import ValidationError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 from starlette.responses import RedirectResponse, Response
 
 from assistant.api.deps import RowId
 from assistant.core.db import begin_write, get_engine, get_session
 from assistant.domain.calendar import QUARTER
-from assistant.domain.goals import create_goal, update_goal, visible_goals
+from assistant.domain.drafts import latest_visible_draft
+from assistant.domain.goals import (
+    create_goal,
+    goal_public,
+    plannable_people,
+    quarter_ids,
+    quarter_objectives,
+    update_goal,
+    visible_goals,
+)
 from assistant.domain.kpis import visible_kpis
-from assistant.domain.models import Access, Draft, Kpi, Objective, Person, Quarter
+from assistant.domain.models import Draft
 from assistant.domain.schemas import GoalCreate, GoalUpdate
-from assistant.domain.team import is_manager_of, visible_person, visible_person_ids
+from assistant.domain.team import visible_person
+from assistant.drafting import draft_goals
+from assistant.drafting.kinds.goals import accept_suggestion
 from assistant.errors import InvalidInput, NotFound
 from assistant.kpi_audit.stored import current_quarter
 from assistant.web.bridge import run_draft
@@ -31,43 +42,35 @@ CSRF = [Depends(check_csrf)]
 
 
 def suggestions(draft: Draft | None) -> list[dict]:
-    """Goal suggestions of a goals draft: the model's ``goals``, each a dict with at least a title."""
-    raw = (draft.output.get("goals") or []) if draft is not None else []
-    return [s for s in raw if isinstance(s, dict) and s.get("title")]
-
-
-def _plannable(session: Session, viewer: Person) -> list[Person]:
-    ids = visible_person_ids(session, viewer)
-    people = [p for p in session.exec(select(Person).where(col(Person.id).in_(ids))).all()
-              if viewer.access == Access.founder or is_manager_of(session, viewer, p.id)]
-    return sorted(people, key=lambda p: (p.access != Access.manager, p.name))
+    """A goals draft's suggestions, each with the ``index`` that ``accept_suggestion`` takes."""
+    if draft is None or not isinstance(draft.content, dict):
+        return []
+    return [{**s, "index": i} for i, s in enumerate(draft.content.get("goals") or [])
+            if isinstance(s, dict) and s.get("title")]
 
 
 @router.get("/plan")
 def plan(request: Request, viewer: WebViewer, session: Session = Depends(get_session), q: str = "",
          notice: str = "") -> Response:
     require_lead(viewer)
-    quarters = sorted(session.exec(select(Quarter.id)).all(), reverse=True)
     quarter = q if QUARTER.match(q or "") else (current_quarter(session) or "")
-    objectives = session.exec(select(Objective).where(Objective.quarter_id == quarter)).all()
     people = []
-    for person in _plannable(session, viewer):
-        latest = session.exec(select(Draft).where(Draft.kind == "goals", Draft.subject_id == person.id,
-                                                  Draft.period == quarter, Draft.status != "discarded")
-                              .order_by(col(Draft.created_at).desc())).first()
-        people.append({"person": person, "goals": visible_goals(session, viewer, person_id=person.id, quarter=quarter),
+    for person in plannable_people(session, viewer):
+        latest = latest_visible_draft(session, viewer, kind="goals", subject_id=person.id, period=quarter)
+        goals = visible_goals(session, viewer, person_id=person.id, quarter=quarter)
+        people.append({"person": person, "goals": [goal_public(session, g) for g in goals],
                        "kpis": visible_kpis(session, viewer, owner_id=person.id), "draft": latest,
                        "suggestions": suggestions(latest)})
-    kpi_keys = {k.id: k.key for k in session.exec(select(Kpi)).all()}
-    return page(request, "plan.html", {"quarter": quarter, "quarters": quarters, "objectives": objectives,
-                                       "people": people, "kpi_keys": kpi_keys, "notice": notice[:200] or None})
+    return page(request, "plan.html", {"quarter": quarter, "quarters": quarter_ids(session),
+                                       "objectives": quarter_objectives(session, quarter), "people": people,
+                                       "notice": notice[:200] or None})
 
 
 @router.post("/plan/suggest/{person_id}", dependencies=CSRF)
 def suggest(request: Request, person_id: RowId, viewer: WebViewer,
             quarter: Annotated[str, Form(pattern=QUARTER.pattern)]) -> Response:
     require_lead(viewer)
-    return run_draft(request, viewer, person_id, "goals", quarter,
+    return run_draft(request, viewer, person_id, lambda s, me, subject: draft_goals(s, me, subject, quarter),
                      Retry(f"/plan/suggest/{person_id}", "Try the suggestions again", {"quarter": quarter}),
                      what="The goal suggestions", then=lambda _draft: f"/plan?q={quarter}#person-{person_id}")
 
@@ -79,19 +82,38 @@ def _blank(v: str | None) -> str | None:
 @router.post("/plan/goals", dependencies=CSRF)
 def add_goal(viewer: WebViewer, person_id: Annotated[int, Form()], quarter: Annotated[str, Form()],
              title: Annotated[str, Form(max_length=300)], kpi: Annotated[str, Form(max_length=64)] = "",
-             target: Annotated[str, Form(max_length=40)] = "", objective: Annotated[str, Form(max_length=64)] = "",
-             draft_id: Annotated[str, Form(max_length=20)] = "") -> Response:
-    """Store a goal: a suggestion accepted as is, or as the manager edited it in the form."""
+             target: Annotated[str, Form(max_length=40)] = "",
+             objective: Annotated[str, Form(max_length=64)] = "") -> Response:
+    """Store a goal the manager wrote by hand (a suggestion goes through ``accept``)."""
     with Session(get_engine(), expire_on_commit=False) as session:
         begin_write(session)
         person = visible_person(session, viewer, person_id)
         try:
-            # The suggestion form edits the title in a textarea; a goal title is still one line.
-            body = GoalCreate(person=person.email, quarter=quarter, title=" ".join(title.split()), kpi=_blank(kpi),
+            body = GoalCreate(person=person.email, quarter=quarter, title=title.strip(), kpi=_blank(kpi),
                               target=float(target) if _blank(target) else None, objective=_blank(objective))
         except (ValidationError, ValueError) as exc:
             raise InvalidInput(f"goal: {exc}") from None
         create_goal(session, viewer, body)
+        session.commit()
+    return RedirectResponse(f"/plan?q={quarter}&notice=Goal+saved#person-{person_id}", status_code=303)
+
+
+@router.post("/plan/suggestions/{draft_id}/{index}/accept", dependencies=CSRF)
+def accept(viewer: WebViewer, draft_id: RowId, index: Annotated[int, Path(ge=0, le=99)],
+           title: Annotated[str, Form(max_length=300)] = "",
+           target: Annotated[str, Form(max_length=40)] = "") -> Response:
+    """Store suggestion ``index`` of a goals draft as a role goal, as drafted or reworded, through the
+    same ``accept_suggestion`` the API calls: the draft records the goal and turns accepted, and a
+    second accept of the same suggestion is a Conflict (409)."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        begin_write(session)
+        try:
+            # The form edits the title in a textarea; a goal title is still one line.
+            goal = accept_suggestion(session, viewer, draft_id, index, title=" ".join(title.split()) or None,
+                                     target=float(target) if _blank(target) else None)
+        except (ValidationError, ValueError) as exc:
+            raise InvalidInput(f"goal: {exc}") from None
+        quarter, person_id = goal.quarter_id, goal.person_id
         session.commit()
     return RedirectResponse(f"/plan?q={quarter}&notice=Goal+saved#person-{person_id}", status_code=303)
 

@@ -4,22 +4,23 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import ValidationError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 from starlette.responses import Response
 
+from assistant.analysis.kpi import kpi_status
 from assistant.core.db import begin_write, get_engine, get_session
-from assistant.domain.calendar import ISO_WEEK
-from assistant.domain.checkins import list_visible_checkins, upsert_checkin
-from assistant.domain.kpis import visible_kpis
-from assistant.domain.models import CheckIn, Draft, MetricStatus, Person
+from assistant.domain.calendar import current_week, iso_week_monday
+from assistant.domain.checkins import list_visible_checkins, upsert_checkin, visible_checkin_of_week
+from assistant.domain.drafts import latest_visible_draft
+from assistant.domain.models import MetricStatus, Person
 from assistant.domain.schemas import CheckInWrite
+from assistant.drafting import draft_feedback
 from assistant.errors import InvalidInput
 from assistant.web.bridge import run_draft
 from assistant.web.errors import Retry
 from assistant.web.render import page
 from assistant.web.security import FormFields, check_csrf
 from assistant.web.signin import WebViewer
-from assistant.web.views import current_week, kpi_status
 
 router = APIRouter()
 NOTICES = {"saved": "Check-in saved. Your feedback draft is below."}
@@ -27,30 +28,23 @@ NOTICES = {"saved": "Check-in saved. Your feedback draft is below."}
 
 def _week_or_current(week: str | None) -> str:
     week = (week or "").strip() or current_week()
-    if not ISO_WEEK.match(week):
-        raise InvalidInput("week: expected an ISO week such as 2026-W40")
+    iso_week_monday(week)  # InvalidInput for a malformed week, or one the year does not have (2025-W53)
     return week
-
-
-def _feedback_draft(session: Session, person: Person, week: str) -> Draft | None:
-    q = (select(Draft).where(Draft.kind == "feedback", Draft.subject_id == person.id, Draft.period == week,
-                             Draft.status != "discarded").order_by(col(Draft.created_at).desc()))
-    return session.exec(q).first()
 
 
 def _render(request: Request, session: Session, viewer: Person, week: str, *, form: dict | None = None,
             error: str | None = None, notice: str | None = None, status: int = 200) -> Response:
-    existing = session.exec(select(CheckIn).where(CheckIn.person_id == viewer.id, CheckIn.week == week)).first()
+    existing = visible_checkin_of_week(session, viewer, viewer.id, week)
     if form is None:
         form = {"wins": existing.wins if existing else "", "priorities": existing.priorities if existing else "",
                 "blockers": existing.blockers if existing else "",
                 "metrics": dict(existing.metrics) if existing else {}}
     return page(request, "week.html", {
         "week": week, "this_week": current_week(), "form": form, "existing": existing, "error": error,
-        "notice": notice, "kpis": [kpi_status(session, k) for k in visible_kpis(session, viewer, owner_id=viewer.id)],
+        "notice": notice, "kpis": kpi_status(session, viewer, week),
         "statuses": [s.value for s in MetricStatus],
         "past": list_visible_checkins(session, viewer, person_id=viewer.id, limit=26),
-        "draft": _feedback_draft(session, viewer, week),
+        "draft": latest_visible_draft(session, viewer, kind="feedback", subject_id=viewer.id, period=week),
     }, status_code=status)
 
 
@@ -62,7 +56,7 @@ def my_week(request: Request, viewer: WebViewer, session: Session = Depends(get_
 
 def draft_feedback_now(request: Request, viewer: Person, week: str) -> Response:
     """Ask for the viewer's own feedback draft; the check-in is already committed whatever happens."""
-    return run_draft(request, viewer, viewer.id, "feedback", week,
+    return run_draft(request, viewer, viewer.id, lambda s, me, subject: draft_feedback(s, me, subject, week),
                      Retry("/week/feedback", "Try the feedback draft again", {"week": week}),
                      what="The feedback draft", kept=f"Your check-in for {week} is saved. ",
                      then=lambda _draft: f"/week?w={week}&notice=saved")

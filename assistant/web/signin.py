@@ -7,15 +7,15 @@ out too. A sign-in link carries a ``signin link`` token that works once and for 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from assistant.core.db import begin_write, get_engine
-from assistant.domain.auth import LINK_NAME, PREFIX, create_token, hash_token, person_for_token
-from assistant.domain.models import ApiToken, Person, utcnow
+from assistant.domain.auth import LINK_NAME, PREFIX, create_token, person_for_token, revoke_named_token, spend_link
+from assistant.domain.models import Person
 from assistant.errors import Unauthorized
 
 WEB_SESSION = "web session"
@@ -40,17 +40,10 @@ def create_signin_link(session: Session, person: Person, base_url: str) -> str:
 
 
 def redeem_link(request: Request, token: str) -> Person:
-    """Spend a sign-in link: valid once, within LINK_TTL of its creation."""
+    """Spend a sign-in link (valid once, within LINK_TTL of its creation) and open a web session."""
     with Session(get_engine(), expire_on_commit=False) as session:
         begin_write(session)
-        row = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip()))).first()
-        if row is None or row.name != LINK_NAME or row.revoked_at is not None or _expired(row.created_at):
-            raise Unauthorized("this sign-in link was already used or has expired; ask for a new one")
-        row.revoked_at = utcnow()
-        session.add(row)
-        person = session.get(Person, row.person_id)
-        if person is None:
-            raise Unauthorized("the link's person no longer exists")
+        person = spend_link(session, token, ttl=LINK_TTL)
         web_token = create_token(session, person, WEB_SESSION)
         session.commit()
     _set_session(request, web_token)
@@ -63,18 +56,9 @@ def end_session(request: Request) -> None:
     if token:
         with Session(get_engine()) as session:
             begin_write(session)
-            row = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(token))).first()
-            if row is not None and row.name == WEB_SESSION and row.revoked_at is None:
-                row.revoked_at = utcnow()
-                session.add(row)
+            revoke_named_token(session, token, WEB_SESSION)
             session.commit()
     request.session.clear()
-
-
-def _expired(created: datetime) -> bool:
-    if created.tzinfo is None:  # SQLite hands back naive UTC
-        created = created.replace(tzinfo=UTC)
-    return datetime.now(UTC) - created > LINK_TTL
 
 
 def _set_session(request: Request, web_token: str) -> None:

@@ -1,161 +1,132 @@
-"""Read-only view models for pages, assembled from the domain modules' visible reads.
+"""View models for pages: what ``assistant.analysis`` computed, arranged for a template.
 
-Nothing here decides who may see what: every query goes through the functions that apply
-the permissions (kpis.visible_kpis, meetings.visible_meetings, checkins.list_visible_checkins).
+Nothing here judges a KPI or a cadence: statuses come from ``analysis.kpi``, 1:1 counts from
+``analysis.cadence``, "said on track, the number says off" from
+``analysis.kpi.self_report_mismatches``. Nothing here decides who may see what either: people
+come from the domain's visible reads, and a KPI a person owns is visible exactly when that
+person is (``domain.kpis.kpi_visible``), so a visible person's statuses need no second check.
+
+A page judges a person as of the week a 1:1 brief on them would be for (``week_in_force``),
+so the Team page, the person page and the brief show the same counts and the same verdicts.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 
 from markupsafe import Markup
 from sqlmodel import Session
 
-from assistant.domain.checkins import list_visible_checkins
-from assistant.domain.kpis import series, visible_kpis
-from assistant.domain.meetings import visible_meetings
-from assistant.domain.models import Access, CheckIn, Kpi, Meeting, Person
-from assistant.domain.team import visible_person_ids
+from assistant.analysis.cadence import CadenceSpan, lookback_span
+from assistant.analysis.kpi import KpiStatus, kpi_status, kpi_status_of, self_report_mismatches
+from assistant.domain.calendar import ISO_WEEK
+from assistant.domain.checkins import visible_checkin_of_week
+from assistant.domain.drafts import draft_people
+from assistant.domain.kpis import get_visible_kpi
+from assistant.domain.models import Access, CheckIn, Draft, Person
+from assistant.domain.team import can_see, visible_people
+from assistant.drafting.kinds.brief import default_week
+from assistant.errors import NotFound
 from assistant.web.charts import line_chart
 
-CADENCE_WINDOW_DAYS = 84  # 1:1 health looks at the last twelve weeks
 
-
-def iso_week(day: date) -> str:
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
-def current_week() -> str:
-    return iso_week(date.today())
-
-
-def week_monday(week: str) -> date:
-    year, num = week.split("-W")
-    return date.fromisocalendar(int(year), int(num), 1)
-
-
-@dataclass
-class KpiStatus:
-    kpi: Kpi
-    points: list[tuple[date, float]]
-    latest: float | None
-    latest_period: date | None
-    on_target: bool | None  # None: no target or no value yet
-
-    @property
-    def label(self) -> str:
-        return {True: "On target", False: "Off target", None: "No target/value"}[self.on_target]
-
-
-def kpi_status(session: Session, kpi: Kpi) -> KpiStatus:
-    """The KPI's series and whether its latest value meets the target (direction-aware)."""
-    pts = series(session, kpi.id)
-    latest = pts[-1] if pts else None
-    on: bool | None = None
-    if latest is not None and kpi.target is not None:
-        on = latest[1] <= kpi.target if kpi.direction == "down" else latest[1] >= kpi.target
-    return KpiStatus(kpi, pts, latest[1] if latest else None, latest[0] if latest else None, on)
+def week_in_force(session: Session, person: Person) -> str:
+    """The week pages judge ``person`` by: the one a 1:1 brief on them is drafted for."""
+    return default_week(session, person)
 
 
 def kpi_chart(status: KpiStatus, *, title: str | None = None) -> Markup:
-    """The KPI's trend with its target line, titled with its name unless ``title`` says otherwise."""
-    kpi = status.kpi
-    return line_chart(status.points, title=title or kpi.name, target=kpi.target, unit=kpi.unit,
-                      direction=kpi.direction)
+    """The KPI's recent points with its target line, titled with its name unless ``title`` says otherwise."""
+    return line_chart(status.series, title=title or status.name, target=status.target, unit=status.unit,
+                      direction=status.direction)
 
 
-def guardrail_of(session: Session, kpi: Kpi) -> Kpi | None:
-    """The KPI that keeps ``kpi`` honest, if it has one."""
-    return session.get(Kpi, kpi.guardrail_id) if kpi.guardrail_id else None
+def guardrail_status(session: Session, viewer: Person, status: KpiStatus, week: str) -> KpiStatus | None:
+    """The status of the KPI that keeps ``status`` honest, when it has one the viewer may see."""
+    if status.guardrail is None:
+        return None
+    try:
+        guard = get_visible_kpi(session, viewer, status.guardrail)
+    except NotFound:
+        return None
+    return kpi_status_of(session, guard, week)
 
 
-def guardrail_chart(session: Session, guard: Kpi) -> Markup:
+def guardrail_chart(guard: KpiStatus) -> Markup:
     """A guardrail's chart, titled as one, to draw beside the KPI it guards."""
-    return kpi_chart(kpi_status(session, guard), title=f"Guardrail: {guard.name}")
+    return kpi_chart(guard, title=f"Guardrail: {guard.name}")
 
 
-@dataclass
-class CadenceHealth:
-    held: int = 0
-    cancelled: int = 0
-    rushed: int = 0
-    last: Meeting | None = None
-
-    @property
-    def total(self) -> int:
-        return self.held + self.cancelled + self.rushed
-
-    @property
-    def healthy(self) -> bool:
-        return self.total > 0 and (self.cancelled + self.rushed) * 3 <= self.total
-
-
-def cadence_health(meetings: list[Meeting], person_id: int, *, since: date) -> CadenceHealth:
-    health = CadenceHealth()
-    for m in meetings:
-        if m.report_id != person_id or m.date < since:
-            continue
-        setattr(health, m.status, getattr(health, m.status) + 1)
-        if health.last is None or m.date > health.last.date:
-            health.last = m
-    return health
+def brief_charts(session: Session, viewer: Person, draft: Draft) -> list[dict]:
+    """A brief's KPI trends as of the brief's week; a flagged KPI gets its guardrail beside it."""
+    subject, _ = draft_people(session, draft)
+    week = draft.period or ""
+    if draft.kind != "brief" or subject is None or not ISO_WEEK.match(week) or not can_see(session, viewer, subject.id):
+        return []
+    flagged = {f.get("kpi") for f in draft.content.get("flags") or [] if isinstance(f, dict)}
+    out = []
+    for st in kpi_status(session, subject, week):
+        guard = guardrail_status(session, viewer, st, week) if st.key in flagged else None
+        out.append({"status": st, "flagged": st.key in flagged, "chart": kpi_chart(st),
+                    "guard": guardrail_chart(guard) if guard is not None else None})
+    return sorted(out, key=lambda e: not e["flagged"])
 
 
 @dataclass
 class TeamRow:
     person: Person
     manager: Person | None
-    last_checkin: CheckIn | None
+    week: str  # the week in force: the one a brief on this person is for
+    last_checkin: CheckIn | None  # their check-in for that week
     kpis: list[KpiStatus]
-    health: CadenceHealth
+    cadence: CadenceSpan  # the brief's twelve-week view of 1:1s and check-ins
+    contradicted: list[str]  # KPIs that check-in called on track while the number was off
     flags: list[str] = field(default_factory=list)
 
 
 def team_rows(session: Session, viewer: Person) -> list[TeamRow]:
     """One row per person the viewer may see, themself excluded, ordered by manager then name."""
-    ids = visible_person_ids(session, viewer) - {viewer.id}
-    people = {p.id: p for p in (session.get(Person, i) for i in ids) if p is not None}
-    every = {p.id: p for p in (session.get(Person, i) for i in ids | {viewer.id}) if p is not None}
-    checkins = list_visible_checkins(session, viewer, limit=5000)
-    last: dict[int, CheckIn] = {}
-    for c in checkins:  # newest week first
-        last.setdefault(c.person_id, c)
-    meetings = visible_meetings(session, viewer)
-    newest = max((m.date for m in meetings), default=date.today())
-    since = min(date.today(), newest) - timedelta(days=CADENCE_WINDOW_DAYS)
-    kpis_by_owner: dict[int, list[Kpi]] = {}
-    for k in visible_kpis(session, viewer):
-        if k.owner_id is not None:
-            kpis_by_owner.setdefault(k.owner_id, []).append(k)
-    latest_week = max((c.week for c in checkins), default=None)
+    people = visible_people(session, viewer)
     rows = []
     for pid, person in people.items():
-        statuses = [kpi_status(session, k) for k in kpis_by_owner.get(pid, [])]
-        row = TeamRow(person, every.get(person.manager_id) if person.manager_id else None, last.get(pid),
-                      statuses, cadence_health(meetings, pid, since=since))
+        if pid == viewer.id:
+            continue
+        week = week_in_force(session, person)
+        statuses = kpi_status(session, person, week)
+        last = visible_checkin_of_week(session, viewer, pid, week)
+        rows.append(TeamRow(person, people.get(person.manager_id) if person.manager_id else None, week, last,
+                            statuses, lookback_span(session, person, week),
+                            _said_on_track_but_off(session, person, last, statuses)))
+    latest_week = max((r.last_checkin.week for r in rows if r.last_checkin), default=None)
+    for row in rows:
         row.flags = _flags(row, latest_week)
-        rows.append(row)
     return sorted(rows, key=lambda r: (r.manager.name if r.manager else "", r.person.access != Access.manager,
                                        r.person.name))
 
 
+def _said_on_track_but_off(session: Session, person: Person, checkin: CheckIn | None,
+                           statuses: list[KpiStatus]) -> list[str]:
+    """Names of the person's KPIs their latest check-in called on track while the number was off."""
+    if checkin is None:
+        return []
+    names = {s.key: s.name for s in statuses}  # the person's own KPIs: visible with them
+    return [names[m.kpi] for m in self_report_mismatches(session, person, [checkin.week])
+            if m.kind == "optimistic" and m.kpi in names]
+
+
 def _flags(row: TeamRow, latest_week: str | None) -> list[str]:
-    """Plain observations for the team table; the analysis proper belongs to the brief."""
+    """One line per thing the analysis found, for the team table; the brief says the rest."""
     flags = []
     if row.last_checkin is None:
         flags.append("no check-ins yet")
     elif latest_week and row.last_checkin.week < latest_week:
         flags.append(f"no check-in since {row.last_checkin.week}")
-    off = [s.kpi.name for s in row.kpis if s.on_target is False]
+    off = [s.name for s in row.kpis if s.on_target is False]
     if off:
         flags.append("off target: " + ", ".join(off))
-    if row.last_checkin is not None:
-        said_on = {k for k, v in row.last_checkin.metrics.items() if v == "on_track"}
-        contradicted = [s.kpi.name for s in row.kpis if s.kpi.key in said_on and s.on_target is False]
-        if contradicted:
-            flags.append("says on track, number says off: " + ", ".join(contradicted))
-    if row.health.cancelled + row.health.rushed >= 3:
-        flags.append(f"1:1s slipping ({row.health.cancelled} cancelled, {row.health.rushed} rushed)")
+    if row.contradicted:
+        flags.append("says on track, number says off: " + ", ".join(row.contradicted))
+    if row.cadence.slipping:
+        flags.append(f"1:1s slipping ({row.cadence.meetings_cancelled} cancelled, "
+                     f"{row.cadence.meetings_rushed} rushed)")
     return flags

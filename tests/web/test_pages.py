@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from assistant.domain.models import ApiToken, CheckIn, Draft, RoleGoal
+from assistant.settings import get_settings
 from tests.web.conftest import add_draft, csrf_of, goals_content, post_form, sign_in
 
 
@@ -121,6 +122,21 @@ def test_team_page_shows_reports_status_and_cadence(client, tokens):
     assert "Prepare 1:1 brief" in html
 
 
+def test_pages_take_today_from_the_settings(client, tokens, monkeypatch):
+    """A pinned CADENCE_TODAY is the page's today: its week, and the values as of that week."""
+    sign_in(client, tokens["ppc@t.test"])
+    unpinned = client.get("/week").text
+    assert "latest 10.5%" in unpinned and 'value="2026-W37"' not in unpinned
+    monkeypatch.setenv("CADENCE_TODAY", "2026-09-09")
+    get_settings.cache_clear()
+    pinned = client.get("/week").text
+    assert 'My week <span class="muted">2026-W37</span>' in pinned and 'name="week" value="2026-W37"' in pinned
+    # TACOS as of the Sunday of 2026-W37: the 2026-09-14 value is still in the future.
+    assert "latest 9.0%" in pinned and "latest 10.5%" not in pinned
+    sign_in(client, tokens["growth-lead@t.test"])
+    assert 'Team <span class="muted">2026-W37</span>' in client.get("/team").text
+
+
 def test_brief_page_links_every_source(client, tokens, brief, org):
     sign_in(client, tokens["growth-lead@t.test"])
     html = client.get(f"/drafts/{brief.id}").text
@@ -169,7 +185,7 @@ def test_accept_edit_discard(client, tokens, brief, session):
 
 def test_drafts_history_filters(client, tokens, brief, session, org):
     add_draft(session, kind="goals", subject=org["ppc@t.test"], viewer=org["growth-lead@t.test"],
-              **goals_content(), period="2026-Q4")
+              content=goals_content(), period="2026-Q4")
     sign_in(client, tokens["growth-lead@t.test"])
     everything = client.get("/drafts").text
     assert "1:1 brief #" in everything and "Goal suggestions #" in everything
@@ -180,17 +196,18 @@ def test_drafts_history_filters(client, tokens, brief, session, org):
 
 def test_accept_goal_suggestion_into_role_goal(client, tokens, session, org):
     ppc = org["ppc@t.test"]
-    add_draft(session, kind="goals", subject=ppc, viewer=org["growth-lead@t.test"], **goals_content(),
-              period="2026-Q4")
+    draft = add_draft(session, kind="goals", subject=ppc, viewer=org["growth-lead@t.test"], content=goals_content(),
+                      period="2026-Q4")
     sign_in(client, tokens["growth-lead@t.test"])
     page = client.get("/plan?q=2026-Q4").text
     assert "Hold TACOS at or under 9.5% through Q4" in page and "10.5% - 1.0 pt = 9.5%" in page
     # The suggested title is edited in a textarea (long titles stay readable); the goal keeps one line.
     assert 'rows="2" maxlength="300" required>Hold TACOS at or under 9.5% through Q4</textarea>' in page
-    resp = post_form(client, "/plan?q=2026-Q4", "/plan/goals", {
-        "person_id": str(ppc.id), "quarter": "2026-Q4", "title": "Hold TACOS at or under 9.5%\r\n through  Q4",
-        "kpi": "ppc-tacos", "target": "9.5", "objective": "margin"})
-    assert resp.status_code == 303
+    action = f"/plan/suggestions/{draft.id}/0/accept"
+    assert f'action="{action}"' in page
+    resp = post_form(client, "/plan?q=2026-Q4", action, {"title": "Hold TACOS at or under 9.5%\r\n through  Q4",
+                                                        "target": "9.5"})
+    assert resp.status_code == 303 and resp.headers["location"].startswith("/plan?q=2026-Q4&notice=Goal+saved")
     goal = session.exec(select(RoleGoal).where(RoleGoal.title.startswith("Hold TACOS"))).one()
     assert goal.person_id == ppc.id and goal.target == 9.5 and goal.objective_key == "margin"
     assert goal.title == "Hold TACOS at or under 9.5% through Q4"
@@ -199,6 +216,35 @@ def test_accept_goal_suggestion_into_role_goal(client, tokens, session, org):
     assert edit.status_code == 303
     fresh(session)
     assert session.get(RoleGoal, goal.id).target == 9
+
+
+def test_second_accept_of_a_suggestion_is_a_conflict_and_the_draft_records_the_goal(client, tokens, session, org):
+    draft = add_draft(session, kind="goals", subject=org["ppc@t.test"], viewer=org["growth-lead@t.test"],
+                      content=goals_content(), period="2026-Q4")
+    sign_in(client, tokens["growth-lead@t.test"])
+    action = f"/plan/suggestions/{draft.id}/0/accept"
+    form = {"title": "Hold TACOS at or under 9.5% through Q4", "target": "9.5"}
+    assert post_form(client, "/plan?q=2026-Q4", action, form).status_code == 303
+    fresh(session)
+    tacos = select(RoleGoal).where(RoleGoal.title.startswith("Hold TACOS"))
+    goal = session.exec(tacos).one()
+    stored = session.get(Draft, draft.id)
+    assert stored.status == "accepted" and stored.content["goals"][0]["accepted_goal_id"] == goal.id
+    page = client.get("/plan?q=2026-Q4").text
+    assert f"Accepted as goal #{goal.id}" in page and f'action="{action}"' in page
+    again = post_form(client, "/plan?q=2026-Q4", action, form)
+    assert again.status_code == 409 and "<h1>Conflict</h1>" in again.text and f"already goal {goal.id}" in again.text
+    fresh(session)
+    assert len(session.exec(tacos).all()) == 1
+    # A reworded target is stored as the manager's edit, and the draft says it was edited.
+    other = add_draft(session, kind="goals", subject=org["ppc@t.test"], viewer=org["growth-lead@t.test"],
+                      content=goals_content(), period="2026-Q4")
+    edited = post_form(client, "/plan?q=2026-Q4", f"/plan/suggestions/{other.id}/0/accept",
+                       {"title": "Hold TACOS at or under 9.5% through Q4", "target": "9"})
+    assert edited.status_code == 303
+    fresh(session)
+    assert session.get(Draft, other.id).status == "edited"
+    assert sorted(g.target for g in session.exec(tacos).all()) == [9, 9.5]
 
 
 def test_sign_in_link_works_once(client, session, org):
@@ -225,7 +271,7 @@ def test_audit_page(client, tokens):
 
 def test_goals_draft_page_points_to_the_plan(client, tokens, session, org):
     draft = add_draft(session, kind="goals", subject=org["ppc@t.test"], viewer=org["growth-lead@t.test"],
-                      **goals_content(), period="2026-Q4")
+                      content=goals_content(), period="2026-Q4")
     sign_in(client, tokens["growth-lead@t.test"])
     html = client.get(f"/drafts/{draft.id}").text
     assert "Hold TACOS at or under 9.5% through Q4" in html and "10.5% - 1.0 pt = 9.5%" in html

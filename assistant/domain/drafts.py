@@ -63,11 +63,16 @@ def draft_people(session: Session, draft: Draft) -> tuple[Person | None, Person 
 
 def set_status(session: Session, viewer: Person, draft_id: int, status: DraftStatus,
                content: dict | None = None) -> Draft:
+    """Move a draft to ``status``; ``content`` (the flat shape ``Draft.content`` shows) is an edit.
+
+    An edit replaces the model's output only: the facts the drafter computed and the metadata
+    it recorded are not the reader's to change, so their keys in ``content`` are ignored.
+    """
     draft = get_visible_draft(session, viewer, draft_id)
     if draft.status == DraftStatus.discarded and status != DraftStatus.discarded:
         raise Forbidden("a discarded draft cannot be accepted or edited; request a new one")
     if content is not None:
-        draft.content = content
+        draft.output = {k: v for k, v in content.items() if k not in draft.facts and k not in draft.meta}
     draft.status = status.value
     draft.updated_at = utcnow()
     session.add(draft)

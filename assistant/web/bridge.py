@@ -1,9 +1,10 @@
 """The web's calls into the drafting pipeline and the KPI audit.
 
 ``run_draft`` is the one path from a page's button to a stored draft (1:1 brief, goal
-suggestions, check-in feedback): the viewer must be able to see the subject, the drafter runs
-in a session of its own, and the two failures a person can act on (the assistant is down; its
-output stayed invalid after one repair) become an error page whose form tries again.
+suggestions, check-in feedback): the viewer must be able to see the subject, the kind's
+drafter (``DRAFTERS``) runs in a session of its own, and the two failures a person can act on
+(the assistant is down; its output stayed invalid after one repair) become an error page
+whose form tries again.
 """
 
 from __future__ import annotations
@@ -18,17 +19,17 @@ from assistant.core.db import get_engine
 from assistant.domain.kpis import visible_kpis
 from assistant.domain.models import Draft, Person
 from assistant.domain.team import visible_person
+from assistant.drafting import DRAFTERS
 from assistant.errors import DraftInvalid, ProviderUnavailable
 from assistant.kpi_audit.stored import audit_visible as audit_kpis
 from assistant.web.errors import Retry, error_page
 
-# (session, the viewer's row in that session, the subject) -> the stored, not yet committed draft.
-MakeDraft = Callable[[Session, Person, Person], Draft]
 
-
-def run_draft(request: Request, viewer: Person, person_id: int, make: MakeDraft, retry: Retry, *,
+def run_draft(request: Request, viewer: Person, person_id: int, kind: str, period: str | None, retry: Retry, *,
               what: str, then: Callable[[Draft], str], kept: str = "") -> Response:
-    """Draft about ``person_id`` with ``make`` and redirect (303) to ``then(draft)``.
+    """Draft a ``kind`` about ``person_id`` for ``period`` and redirect (303) to ``then(draft)``.
+
+    ``period`` is the week or quarter the kind's drafter takes (None: the drafter's default).
 
     ``what`` names the draft in the error sentence ("The brief"); ``kept`` opens it when
     something was saved before drafting began, so the person knows it is not lost. A subject
@@ -37,7 +38,7 @@ def run_draft(request: Request, viewer: Person, person_id: int, make: MakeDraft,
     try:
         with Session(get_engine(), expire_on_commit=False) as session:
             subject = visible_person(session, viewer, person_id)
-            draft = make(session, visible_person(session, viewer, viewer.id), subject)
+            draft = DRAFTERS[kind](session, visible_person(session, viewer, viewer.id), subject, period)
             session.commit()
             target = then(draft)
     except ProviderUnavailable as exc:

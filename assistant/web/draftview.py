@@ -1,4 +1,4 @@
-"""A stored draft's content as markdown, and a form edit applied back onto that content.
+"""A stored draft's editable parts for the page, and a form edit applied back onto its content.
 
 Drafts are dicts in the shape the drafting pipeline stores (sections of items with sources,
 questions, ...). Edits change only the wording a person may change; sources stay attached.
@@ -8,10 +8,6 @@ from __future__ import annotations
 
 import copy
 from typing import Any
-
-from jinja2 import TemplateError
-
-from assistant.drafting.markdown import to_markdown as kind_markdown
 
 TEXT_LIMIT = 4000
 # Top-level lists of plain strings a reader may reword: of the kinds' schemas
@@ -31,33 +27,6 @@ def sections(content: dict[str, Any]) -> list[dict[str, Any]]:
 def string_lists(content: dict[str, Any]) -> dict[str, list[str]]:
     return {k: [str(x) for x in content[k]] for k in EDITABLE_LISTS
             if isinstance(content.get(k), list) and all(isinstance(x, str) for x in content[k])}
-
-
-def as_markdown(content: dict[str, Any], *, title: str) -> str:
-    """The drafting pipeline's markdown for its kind when it has a template, else ``to_markdown``."""
-    try:
-        return kind_markdown(content)
-    except (KeyError, TypeError, TemplateError):
-        return to_markdown(content, title=title)
-
-
-def to_markdown(content: dict[str, Any], *, title: str) -> str:
-    """The draft as markdown: headings, bullet items with their sources in brackets."""
-    lines = [f"# {title}", ""]
-    for s in sections(content):
-        lines.append(f"## {s['title']}")
-        for item in s["items"]:
-            src = ", ".join(item.get("sources") or [])
-            lines.append(f"- {item.get('text', '')}" + (f" [{src}]" if src else ""))
-        lines.append("")
-    for key, values in string_lists(content).items():
-        lines.append(f"## {key.replace('_', ' ').capitalize()}")
-        lines += [f"- {v}" for v in values] + [""]
-    flags = [f for f in content.get("flags") or [] if isinstance(f, dict)]
-    if flags:
-        lines.append("## Flags")
-        lines += [f"- {f.get('kpi', '')}: {f.get('code', '')}: {f.get('reason', '')}" for f in flags] + [""]
-    return "\n".join(lines).rstrip() + "\n"
 
 
 def apply_edit(content: dict[str, Any], form: dict[str, str]) -> dict[str, Any]:

@@ -11,7 +11,8 @@ from assistant.core.db import begin_write, get_engine, get_session
 from assistant.domain.drafts import draft_people, get_visible_draft, set_status, visible_drafts
 from assistant.domain.models import Draft, DraftKind, DraftStatus, Person
 from assistant.domain.team import visible_people
-from assistant.web.draftview import apply_edit, as_markdown, sections, string_lists
+from assistant.drafting.markdown import to_markdown
+from assistant.web.draftview import apply_edit, sections, string_lists
 from assistant.web.render import page
 from assistant.web.security import FormFields, check_csrf
 from assistant.web.signin import WebViewer
@@ -55,13 +56,13 @@ def draft_page(request: Request, draft_id: RowId, viewer: WebViewer, session: Se
     return page(request, "draft.html", {
         "draft": draft, "subject": subject, "title": title, "content": content, "sections": sections(content),
         "lists": string_lists(content), "charts": brief_charts(session, viewer, draft), "editing": editing,
-        "markdown": as_markdown(content, title=title), "requester": requester})
+        "markdown": to_markdown(content, title=title), "requester": requester})
 
 
 @router.get("/drafts/{draft_id}/markdown")
 def draft_markdown(draft_id: RowId, viewer: WebViewer, session: Session = SessionDep) -> Response:
     draft = get_visible_draft(session, viewer, draft_id)
-    text = as_markdown(draft.content, title=_title(draft, draft_people(session, draft)[0]))
+    text = to_markdown(draft.content, title=_title(draft, draft_people(session, draft)[0]))
     return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")
 
 

@@ -15,7 +15,6 @@ from assistant.domain.kpis import get_visible_kpi, series, visible_kpis
 from assistant.domain.meetings import get_visible_meeting, visible_meetings
 from assistant.domain.models import Access, Person
 from assistant.domain.team import visible_people, visible_person
-from assistant.drafting import draft_brief
 from assistant.errors import Forbidden, NotFound
 from assistant.kpi_audit.present import counts, flag_views
 from assistant.kpi_audit.rules import VERDICTS
@@ -46,7 +45,7 @@ def team(request: Request, viewer: WebViewer, session: Session = SessionDep) -> 
 def prepare_brief(request: Request, person_id: RowId, viewer: WebViewer) -> Response:
     require_lead(viewer)
     # No week: the drafter picks the subject's latest week with data.
-    return run_draft(request, viewer, person_id, lambda s, me, subject: draft_brief(s, me, subject, None),
+    return run_draft(request, viewer, person_id, "brief", None,
                      Retry(f"/people/{person_id}/brief", "Try the brief again"),
                      what="The brief", then=lambda draft: f"/drafts/{draft.id}")
 

@@ -26,7 +26,6 @@ from assistant.domain.kpis import visible_kpis
 from assistant.domain.models import Draft
 from assistant.domain.schemas import GoalCreate, GoalUpdate
 from assistant.domain.team import visible_person
-from assistant.drafting import draft_goals
 from assistant.drafting.kinds.goals import accept_suggestion
 from assistant.errors import InvalidInput, NotFound
 from assistant.kpi_audit.stored import current_quarter
@@ -70,7 +69,7 @@ def plan(request: Request, viewer: WebViewer, session: Session = Depends(get_ses
 def suggest(request: Request, person_id: RowId, viewer: WebViewer,
             quarter: Annotated[str, Form(pattern=QUARTER.pattern)]) -> Response:
     require_lead(viewer)
-    return run_draft(request, viewer, person_id, lambda s, me, subject: draft_goals(s, me, subject, quarter),
+    return run_draft(request, viewer, person_id, "goals", quarter,
                      Retry(f"/plan/suggest/{person_id}", "Try the suggestions again", {"quarter": quarter}),
                      what="The goal suggestions", then=lambda _draft: f"/plan?q={quarter}#person-{person_id}")
 

@@ -14,7 +14,6 @@ from assistant.domain.checkins import list_visible_checkins, upsert_checkin, vis
 from assistant.domain.drafts import latest_visible_draft
 from assistant.domain.models import MetricStatus, Person
 from assistant.domain.schemas import CheckInWrite
-from assistant.drafting import draft_feedback
 from assistant.errors import InvalidInput
 from assistant.web.bridge import run_draft
 from assistant.web.errors import Retry
@@ -56,7 +55,7 @@ def my_week(request: Request, viewer: WebViewer, session: Session = Depends(get_
 
 def draft_feedback_now(request: Request, viewer: Person, week: str) -> Response:
     """Ask for the viewer's own feedback draft; the check-in is already committed whatever happens."""
-    return run_draft(request, viewer, viewer.id, lambda s, me, subject: draft_feedback(s, me, subject, week),
+    return run_draft(request, viewer, viewer.id, "feedback", week,
                      Retry("/week/feedback", "Try the feedback draft again", {"week": week}),
                      what="The feedback draft", kept=f"Your check-in for {week} is saved. ",
                      then=lambda _draft: f"/week?w={week}&notice=saved")

@@ -33,13 +33,12 @@ def post_form(client, page_url: str, action: str, data: dict | None = None, **kw
 
 
 def brief_content(session: Session, subject: Person, viewer: Person) -> dict:
-    """A brief in the shape the drafting pipeline stores, citing real rows of ``subject``."""
+    """A brief's three parts as the drafting pipeline stores them, citing real rows of ``subject``."""
     checkin = session.exec(select(CheckIn).where(CheckIn.person_id == subject.id).order_by(CheckIn.week)).first()
     meeting = session.exec(select(Meeting).where(Meeting.report_id == subject.id)).first()
     cid = checkin.id if checkin else 0
     srcs_meeting = [f"meeting:{meeting.id}"] if meeting else []
-    return {
-        "kind": "brief", "subject": subject.email, "viewer": viewer.email, "provider": "offline", "model": "offline",
+    output = {
         "sections": [
             {"title": "What moved", "items": [
                 {"text": "ACOS fell to **27.5%** while TACOS rose.",
@@ -48,30 +47,42 @@ def brief_content(session: Session, subject: Person, viewer: Person) -> dict:
                 {"text": "What happened to organic sales when broad match was cut?",
                  "sources": ["playbook:gaming-acos-tacos", *srcs_meeting]}]},
         ],
+        "questions": ["Which campaigns did you pause, and why?"],
+    }
+    facts = {
+        "week": "2026-W38",
         "flags": [{"kpi": "ppc-acos", "code": "gamed", "reason": "ACOS improved while its guardrail TACOS worsened"}],
         "recurring_blockers": [{"text": "Budget sign-off", "weeks": ["2026-W37"], "sources": [f"checkin:{cid}"]}],
         "self_report_mismatches": [{"kpi": "ppc-tacos", "week": "2026-W38", "said": "on_track", "actual": 10.5,
                                     "target": 10}],
         "cadence": {"meetings_held": 1, "meetings_cancelled": 0, "meetings_rushed": 0, "missing_checkin_weeks": []},
-        "questions": ["Which campaigns did you pause, and why?"],
-        "grounding": {"checked": 4, "ungrounded": []},
-        "usage": {"prompt_tokens": 0, "completion_tokens": 0},
     }
+    meta = {"kind": "brief", "subject": subject.email, "viewer": viewer.email, "period": "2026-W38",
+            "provider": "offline", "model": "offline", "grounding": {"checked": 4, "ungrounded": [], "repaired": False},
+            "usage": {"prompt_tokens": 0, "completion_tokens": 0}}
+    return {"output": output, "facts": facts, "meta": meta}
 
 
-def add_draft(session: Session, *, kind: str, subject: Person, viewer: Person, content: dict,
-              period: str | None = None) -> Draft:
+def add_draft(session: Session, *, kind: str, subject: Person, viewer: Person, output: dict,
+              facts: dict | None = None, meta: dict | None = None, period: str | None = None) -> Draft:
     draft = Draft(kind=kind, subject_id=subject.id, requested_by_id=viewer.id, period=period, provider="offline",
-                  model="offline", content=content, sources=[], usage={"prompt_tokens": 0})
+                  model="offline", output=output, facts=facts or {}, meta=meta or {"kind": kind}, sources=[],
+                  usage={"prompt_tokens": 0})
     session.add(draft)
     session.commit()
     return draft
 
 
 def goals_content(kpi: str = "ppc-tacos") -> dict:
-    return {"kind": "goals", "quarter": "2026-Q4", "goals": [
-        {"title": "Hold TACOS at or under 9.5% through Q4", "kpi": kpi, "target": 9.5, "objective": "margin",
-         "arithmetic": "latest TACOS 10.5%; 10.5% - 1.0 pt = 9.5%", "rationale": "Stage: growth."}]}
+    """A goals draft's parts with one suggestion, in the shape ``GoalsModelOut`` gives the output."""
+    goal = {"title": "Hold TACOS at or under 9.5% through Q4", "objective": "margin", "kpi": kpi, "guardrail": None,
+            "baseline": 10.5, "window": "the last 4 weekly values before the quarter",
+            "statistic": "mean of the last 4 values", "trend_per_week": 0.0, "improvement": 1.0, "target": 9.5,
+            "arithmetic": "latest TACOS 10.5%; 10.5% - 1.0 pt = 9.5%", "date": "2026-12-31",
+            "rationale": "Stage: growth.", "sources": []}
+    return {"output": {"goals": [goal], "retire": [], "notes": []},
+            "facts": {"quarter": "2026-Q4", "stage": "growth", "objectives_quarter": "2026-Q4"},
+            "meta": {"kind": "goals", "period": "2026-Q4"}}
 
 
 @pytest.fixture
@@ -79,5 +90,5 @@ def brief(session, org):
     """A stored brief on ppc@ requested by growth-lead@ (the small org)."""
     subject, viewer = org["ppc@t.test"], org["growth-lead@t.test"]
     return add_draft(session, kind="brief", subject=subject, viewer=viewer, period="2026-W38",
-                     content=brief_content(session, subject, viewer))
+                     **brief_content(session, subject, viewer))
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlmodel import select
 
 from assistant.domain.models import CheckIn, Draft
+from assistant.drafting import DRAFTERS
 from assistant.errors import DraftInvalid, ProviderUnavailable
-from assistant.web import pages_people, pages_plan, pages_week
 from tests.web.conftest import add_draft, brief_content, post_form, sign_in
 
 
@@ -19,7 +19,7 @@ def _malformed(*_args, **_kw):  # noqa: ANN002, ANN003, ANN202
 
 
 def test_provider_down_keeps_the_checkin_and_offers_a_retry(client, tokens, session, org, monkeypatch):
-    monkeypatch.setattr(pages_week, "draft_feedback", _down)
+    monkeypatch.setitem(DRAFTERS, "feedback", _down)
     sign_in(client, tokens["ppc@t.test"])
     resp = post_form(client, "/week", "/week", {"week": "2026-W41", "wins": "Shipped the test"})
     assert resp.status_code == 503 and resp.headers["retry-after"] == "7"
@@ -35,13 +35,12 @@ def test_feedback_draft_shows_on_my_week(client, tokens, session, org, monkeypat
     ppc = org["ppc@t.test"]
 
     def fake_feedback(s, viewer, subject, week):  # noqa: ANN001, ANN202
-        return add_draft(s, kind="feedback", subject=subject, viewer=viewer, period=week, content={
-            "kind": "feedback",
+        return add_draft(s, kind="feedback", subject=subject, viewer=viewer, period=week, output={
             "sections": [{"title": "Wins", "items": [{"text": "Clear win with a number.", "sources": ["checkin:1"]}]},
                          {"title": "Sharpen next week", "items": [
                              {"text": "Which decision do you need from Gil?", "sources": []}]}]})
 
-    monkeypatch.setattr(pages_week, "draft_feedback", fake_feedback)
+    monkeypatch.setitem(DRAFTERS, "feedback", fake_feedback)
     sign_in(client, tokens["ppc@t.test"])
     resp = post_form(client, "/week", "/week", {"week": "2026-W41", "wins": "ACOS 27"})
     assert resp.status_code == 303 and resp.headers["location"] == "/week?w=2026-W41&notice=saved"
@@ -55,9 +54,9 @@ def test_feedback_draft_shows_on_my_week(client, tokens, session, org, monkeypat
 def test_prepare_brief_button(client, tokens, org, monkeypatch):
     def fake_brief(s, viewer, subject, week):  # noqa: ANN001, ANN202
         return add_draft(s, kind="brief", subject=subject, viewer=viewer, period=week,
-                         content=brief_content(s, subject, viewer))
+                         **brief_content(s, subject, viewer))
 
-    monkeypatch.setattr(pages_people, "draft_brief", fake_brief)
+    monkeypatch.setitem(DRAFTERS, "brief", fake_brief)
     sign_in(client, tokens["growth-lead@t.test"])
     resp = post_form(client, "/team", f"/people/{org['ppc@t.test'].id}/brief")
     assert resp.status_code == 303 and resp.headers["location"].startswith("/drafts/")
@@ -68,8 +67,8 @@ def test_prepare_brief_button(client, tokens, org, monkeypatch):
 
 def test_brief_and_goal_buttons_offer_a_retry_when_drafting_fails(client, tokens, session, org, monkeypatch):
     ppc = org["ppc@t.test"].id
-    monkeypatch.setattr(pages_people, "draft_brief", _down)
-    monkeypatch.setattr(pages_plan, "draft_goals", _malformed)
+    monkeypatch.setitem(DRAFTERS, "brief", _down)
+    monkeypatch.setitem(DRAFTERS, "goals", _malformed)
     sign_in(client, tokens["growth-lead@t.test"])
     brief = post_form(client, "/team", f"/people/{ppc}/brief")
     assert brief.status_code == 503 and brief.headers["retry-after"] == "7"

@@ -185,7 +185,7 @@ def test_accept_edit_discard(client, tokens, brief, session):
 
 def test_drafts_history_filters(client, tokens, brief, session, org):
     add_draft(session, kind="goals", subject=org["ppc@t.test"], viewer=org["growth-lead@t.test"],
-              content=goals_content(), period="2026-Q4")
+              **goals_content(), period="2026-Q4")
     sign_in(client, tokens["growth-lead@t.test"])
     everything = client.get("/drafts").text
     assert "1:1 brief #" in everything and "Goal suggestions #" in everything
@@ -196,7 +196,7 @@ def test_drafts_history_filters(client, tokens, brief, session, org):
 
 def test_accept_goal_suggestion_into_role_goal(client, tokens, session, org):
     ppc = org["ppc@t.test"]
-    draft = add_draft(session, kind="goals", subject=ppc, viewer=org["growth-lead@t.test"], content=goals_content(),
+    draft = add_draft(session, kind="goals", subject=ppc, viewer=org["growth-lead@t.test"], **goals_content(),
                       period="2026-Q4")
     sign_in(client, tokens["growth-lead@t.test"])
     page = client.get("/plan?q=2026-Q4").text
@@ -220,7 +220,7 @@ def test_accept_goal_suggestion_into_role_goal(client, tokens, session, org):
 
 def test_second_accept_of_a_suggestion_is_a_conflict_and_the_draft_records_the_goal(client, tokens, session, org):
     draft = add_draft(session, kind="goals", subject=org["ppc@t.test"], viewer=org["growth-lead@t.test"],
-                      content=goals_content(), period="2026-Q4")
+                      **goals_content(), period="2026-Q4")
     sign_in(client, tokens["growth-lead@t.test"])
     action = f"/plan/suggestions/{draft.id}/0/accept"
     form = {"title": "Hold TACOS at or under 9.5% through Q4", "target": "9.5"}
@@ -238,7 +238,7 @@ def test_second_accept_of_a_suggestion_is_a_conflict_and_the_draft_records_the_g
     assert len(session.exec(tacos).all()) == 1
     # A reworded target is stored as the manager's edit, and the draft says it was edited.
     other = add_draft(session, kind="goals", subject=org["ppc@t.test"], viewer=org["growth-lead@t.test"],
-                      content=goals_content(), period="2026-Q4")
+                      **goals_content(), period="2026-Q4")
     edited = post_form(client, "/plan?q=2026-Q4", f"/plan/suggestions/{other.id}/0/accept",
                        {"title": "Hold TACOS at or under 9.5% through Q4", "target": "9"})
     assert edited.status_code == 303
@@ -271,7 +271,7 @@ def test_audit_page(client, tokens):
 
 def test_goals_draft_page_points_to_the_plan(client, tokens, session, org):
     draft = add_draft(session, kind="goals", subject=org["ppc@t.test"], viewer=org["growth-lead@t.test"],
-                      content=goals_content(), period="2026-Q4")
+                      **goals_content(), period="2026-Q4")
     sign_in(client, tokens["growth-lead@t.test"])
     html = client.get(f"/drafts/{draft.id}").text
     assert "Hold TACOS at or under 9.5% through Q4" in html and "10.5% - 1.0 pt = 9.5%" in html

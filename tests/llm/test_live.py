@@ -82,17 +82,16 @@ def test_live_drafts_are_valid_grounded_and_on_time(provider, server, engine, mo
         session.commit()
         for kind, schema, claims, draft, viewer, subject, period in DRAFTS:
             started = time.perf_counter()
-            content = draft(session, person_by_email(session, viewer), person_by_email(session, subject),
-                            period).content
+            stored = draft(session, person_by_email(session, viewer), person_by_email(session, subject), period)
             seconds = time.perf_counter() - started
-            output = schema.model_validate({key: content[key] for key in schema.model_fields if key in content})
-            grounding, usage = content["grounding"], content["usage"]
+            output = schema.model_validate(stored.output)  # the model's part, as stored after the guard
+            grounding, usage = stored.meta["grounding"], stored.meta["usage"]
             checked, dropped, kept = grounding["checked"], len(grounding["ungrounded"]), len(claims(output))
             with capsys.disabled():
                 print(f"live {provider:9} {kind:8} {seconds:6.1f}s  claims checked {checked:2}, kept {kept:2}, "
                       f"dropped {dropped:2}, repaired {grounding['repaired']!s:5}  "
-                      f"tokens {usage['prompt_tokens']}+{usage['completion_tokens']}  model {content['model']}")
-            assert content["provider"] == provider
+                      f"tokens {usage['prompt_tokens']}+{usage['completion_tokens']}  model {stored.model}")
+            assert stored.provider == provider
             # Every claim the guard failed was removed: what is left plus what was dropped is at
             # most what it checked (one dropped item may hold several claims, so not always equal).
             assert kept + dropped <= checked, f"{kind}: {kept} kept + {dropped} dropped > {checked} checked"

@@ -50,6 +50,50 @@ def import_cmd(file: Path) -> None:
     typer.echo(f"imported {file}: {changed}")
 
 
+@app.command("import-report")
+def import_report_cmd(
+    files: list[Path] = typer.Argument(..., help="Exports: .csv, .tsv, .txt or .xlsx."),
+    kind: str | None = typer.Option(None, "--kind", help="Force a kind: amazon_ads, business_report, "
+                                    "shopify_orders, shopify_sessions or fba_inventory."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print what would change; write nothing."),
+    dates: str | None = typer.Option(None, "--dates", help="FIRST..LAST for a report that names no dates."),
+    as_email: str | None = typer.Option(None, "--as", help="Import as this person (their KPIs only)."),
+) -> None:
+    """Seller reports into the KPIs mapped to their metrics; all files or none, idempotent."""
+    from contextlib import ExitStack
+
+    from assistant.core.db import migrate as run
+    from assistant.core.db import session_scope
+    from assistant.domain.reports.cells import CellError, read_range
+    from assistant.domain.reports.importer import Upload, import_reports
+    from assistant.domain.team import person_by_email
+    from assistant.errors import InvalidInput
+
+    try:
+        span = read_range(dates)
+    except CellError as exc:
+        raise InvalidInput(str(exc)) from None
+    run()
+    with ExitStack() as stack, session_scope(write=not dry_run) as session:
+        try:
+            uploads = [Upload(f.name, stack.enter_context(f.open("rb"))) for f in files]
+        except OSError as exc:
+            raise InvalidInput(f"cannot read {exc.filename}: {exc.strerror}") from None
+        viewer = person_by_email(session, as_email) if as_email else None
+        result = import_reports(session, viewer, uploads, kind=kind, dates=span, dry_run=dry_run, via="cli")
+        if dry_run:
+            session.rollback()
+    for f in result.files:
+        how = "found" if f.detected else "as told"
+        typer.echo(f"{f.name}: {f.label} ({how}), {f.rows:,} rows, {f.first} to {f.last}")
+    for c in result.changes:
+        old = "none" if c.old is None else f"{c.old:g}"
+        typer.echo(f"  {c.kpi} {c.period}: {old} -> {c.new:g}")
+    for note in result.notes:
+        typer.echo(f"  note: {note}")
+    typer.echo(result.summary() + ("" if dry_run else f"; recorded as import {result.import_id}"))
+
+
 @app.command()
 def export(file: Path | None = typer.Argument(None), fmt: str = typer.Option("yaml", "--format")) -> None:
     """Write the org (without tokens and drafts) as an org file, or to stdout."""

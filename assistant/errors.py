@@ -6,6 +6,7 @@
      +-- InvalidInput        422: bad input; nothing was changed
      |    +-- OrgFileError   an org file with a bad field (names its path/line)
      +-- Conflict            409: e.g. an Idempotency-Key reused with another body
+     +-- TooLarge            413: a body above its limit (refused before it is read whole)
      +-- Unauthorized        401: no or bad token
      +-- RateLimited         429: too many draft requests
      +-- ProviderUnavailable 503: the LLM is down or timing out (retry later)
@@ -47,6 +48,11 @@ class OrgFileError(InvalidInput):
 class Conflict(CadenceError):
     status_code = 409
     code = "conflict"
+
+
+class TooLarge(CadenceError):
+    status_code = 413
+    code = "too_large"
 
 
 class Unauthorized(CadenceError):

@@ -57,6 +57,7 @@ class Settings(BaseSettings):
     # Limits
     draft_rate_limit: int = Field(30, ge=1, description="Draft requests per user per minute.")
     redis_url: str | None = Field(None, description="Shared store for rate limits across workers.")
+    report_max_mb: int = Field(100, ge=1, le=2000, description="Largest seller-report upload, in MB (413 past it).")
 
     @property
     def resolved_database_url(self) -> str:

@@ -6,8 +6,16 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from assistant.api.deps import RowIdQuery, SessionDep, ViewerDep, WriteSessionDep, errors
-from assistant.domain.kpis import get_visible_kpi, kpi_public, parse_values, series, upsert_values, visible_kpis
-from assistant.domain.schemas import KpiPublic, KpiValuePublic, ValuesUploadResult
+from assistant.domain.kpis import (
+    get_visible_kpi,
+    kpi_public,
+    parse_values,
+    series,
+    set_kpi_metric,
+    upsert_values,
+    visible_kpis,
+)
+from assistant.domain.schemas import KpiPublic, KpiUpdate, KpiValuePublic, ValuesUploadResult
 from assistant.kpi_audit.rules import KpiAudit
 from assistant.kpi_audit.stored import audit_visible
 
@@ -33,6 +41,14 @@ def audit(session: SessionDep, viewer: ViewerDep, owner_id: RowIdQuery = None) -
 @router.get("/{key}", response_model=KpiPublic, responses=errors(404))
 def get_kpi(key: str, session: SessionDep, viewer: ViewerDep) -> KpiPublic:
     return kpi_public(session, get_visible_kpi(session, viewer, key))
+
+
+@router.patch("/{key}", response_model=KpiPublic, responses=errors(404, 422))
+def update_kpi(key: str, body: KpiUpdate, session: WriteSessionDep, viewer: ViewerDep) -> KpiPublic:
+    """Map the KPI to a seller-report metric, or clear it with null (its owner, their managers, founders)."""
+    out = kpi_public(session, set_kpi_metric(session, viewer, key, body.metric))
+    session.commit()
+    return out
 
 
 @router.get("/{key}/values", response_model=list[KpiValuePublic], responses=errors(404))

@@ -41,6 +41,17 @@ def get_visible_kpi(session: Session, viewer: Person, key: str) -> Kpi:
     return kpi
 
 
+def set_kpi_metric(session: Session, viewer: Person, key: str, metric: str | None) -> Kpi:
+    """Map a KPI to a seller-report metric (None: values by hand). Whoever may see it may map it:
+    its owner, their managers and founders. The caller commits; the name is already validated."""
+    kpi = get_visible_kpi(session, viewer, key)
+    if kpi.metric != metric:
+        kpi.metric = metric
+        session.add(kpi)
+        session.flush()
+    return kpi
+
+
 def kpi_public(session: Session, kpi: Kpi) -> KpiPublic:
     owner = session.get(Person, kpi.owner_id) if kpi.owner_id else None
     guard = session.get(Kpi, kpi.guardrail_id) if kpi.guardrail_id else None
@@ -48,6 +59,7 @@ def kpi_public(session: Session, kpi: Kpi) -> KpiPublic:
         id=kpi.key, owner=owner.email if owner else None, role=kpi.role, name=kpi.name,
         description=kpi.description, unit=kpi.unit, direction=kpi.direction, frequency=kpi.frequency,
         target=kpi.target, objective=kpi.objective_key, guardrail=guard.key if guard else None, tier=kpi.tier,
+        metric=kpi.metric,
     )
 
 
@@ -123,6 +135,7 @@ def upsert_values(session: Session, viewer: Person, values: list[KpiValueIn]) ->
             result.inserted += 1
         elif row.value != v.value:
             row.value = v.value
+            row.import_id = None  # entered by hand now, no longer the report's figure
             session.add(row)
             result.updated += 1
         else:

@@ -97,6 +97,7 @@ class Company(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str
     stage: str = Field(default=Stage.growth.value, description="early | growth | mature")
+    currency: str | None = Field(default=None, description="ISO code of the org's money (one per org), e.g. USD.")
 
 
 class Quarter(SQLModel, table=True):
@@ -134,6 +135,7 @@ class Kpi(SQLModel, table=True):
     objective_key: str | None = Field(default=None, description="Key of the objective it supports.")
     guardrail_id: int | None = Field(default=None, foreign_key="kpi.id")
     tier: str = Tier.primary.value
+    metric: str | None = Field(default=None, description="The seller-report metric it is, e.g. amazon.tacos.")
 
 
 class KpiValue(SQLModel, table=True):
@@ -142,6 +144,40 @@ class KpiValue(SQLModel, table=True):
     kpi_id: int = Field(foreign_key="kpi.id", index=True)
     period: date
     value: float
+    import_id: int | None = Field(default=None, foreign_key="reportimport.id",
+                                  description="The report import that set it; None when entered by hand.")
+
+
+class ReportImport(SQLModel, table=True):
+    """One run of a seller-report import: who, when, which files, and what it changed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True,
+                                  description="Who imported; None for the command line (or a deleted person).")
+    via: str = Field(description="cli | api | web")
+    files: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False),
+                                        description="[{name, kind, rows, first, last}] per file.")
+    kinds: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    changes: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False),
+                                          description="[{kpi, period, old, new}] per value changed.")
+
+
+class ReportTotal(SQLModel, table=True):
+    """A report's sum of one quantity over one day (or the range of a summary row).
+
+    Kept so a metric that needs two reports (TACOS) is computed whichever arrives second,
+    and so a later export of part of a period completes it.
+    """
+
+    __table_args__ = (UniqueConstraint("quantity", "start", "end"), Index("ix_reporttotal_kind_start", "kind", "start"))
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(description="The report family, e.g. amazon_ads.")
+    quantity: str = Field(description="<kind>.<quantity>, e.g. amazon_ads.spend.")
+    start: date
+    end: date
+    value: float
+    import_id: int = Field(foreign_key="reportimport.id", index=True)
 
 
 class CheckIn(SQLModel, table=True):

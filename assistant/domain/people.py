@@ -30,6 +30,7 @@ from assistant.domain.models import (
     KpiValue,
     Meeting,
     Person,
+    ReportImport,
     RoleGoal,
 )
 from assistant.domain.team import can_see
@@ -71,6 +72,8 @@ def delete_person(session: Session, viewer: Person, person_id: int) -> dict[str,
         session, delete(IdempotencyRecord).where(col(IdempotencyRecord.person_id) == person_id))
     session.execute(update(Person).where(col(Person.manager_id) == person_id)
                     .values(manager_id=person.manager_id))
+    # A report import stays (the org's values came from it); only who ran it is forgotten.
+    session.execute(update(ReportImport).where(col(ReportImport.person_id) == person_id).values(person_id=None))
     _delete_other_references(session, person_id)
     session.execute(delete(Person).where(col(Person.id) == person_id))
     session.expunge_all()  # identity-map copies of deleted rows must not be flushed back
@@ -81,7 +84,8 @@ def _delete(session: Session, statement) -> int:  # noqa: ANN001 - a SQLAlchemy 
     return session.execute(statement).rowcount or 0
 
 
-_HANDLED = {"person", "kpi", "checkin", "apitoken", "draft", "meeting", "rolegoal", "idempotencyrecord"}
+_HANDLED = {"person", "kpi", "checkin", "apitoken", "draft", "meeting", "rolegoal", "idempotencyrecord",
+            "reportimport"}
 
 
 def _delete_other_references(session: Session, person_id: int) -> None:

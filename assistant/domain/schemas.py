@@ -10,7 +10,7 @@ from datetime import date as Date
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.domain.calendar import ISO_WEEK, QUARTER
 from assistant.domain.models import (
@@ -25,6 +25,7 @@ from assistant.domain.models import (
     Tier,
     Unit,
 )
+from assistant.domain.reports.metrics import check_metric
 
 
 class _In(BaseModel):
@@ -84,6 +85,19 @@ class KpiPublic(_Out):
     objective: str | None
     guardrail: str | None
     tier: Tier
+    metric: str | None = Field(None, description="The seller-report metric it is (README: KPI values from "
+                               "seller reports), e.g. amazon.tacos; None when its values are entered by hand.")
+
+
+class KpiUpdate(_In):
+    """A KPI's mapping to a seller-report metric; null clears it (its values are then entered by hand)."""
+
+    metric: str | None = Field(None, max_length=64, description="A name from the metric vocabulary.")
+
+    @field_validator("metric")
+    @classmethod
+    def _metric(cls, v: str | None) -> str | None:
+        return check_metric(v)
 
 
 class KpiValueIn(_In):

@@ -14,6 +14,7 @@ from assistant.domain.checkins import get_visible_checkin, list_visible_checkins
 from assistant.domain.kpis import get_visible_kpi, series, visible_kpis
 from assistant.domain.meetings import get_visible_meeting, visible_meetings
 from assistant.domain.models import Access, Person
+from assistant.domain.reports.store import value_sources
 from assistant.domain.team import visible_people, visible_person
 from assistant.errors import Forbidden, NotFound
 from assistant.kpi_audit.present import counts, flag_views
@@ -81,7 +82,8 @@ def kpi_page(request: Request, key: str, viewer: WebViewer, session: Session = S
     charts = [kpi_chart(status)] + ([guardrail_chart(guard)] if guard is not None else [])
     # The table is the whole record (a source may cite any stored value); the status is as of ``week``.
     return page(request, "kpi.html", {"kpi": kpi, "status": status, "week": week, "guard": guard,
-                                      "charts": charts, "owner": owner, "values": series(session, kpi.id)})
+                                      "charts": charts, "owner": owner, "values": series(session, kpi.id),
+                                      "sources": value_sources(session, kpi.id, kpi.metric)})
 
 
 @router.get("/meetings/{meeting_id}")

@@ -16,13 +16,13 @@ from starlette.responses import RedirectResponse, Response
 
 from assistant.errors import Unauthorized
 from assistant.settings import get_settings
-from assistant.web import errors, pages_drafts, pages_people, pages_plan, pages_week
+from assistant.web import errors, pages_drafts, pages_people, pages_plan, pages_reports, pages_week
 from assistant.web.render import STATIC, page
 from assistant.web.security import SESSION_COOKIE, SESSION_MAX_AGE, SecurityHeaders, check_csrf, secret_key
 from assistant.web.signin import end_session, redeem_link, start_session
 
 router = APIRouter(include_in_schema=False)
-for _module in (pages_week, pages_people, pages_drafts, pages_plan):
+for _module in (pages_week, pages_people, pages_drafts, pages_plan, pages_reports):
     router.include_router(_module.router)
 
 CSRF = Depends(check_csrf)

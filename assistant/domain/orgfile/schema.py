@@ -24,6 +24,7 @@ from assistant.domain.models import (
     Tier,
     Unit,
 )
+from assistant.domain.reports.metrics import check_metric
 
 KEY = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}$")
@@ -36,6 +37,8 @@ class _Strict(BaseModel):
 class CompanyIn(_Strict):
     name: str = Field(min_length=1, max_length=200)
     stage: Stage = Stage.growth
+    currency: str | None = Field(None, pattern=r"^[A-Z]{3}$",
+                                 description="ISO code; a seller report in another is refused.")
 
 
 class ObjectiveIn(_Strict):
@@ -79,12 +82,18 @@ class KpiIn(_Strict):
     objective: str | None = None
     guardrail: str | None = None
     tier: Tier = Tier.primary
+    metric: str | None = Field(None, max_length=64, description="A seller-report metric, e.g. amazon.tacos.")
     values: list[KpiValueIn] = []
 
     @field_validator("owner")
     @classmethod
     def _lower(cls, v: str | None) -> str | None:
         return v.lower() if v else v
+
+    @field_validator("metric")
+    @classmethod
+    def _metric(cls, v: str | None) -> str | None:
+        return check_metric(v)
 
     @model_validator(mode="after")
     def _unique_periods(self) -> KpiIn:

@@ -182,10 +182,12 @@ def import_org(session: Session, org: OrgFile) -> dict[str, int]:
         ("company", "quarters", "people", "kpis", "values", "checkins", "meetings", "goals"), 0
     )
     company = session.exec(select(Company)).first()
+    # A file without a currency leaves the one a report import set.
+    currency = {"currency": org.company.currency} if org.company.currency else {}
     if company is None:
-        session.add(Company(name=org.company.name, stage=org.company.stage.value))
+        session.add(Company(name=org.company.name, stage=org.company.stage.value, **currency))
         counts["company"] += 1
-    elif _set(company, name=org.company.name, stage=org.company.stage.value):
+    elif _set(company, name=org.company.name, stage=org.company.stage.value, **currency):
         counts["company"] += 1
 
     for q in org.quarters:
@@ -230,7 +232,7 @@ def import_org(session: Session, org: OrgFile) -> dict[str, int]:
         fields = dict(
             owner_id=owner.id if owner else None, role=k.role, name=k.name, description=k.description,
             unit=k.unit.value, direction=k.direction.value, frequency=k.frequency.value, target=k.target,
-            objective_key=k.objective, tier=k.tier.value,
+            objective_key=k.objective, tier=k.tier.value, metric=k.metric,
         )
         if row is None:
             row = Kpi(key=k.id, **fields)
@@ -251,6 +253,7 @@ def import_org(session: Session, org: OrgFile) -> dict[str, int]:
                 session.add(KpiValue(kpi_id=kpis[k.id].id, period=v.period, value=v.value))
                 counts["values"] += 1
             elif _set(row, value=v.value):
+                row.import_id = None  # a value from the file is no longer the report's
                 counts["values"] += 1
     session.flush()
 
@@ -310,7 +313,9 @@ def export_org(session: Session) -> dict[str, Any]:
         raise OrgFileError("nothing to export: no company has been imported")
     emails = {p.id: p.email for p in session.exec(select(Person))}
     kpi_keys = {k.id: k.key for k in session.exec(select(Kpi))}
-    out: dict[str, Any] = {"company": {"name": company.name, "stage": company.stage}, "quarters": []}
+    out: dict[str, Any] = {"company": {"name": company.name, "stage": company.stage,
+                                       **({"currency": company.currency} if company.currency else {})},
+                           "quarters": []}
     objectives = session.exec(select(Objective).order_by(Objective.quarter_id, Objective.id)).all()
     for q in session.exec(select(Quarter).order_by(Quarter.id)):
         out["quarters"].append({"id": q.id, "objectives": [
@@ -331,7 +336,7 @@ def export_org(session: Session) -> dict[str, Any]:
         item |= {"name": k.name, "description": k.description, "unit": k.unit, "direction": k.direction,
                  "frequency": k.frequency, "target": k.target, "objective": k.objective_key,
                  "guardrail": kpi_keys.get(k.guardrail_id) if k.guardrail_id else None, "tier": k.tier,
-                 "values": values.get(k.id, [])}
+                 **({"metric": k.metric} if k.metric else {}), "values": values.get(k.id, [])}
         out["kpis"].append(item)
     out["checkins"] = [
         {"person": emails[c.person_id], "week": c.week, "wins": c.wins, "priorities": c.priorities,

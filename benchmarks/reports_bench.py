@@ -75,11 +75,12 @@ def _best(fn, runs: int = 3) -> float:  # noqa: ANN001
 def run(rows: int) -> dict:
     work = Path(tempfile.mkdtemp(prefix="cadence-bench-reports-"))
     os.environ["CADENCE_HOME"] = str(work / "home")
+    from sqlmodel import Session
+
     from assistant.core.db import get_engine, migrate
     from assistant.domain.models import Company, Kpi, Person
     from assistant.domain.reports.detect import parse_report
     from assistant.domain.reports.importer import Upload, import_reports
-    from sqlmodel import Session
 
     path = work / "sp_daily.csv"
     write_report(path, rows)

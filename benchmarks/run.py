@@ -501,6 +501,14 @@ def eval_replay() -> dict[str, Any]:
             "tail": (p.stdout + p.stderr).strip()[-300:]}
 
 
+def report_import() -> dict[str, Any]:
+    """The 100,000-row daily ads report: import time next to a bare csv parse (benchmarks/reports_bench.py)."""
+    env = env_for(Path(tempfile.mkdtemp(prefix="cadence-bench-reports-")))
+    p = subprocess.run([PY, str(Path(__file__).resolve().parent / "reports_bench.py"), "--json"], env=env,
+                       cwd=str(ROOT), capture_output=True, text=True, timeout=600, check=True)
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
 # ---------------------------------------------------------------- PostgreSQL
 class ChromaServer:
     """``chroma run`` from this venv on 127.0.0.1, in a throwaway folder, for one size."""
@@ -622,6 +630,10 @@ def table(results: dict[str, Any]) -> str:
     e = results.get("eval_replay")
     if e:
         lines.append(f"eval replay: {e.get('seconds', 'n/a')} s" + ("" if e.get("available") else f" ({e.get('why')})"))
+    ri = results.get("report_import")
+    if ri and "import_s" in ri:
+        lines.append(f"report import, {ri['rows']:,} ads rows: {ri['import_s']} s vs bare csv {ri['bare_csv_s']} s "
+                     f"({ri['import_vs_bare_csv']}x); polars read_csv {ri['polars_read_csv_s']}")
     for size, row in (results.get("postgres") or {}).items():
         if isinstance(row, dict) and "latency" in row:
             lat_pg = "  ".join(f"{k}: p50 {row['latency'][k].get('p50_ms')} p95 {row['latency'][k].get('p95_ms')} ms"
@@ -645,7 +657,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="S,M,L")
     parser.add_argument("--fresh", action="store_true", help="Regenerate the cached databases and indexes.")
-    parser.add_argument("--skip", default="", help="Comma list of: http,cold,eval,pg")
+    parser.add_argument("--skip", default="", help="Comma list of: http,cold,eval,reports,pg")
     parser.add_argument("--out", type=Path, default=RESULTS, help="Where to write the JSON (default results.json).")
     parser.add_argument("--data-dir", type=Path, default=OUT,
                         help="Generated databases and indexes (default benchmarks/out; a new folder = a cold run).")
@@ -693,11 +705,12 @@ def main() -> None:
     results["sqlite"] = sqlite
     args.out.write_text(json.dumps(results, indent=1, default=str) + "\n")  # partial, in case a later stage fails
     for name, label, fn in (("http", "HTTP ingest, memory and outbox throughput", bench_ingest),
-                            ("cold", "cold start", cold_start), ("eval", "eval replay", eval_replay)):
+                            ("cold", "cold start", cold_start), ("eval", "eval replay", eval_replay),
+                            ("reports", "seller-report import, 100k rows", report_import)):
         if name in skip:
             continue
         log(label)
-        key = {"http": "http", "cold": "cold_start", "eval": "eval_replay"}[name]
+        key = {"http": "http", "cold": "cold_start", "eval": "eval_replay", "reports": "report_import"}[name]
         try:
             results[key] = fn()
         except Exception as exc:  # noqa: BLE001 - one failed stage must not lose the others

@@ -79,6 +79,7 @@ class KpiAudit(BaseModel):
     guardrail_owner: str | None = None  # who tracks the guardrail, when it is not this KPI's owner
     flags: list[Flag]
     suggestion: str | None
+    suggested: str | None = None  # the catalog KPI the suggestion names (to track instead or beside)
     owner_note: str | None = None  # the verdict as the KPI's own owner reads it
 
 
@@ -113,12 +114,13 @@ def _audit_one(c: Ctx, catalog: Catalog, role_of: Any, *, stage: str, objectives
     source = (gamed.evidence["guardrail_source"] if gamed else
               next((g.source for g in c.evidence if g.kpi is shown), "nearby" if shown else None))
     owner = shown.who if shown is not None and shown.owner_email != c.kpi.owner_email else None
-    suggestion = wording.suggestion(c, flags, catalog, role_of)
+    suggestion, suggested = wording.suggestion(c, flags, catalog, role_of)
     return KpiAudit(
         id=c.kpi.key, name=c.kpi.name, verdict=verdict, summary=wording.summary(c.kpi, verdict, flags),
         matched=MatchedEntry(name=c.match.entry.name, confidence=c.match.confidence) if c.match else None,
         guardrail=shown.key if shown else None, guardrail_source=source, guardrail_owner=owner, flags=flags,
-        suggestion=suggestion, owner_note=wording.owner_note(c.kpi, verdict, flags, suggestion),
+        suggestion=suggestion, suggested=suggested,
+        owner_note=wording.owner_note(c.kpi, verdict, flags, suggestion),
     )
 
 
@@ -238,8 +240,8 @@ def _not_influenceable(c: Ctx, catalog: Catalog, role_of: Any) -> Flag | None:
     names = movers(m.entry, catalog)
     return Flag(
         code="not_influenceable", severity="warning",
-        reason=(f"{k.name} reads as {m.entry.name}, which {_list(names)} move; {k.who}'s role ({k.owner_role}, "
-                f"read as {owner.name}) does not, and nothing in its description ties it to that work."),
+        reason=(f"{k.name} reads as {m.entry.name}, which is moved by a {_list(names, 'or')}; {k.who}'s role "
+                f"({_title(k.owner_role, owner.name)}) does not, and nothing in its description ties it to that work."),
         evidence={"owner_role": k.owner_role, "role_matched": owner.name, "role_confidence": owner.confidence,
                   "kpi_match_confidence": m.confidence, "roles_that_move_it": names,
                   "report_roles": list(k.report_roles)},
@@ -320,8 +322,15 @@ def _stage_mismatch(c: Ctx, stage: str) -> Flag | None:
     return None
 
 
-def _list(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else "nobody"
+def _list(items: list[str], word: str = "and") -> str:
+    if not items:
+        return "nobody"
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" {word} " + items[-1]
+
+
+def _title(title: str | None, role: str) -> str:
+    """'Creative strategist', or 'Head of Growth, read as Marketing manager' when they differ."""
+    return role if (title or "").strip().lower() == role.lower() else f"{title}, read as {role}"
 
 
 def _lower_first(s: str) -> str:

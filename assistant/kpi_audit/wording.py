@@ -139,31 +139,32 @@ def _measures(e: CatalogEntry) -> str:
     return s[:1].lower() + s[1:] if not (len(s) > 1 and s[1].isupper()) else s
 
 
-def suggestion(c: Ctx, flags: list[Flag], catalog: Catalog, role_of: Any) -> str | None:
-    """What to do instead or beside, with a one-line why; None when nothing fits the owner."""
+def suggestion(c: Ctx, flags: list[Flag], catalog: Catalog, role_of: Any) -> tuple[str | None, str | None]:
+    """(What to do instead or beside, with a one-line why; the catalog KPI it names), or Nones
+    when nothing fits the owner."""
     k, e = c.kpi, c.entry
     codes = {f.code for f in flags}
     if "gamed" in codes:
         g = _flag(flags, "gamed").evidence["guardrail"]["name"]  # type: ignore[union-attr]
-        return f"Judge {k.name} only together with {g}, and ask what changed before rewarding the improvement."
+        return f"Judge {k.name} only together with {g}, and ask what changed before rewarding the improvement.", None
     if "vanity" in codes:
         if _flag(flags, "vanity").evidence.get("running") or k.frequency in ("quarterly", "yearly"):  # type: ignore[union-attr]
             return ("Look at it weekly or monthly instead, as growth on the same period last year and beside a "
-                    "margin: a running or yearly total cannot show whether this month's work paid.")
+                    "margin: a running or yearly total cannot show whether this month's work paid."), None
         lone_total = e is not None and e.vanity == "alone"
         pair = _pick(e.guardrails, c, catalog, role_of) if e is not None and lone_total else None
         if pair is not None:
-            return f"Report it next to {pair.name}: that shows {pair.exposes or 'what the total cost'}."
+            return f"Report it next to {pair.name}: that shows {pair.exposes or 'what the total cost'}.", pair.name
         ids = ([e.replacement] if e is not None and e.replacement else []) + (e.guardrails if e is not None else [])
         rep = _pick(ids, c, catalog, role_of)
         if rep is not None:
-            return f"Track {rep.name} instead ({_measures(rep)}): it rises only when the work pays off."
+            return f"Track {rep.name} instead ({_measures(rep)}): it rises only when the work pays off.", rep.name
         return (f"Replace it with a rate tied to money or quality that {k.who} can move "
-                "(per order, per session, a margin).")
+                "(per order, per session, a margin)."), None
     warn = _flag(flags, "no_guardrail")
     if warn is not None and e is not None and not c.declared_missing:
         g = _pick(e.guardrails, c, catalog, role_of)
         if g is not None:
-            return (f"Pair it with {g.name} ({_measures(g)}): if {k.name} is hit the wrong way, it shows "
-                    f"{g.exposes or 'the damage'}.")
-    return None
+            return (f"Pair it with {g.name} ({_measures(g)}): it shows {g.exposes or 'the damage'}, which "
+                    f"{k.name} alone hides."), g.name
+    return None, None

@@ -44,7 +44,8 @@ def test_ppc_goals_trace_to_objectives_with_guardrails_and_data_baselines(sessio
         assert g["baseline"] == round(sum(values[-BASELINE_POINTS:]) / BASELINE_POINTS, 2)
         assert "mean" in g["statistic"] and "2026-09-14 to 2026-10-05" in g["window"]
     tacos = goals[0]
-    assert tacos["baseline"] == 12.93 and tacos["guardrail"].startswith("Total sales")
+    # the audit's pick: a ratio the PPC specialist moves, not the vanity total
+    assert tacos["baseline"] == 12.93 and tacos["guardrail"].startswith("Sales growth rate")
     assert tacos["target"] == round(12.93 - 0.1 * 12.93, 2) == 11.64  # worsening trend: not projected
 
 
@@ -69,7 +70,9 @@ def test_vanity_kpi_is_retired_with_a_catalog_replacement(session, demo):
     assert content["grounding"]["ungrounded"] == []
     assert [r["kpi"] for r in content["retire"]] == ["creative-impressions"]
     retire = content["retire"][0]
-    assert retire["action"] == "retire" and "vanity" in retire["reason"] and retire["replacement"] == "TACOS"
+    # the audit's pick for a creative strategist: a click rate they move, not TACOS
+    assert retire["action"] == "retire" and "vanity" in retire["reason"]
+    assert retire["replacement"] == "Click-through rate"
     assert retire["sources"] == ["kpi:creative-impressions@2026-10-05"]
     assert "creative-impressions" not in [g["kpi"] for g in content["goals"]]
     assert [g["kpi"] for g in content["goals"]] == ["creative-test-velocity", "creative-win-adoption"]

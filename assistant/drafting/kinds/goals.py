@@ -137,9 +137,8 @@ def guardrail_for(kpi: Kpi, audit: Any, visible: VisibleKpis) -> tuple[dict[str,
         g = visible.first_of_entry(gid, exclude_key=kpi.key)
         if g is not None:
             return {"key": g.key, "name": g.name, "tracked": True}, g.id
-    if entry and entry.guardrails:
-        c = get_catalog().get(entry.guardrails[0])
-        return {"key": None, "name": c.name, "tracked": False}, None
+    if audit is not None and audit.suggested:  # the audit's pick: a rate the owner moves, never a vanity total
+        return {"key": None, "name": audit.suggested, "tracked": False}, None
     return None, None
 
 
@@ -179,8 +178,7 @@ def gather(session: Session, viewer: Person, subject: Person, quarter: str) -> D
                          "flags": codes, "history": [[d.isoformat(), v] for d, v in before[-TREND_POINTS:]]})
         retiring = [f for f in audit.flags if f.code in RETIRE_CODES] if audit else []
         if retiring:
-            entry = _catalog_entry(audit.matched.name if audit.matched else None)
-            replacement = get_catalog().get(entry.replacement).name if entry and entry.replacement else None
+            replacement = audit.suggested  # the audit's pick, one the owner's role can move
             retire.append({"kpi": kpi.key, "kpi_name": kpi.name,
                            "action": "retire" if any(f.code == "vanity" for f in retiring) else "demote",
                            "reason": " ".join(f.reason for f in retiring), "replacement": replacement,

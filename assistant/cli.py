@@ -285,9 +285,12 @@ def _print_draft(draft, fmt: str) -> None:  # noqa: ANN001
 def _draft(kind: str, person: str, viewer_email: str, period: str | None, fmt: str) -> None:
     """One path for every draft kind: who asks, about whom, for which week or quarter."""
     from assistant.core.db import session_scope
+    from assistant.domain.calendar import check_quarter, check_week
     from assistant.domain.team import person_by_email, visible_person_by_email
     from assistant.drafting import DRAFTERS
 
+    if period is not None:
+        period = check_quarter(period) if kind == "goals" else check_week(period)
     with session_scope(write=False) as session:
         viewer = person_by_email(session, viewer_email)
         draft = DRAFTERS[kind](session, viewer, visible_person_by_email(session, viewer, person), period)

@@ -50,6 +50,16 @@ def test_invalid_import_exits_nonzero_and_loads_nothing(home, tmp_path):
     assert exported.returncode != 0 and "no company" in exported.stderr
 
 
+def test_weeks_and_quarters_that_do_not_exist_are_refused(home):
+    assert cadence("import", str(SMALL_ORG), home=home).returncode == 0
+    for args, bad in ((["brief", "--week", "9999-W52", "--as", "growth-lead@t.test"], "9999-W52"),
+                      (["feedback", "--week", "2027-W53"], "2027-W53"),
+                      (["goals", "--quarter", "0000-Q1", "--as", "founder@t.test"], "0000-Q1")):
+        r = cadence("draft", *args, "--person", "ppc@t.test", home=home)
+        assert r.returncode != 0 and bad in r.stderr and "does not exist" in r.stderr, r.stderr
+        assert "Traceback" not in r.stderr
+
+
 def console_script(*args: str, home) -> subprocess.CompletedProcess:  # noqa: ANN001
     """The installed ``cadence`` entry point itself (``assistant.cli:main``), as CI calls it."""
     script = Path(sys.executable).with_name("cadence")

@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from assistant.api.deps import RowId, RowIdQuery, SessionDep, ViewerDep, WriteSessionDep, errors
 from assistant.core.db import get_engine
-from assistant.domain.calendar import ISO_WEEK
+from assistant.domain.calendar import Week
 from assistant.domain.checkins import delete_checkin, get_visible_checkin, list_visible_checkins, submit_checkin
 from assistant.domain.models import CheckIn, Person
 from assistant.domain.schemas import CheckInCreate, CheckInPublic
@@ -16,7 +16,9 @@ from assistant.errors import DraftInvalid, ProviderUnavailable
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/checkins", tags=["check-ins"])
-WeekQuery = Annotated[str | None, Query(pattern=ISO_WEEK.pattern)]
+# Past any real table, and inside every driver's integer (SQLite's is 64-bit: 30 digits overflowed it).
+MAX_OFFSET = 10**9
+WeekQuery = Annotated[Week | None, Query()]
 
 
 @router.post("", response_model=CheckInPublic, status_code=201,
@@ -65,7 +67,7 @@ def _draft_feedback(response: Response, viewer: Person, week: str) -> None:
 def list_checkins(
     session: SessionDep, viewer: ViewerDep, person_id: RowIdQuery = None,
     week_from: WeekQuery = None, week_to: WeekQuery = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100, offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100, offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[CheckIn]:
     """Check-ins the viewer may see, newest week first."""
     return list_visible_checkins(session, viewer, person_id=person_id, week_from=week_from,

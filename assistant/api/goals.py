@@ -1,8 +1,11 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from assistant.api.deps import RowId, RowIdQuery, SessionDep, ViewerDep, WriteSessionDep, errors
+from assistant.domain.calendar import QuarterId
 from assistant.domain.goals import create_goal, goal_public, update_goal, visible_goals
 from assistant.domain.schemas import GoalCreate, GoalPublic, GoalUpdate
 
@@ -11,7 +14,7 @@ router = APIRouter(prefix="/api/goals", tags=["goals"])
 
 @router.get("", response_model=list[GoalPublic], responses=errors())
 def list_goals(session: SessionDep, viewer: ViewerDep, person_id: RowIdQuery = None,
-               quarter: str | None = None) -> list[GoalPublic]:
+               quarter: Annotated[QuarterId | None, Query()] = None) -> list[GoalPublic]:
     return [goal_public(session, g) for g in visible_goals(session, viewer, person_id=person_id, quarter=quarter)]
 
 

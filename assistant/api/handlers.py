@@ -1,6 +1,8 @@
-"""The one place typed errors become HTTP responses."""
+"""The one place typed errors become HTTP responses: every error, expected or not, is an ErrorBody."""
 
 from __future__ import annotations
+
+import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -10,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.errors import CadenceError, DraftInvalid, ProviderUnavailable, RateLimited
 
+log = logging.getLogger(__name__)
 HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 413: "too_large"}
 
@@ -47,6 +50,14 @@ def install(app: FastAPI) -> None:
         # of a column's range) is the client's input, not a server fault.
         first = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else "invalid value"
         return JSONResponse(_body("invalid_input", f"a value cannot be stored: {first}"), status_code=422)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # A fault of ours: the cause goes to the log (it may name internals), the client gets
+        # the same JSON shape as any other error rather than a plain-text page.
+        log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+        return JSONResponse(_body("internal_error", "the server failed on this request; the fault is logged"),
+                            status_code=500)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

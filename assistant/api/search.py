@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Query
-from pydantic import StringConstraints
 
 from assistant.api.deps import MAX_ROW_ID, SessionDep, ViewerDep, errors
-from assistant.domain.calendar import ISO_WEEK
+from assistant.domain.calendar import Week
 from assistant.retrieval.search import SearchResults, run_search
 
 router = APIRouter(prefix="/api", tags=["search"])
@@ -21,8 +20,7 @@ def search(
     kind: Literal["checkins", "playbook"] = "checkins",
     k: int = Query(5, ge=1, le=50),
     person_id: int | None = Query(None, ge=1, le=MAX_ROW_ID, description="Only this person's check-ins (if visible)."),
-    week: list[Annotated[str, StringConstraints(pattern=ISO_WEEK.pattern)]] | None = Query(
-        None, description="ISO weeks, repeatable."),  # per item: on the list itself it fails as a 500
+    week: list[Week] | None = Query(None, description="ISO weeks, repeatable."),  # validated per item
 ) -> SearchResults:
     """Check-ins are limited to people the viewer may see; source ids are citable."""
     return run_search(session, viewer, q, kind, k, person_id, week)

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from assistant.domain.calendar import check_checkin_week
 from assistant.domain.models import CheckIn, IdempotencyRecord, Kpi, Outbox, Person, utcnow
 from assistant.domain.schemas import CheckInCreate, CheckInPublic, CheckInWrite
 from assistant.domain.team import can_see, visible_person_ids
@@ -35,6 +36,7 @@ def lock_writer(session: Session, person_id: int) -> None:
 
 def upsert_checkin(session: Session, *, person: Person, week: str, body: CheckInWrite) -> tuple[CheckIn, bool]:
     """Create or update the person's check-in for ``week``; returns (row, created). Caller commits."""
+    week = check_checkin_week(week)
     lock_writer(session, person.id)
     own_kpis = set(session.exec(select(Kpi.key).where(Kpi.owner_id == person.id)).all())
     unknown = sorted(set(body.metrics) - own_kpis)

@@ -73,6 +73,7 @@ def series(session: Session, kpi_id: int, *, until: date | None = None) -> list[
 def parse_values(body: bytes, content_type: str) -> list[KpiValueIn]:
     """CSV (header kpi,period,value) or JSON (a list of {kpi, period, value}); errors name the row."""
     rows: list[dict]
+    header: list[str] = []
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -83,6 +84,11 @@ def parse_values(body: bytes, content_type: str) -> list[KpiValueIn]:
         try:
             if not reader.fieldnames or {"kpi", "period", "value"} - set(reader.fieldnames):
                 raise InvalidInput("values: CSV needs a header row with kpi,period,value")
+            header = [name.strip() for name in reader.fieldnames]
+            for i, name in enumerate(header):
+                if name in header[:i]:  # DictReader would keep the last column of that name
+                    raise InvalidInput(f"values: line 1, column {i + 1}: {name!r} is already column "
+                                       f"{header.index(name) + 1}; each column is named once")
             rows = [dict(r) for r in reader]
         except csv.Error as exc:
             raise InvalidInput(f"values: not valid CSV: line {reader.line_num}: {exc}") from None
@@ -92,6 +98,8 @@ def parse_values(body: bytes, content_type: str) -> list[KpiValueIn]:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise InvalidInput(f"values: not valid JSON: {exc.msg} at line {exc.lineno}") from None
+        except RecursionError:
+            raise InvalidInput("values: the JSON nests deeper than any list of values could") from None
         if isinstance(data, dict) and "values" in data:
             data = data["values"]
         if not isinstance(data, list):
@@ -107,6 +115,8 @@ def parse_values(body: bytes, content_type: str) -> list[KpiValueIn]:
         except ValidationError as exc:
             err = exc.errors()[0]
             field = ".".join(str(p) for p in err["loc"]) or "row"
+            if first_line and field in header:
+                where += f", column {header.index(field) + 1}"
             raise InvalidInput(f"values: {where}: {field}: {err['msg']}") from None
     return out
 

@@ -6,13 +6,14 @@ that breaks one answers 422 and changes nothing.
 
 from __future__ import annotations
 
+import re
 from datetime import date as Date
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from assistant.domain.calendar import ISO_WEEK, QUARTER
+from assistant.domain.calendar import QuarterId, Week
 from assistant.domain.models import (
     TEXT_MAX,
     Access,
@@ -57,7 +58,7 @@ class CheckInWrite(_In):
 
 
 class CheckInCreate(CheckInWrite):
-    week: str = Field(pattern=ISO_WEEK.pattern, description="ISO week, e.g. 2026-W40.")
+    week: Week = Field(description="ISO week, e.g. 2026-W40; no later than next week.")
 
 
 class CheckInPublic(_Out):
@@ -100,10 +101,22 @@ class KpiUpdate(_In):
         return check_metric(v)
 
 
+# A number as text: digits, one optional point, an optional exponent. Python's float() also
+# takes '1_000' and ' 1e3 ', which a spreadsheet would not read as the same figure.
+PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
 class KpiValueIn(_In):
     kpi: str = Field(min_length=1, max_length=64, description="KPI key.")
     period: Date
     value: float = Field(allow_inf_nan=False, ge=-1e12, le=1e12)
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _plain_number(cls, v: object) -> object:
+        if isinstance(v, str) and not PLAIN_NUMBER.fullmatch(v.strip()):
+            raise ValueError(f"{v!r} is not a plain number (digits, one '.', no '_' or ',')")
+        return v
 
 
 class KpiValuePublic(_Out):
@@ -136,7 +149,7 @@ class MeetingPublic(_Out):
 
 class GoalCreate(_In):
     person: str = Field(max_length=254, description="Email of the goal's owner.")
-    quarter: str = Field(pattern=QUARTER.pattern)
+    quarter: QuarterId = Field(description="A planned quarter, e.g. 2026-Q4.")
     title: str = Field(min_length=1, max_length=300)
     kpi: str | None = Field(None, max_length=64)
     target: float | None = Field(None, allow_inf_nan=False)
@@ -191,19 +204,19 @@ class DraftEdit(_In):
 class BriefRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     person: str = Field(max_length=254, description="Email of the report the brief is about.")
-    week: str | None = Field(None, pattern=ISO_WEEK.pattern, description="Default: their latest check-in week.")
+    week: Week | None = Field(None, description="Default: their latest check-in week.")
 
 
 class FeedbackRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     person: str | None = Field(None, max_length=254, description="Whose check-in (default: your own).")
-    week: str | None = Field(None, pattern=ISO_WEEK.pattern, description="Default: their latest check-in week.")
+    week: Week | None = Field(None, description="Default: their latest check-in week.")
 
 
 class GoalsRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     person: str = Field(max_length=254, description="Email of the person the goals are for.")
-    quarter: str = Field(pattern=QUARTER.pattern, description="The quarter to plan, e.g. 2027-Q1.")
+    quarter: QuarterId = Field(description="The quarter to plan, e.g. 2027-Q1.")
 
 
 class GoalAccept(BaseModel):

@@ -50,6 +50,7 @@ def install(app: FastAPI) -> None:
     api_cadence = app.exception_handlers.get(CadenceError)
     api_validation = app.exception_handlers.get(RequestValidationError, request_validation_exception_handler)
     api_http = app.exception_handlers.get(StarletteHTTPException, http_exception_handler)
+    api_unexpected = app.exception_handlers[Exception]
 
     @app.exception_handler(CadenceError)
     async def _cadence(request: Request, exc: CadenceError) -> Response:
@@ -83,3 +84,13 @@ def install(app: FastAPI) -> None:
         if any(e.get("loc", ("",))[0] == "path" for e in exc.errors()):
             return error_page(request, 404, "There is no page here, or it is not yours to see.")
         return error_page(request, 422, problems)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        logged = await api_unexpected(request, exc)  # logs the cause; the JSON answer for /api
+        if _wants_json(request):
+            return logged
+        try:
+            return error_page(request, 500, "Something failed on our side (it is logged). Try again in a moment.")
+        except Exception:  # noqa: BLE001 - the page itself failed to render: the JSON body still says why
+            return logged

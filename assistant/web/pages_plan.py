@@ -11,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 
 from assistant.api.deps import RowId
 from assistant.core.db import begin_write, get_engine, get_session
-from assistant.domain.calendar import QUARTER
+from assistant.domain.calendar import QuarterId, check_quarter, quarter_of, today
 from assistant.domain.drafts import latest_visible_draft
 from assistant.domain.goals import (
     create_goal,
@@ -28,7 +28,6 @@ from assistant.domain.schemas import GoalCreate, GoalUpdate
 from assistant.domain.team import visible_person
 from assistant.drafting.kinds.goals import accept_suggestion
 from assistant.errors import InvalidInput, NotFound
-from assistant.kpi_audit.stored import current_quarter
 from assistant.web.bridge import run_draft
 from assistant.web.errors import Retry
 from assistant.web.pages_people import require_lead
@@ -52,7 +51,7 @@ def suggestions(draft: Draft | None) -> list[dict]:
 def plan(request: Request, viewer: WebViewer, session: Session = Depends(get_session), q: str = "",
          notice: str = "") -> Response:
     require_lead(viewer)
-    quarter = q if QUARTER.match(q or "") else (current_quarter(session) or "")
+    quarter = _quarter_or_current(q)
     people = []
     for person in plannable_people(session, viewer):
         latest = latest_visible_draft(session, viewer, kind="goals", subject_id=person.id, period=quarter)
@@ -67,11 +66,19 @@ def plan(request: Request, viewer: WebViewer, session: Session = Depends(get_ses
 
 @router.post("/plan/suggest/{person_id}", dependencies=CSRF)
 def suggest(request: Request, person_id: RowId, viewer: WebViewer,
-            quarter: Annotated[str, Form(pattern=QUARTER.pattern)]) -> Response:
+            quarter: Annotated[QuarterId, Form()]) -> Response:
     require_lead(viewer)
     return run_draft(request, viewer, person_id, "goals", quarter,
                      Retry(f"/plan/suggest/{person_id}", "Try the suggestions again", {"quarter": quarter}),
                      what="The goal suggestions", then=lambda _draft: f"/plan?q={quarter}#person-{person_id}")
+
+
+def _quarter_or_current(q: str) -> str:
+    """The quarter asked for if it exists, else the calendar's (a quarter row nobody planned never decides it)."""
+    try:
+        return check_quarter(q)
+    except InvalidInput:
+        return quarter_of(today())
 
 
 def _blank(v: str | None) -> str | None:

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from assistant.analysis.kpi import kpi_status
 from assistant.core.db import begin_write, get_engine, get_session
-from assistant.domain.calendar import current_week, iso_week_monday
+from assistant.domain.calendar import check_week, current_week
 from assistant.domain.checkins import list_visible_checkins, upsert_checkin, visible_checkin_of_week
 from assistant.domain.drafts import latest_visible_draft
 from assistant.domain.models import MetricStatus, Person
@@ -26,9 +26,7 @@ NOTICES = {"saved": "Check-in saved. Your feedback draft is below."}
 
 
 def _week_or_current(week: str | None) -> str:
-    week = (week or "").strip() or current_week()
-    iso_week_monday(week)  # InvalidInput for a malformed week, or one the year does not have (2025-W53)
-    return week
+    return check_week((week or "").strip() or current_week())  # InvalidInput (422) for one that does not exist
 
 
 def _render(request: Request, session: Session, viewer: Person, week: str, *, form: dict | None = None,

@@ -159,7 +159,7 @@ def test_sigkill_during_500_posts_then_corrupted_index(tmp_path, db_url):
         if path.is_file():
             path.write_bytes(os.urandom(4096))
     server = Server(home, db_url)
-    more = [f"2030-W{i:02d}" for i in range(1, 41)]
+    more = [f"2024-W{i:02d}" for i in range(1, 41)]
     OUTCOMES.clear()
     acked2 = _post_many(server, token, more, kill_after=None)
     time.sleep(3)
@@ -212,7 +212,7 @@ def test_damaged_vector_file_crashes_a_probe_not_the_server(tmp_path):
                            capture_output=True, timeout=300)
     server = Server(home)
     OUTCOMES.clear()
-    weeks = [f"2030-W{i:02d}" for i in range(1, 41)]
+    weeks = [f"2024-W{i:02d}" for i in range(1, 41)]
     acked = _post_many(server, token, weeks, kill_after=None)
     index = _health(server, timeout=10)["index"]
     search = httpx.get(f"{server.url}/api/search?q=supplier", headers={"Authorization": f"Bearer {token}"},

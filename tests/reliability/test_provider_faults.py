@@ -71,7 +71,7 @@ def test_provider_down_checkins_saved_drafts_503(client, tokens, session, flaky)
     week = 0
     while flaky.attempts < flaky.fail_for:
         week += 1
-        resp = client.post("/api/checkins", json={"week": f"2027-W{week:02d}", "wins": f"win {week}"}, headers=member)
+        resp = client.post("/api/checkins", json={"week": f"2025-W{week:02d}", "wins": f"win {week}"}, headers=member)
         checkin_codes.append(resp.status_code)
         before = flaky.attempts
         draft = client.post("/api/drafts/brief", json={"person": "ppc@t.test"}, headers=lead)
@@ -88,7 +88,7 @@ def test_provider_down_checkins_saved_drafts_503(client, tokens, session, flaky)
         resp = client.post("/api/drafts/brief", json={"person": "ppc@t.test"}, headers=lead)
         assert resp.status_code == 201, resp.text
     session.rollback()
-    saved = session.exec(select(func.count()).select_from(CheckIn).where(CheckIn.week.like("2027-W%"))).one()
+    saved = session.exec(select(func.count()).select_from(CheckIn).where(CheckIn.week.like("2025-W%"))).one()
     drafts_after = session.exec(select(func.count()).select_from(Draft)).one()
     label = "provider faults"
     figure(label, "consecutive failed provider requests", flaky.fail_for)

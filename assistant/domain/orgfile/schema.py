@@ -11,7 +11,7 @@ from datetime import date as Date
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from assistant.domain.calendar import ISO_WEEK, QUARTER
+from assistant.domain.calendar import QuarterId, Week
 from assistant.domain.models import (
     TEXT_MAX,
     Access,
@@ -47,7 +47,7 @@ class ObjectiveIn(_Strict):
 
 
 class QuarterIn(_Strict):
-    id: str = Field(pattern=QUARTER.pattern)
+    id: QuarterId
     objectives: list[ObjectiveIn] = []
 
 
@@ -105,7 +105,7 @@ class KpiIn(_Strict):
 
 class CheckInIn(_Strict):
     person: str
-    week: str = Field(pattern=ISO_WEEK.pattern)
+    week: Week
     wins: str = Field("", max_length=TEXT_MAX)
     priorities: str = Field("", max_length=TEXT_MAX)
     blockers: str = Field("", max_length=TEXT_MAX)
@@ -132,7 +132,7 @@ class MeetingIn(_Strict):
 
 class GoalIn(_Strict):
     person: str
-    quarter: str = Field(pattern=QUARTER.pattern)
+    quarter: QuarterId
     title: str = Field(min_length=1, max_length=300)
     kpi: str | None = None
     target: float | None = Field(None, allow_inf_nan=False)

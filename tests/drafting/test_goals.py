@@ -13,7 +13,8 @@ from assistant.domain.kpis import series
 from assistant.domain.models import Draft, Kpi, RoleGoal
 from assistant.domain.orgfile import read_org_file
 from assistant.drafting import draft_goals
-from assistant.drafting.kinds.goals import BASELINE_POINTS, CAP_PCT, HORIZON_WEEKS, IMPROVEMENT_PCT, gather
+from assistant.drafting.kinds.goal_math import BASELINE_POINTS, CAP_PCT, HORIZON_WEEKS, IMPROVEMENT_PCT
+from assistant.drafting.kinds.goals import gather
 from assistant.drafting.offline import compose_goals
 from assistant.drafting.schemas import GoalsModelOut
 from assistant.errors import Forbidden, NotFound

@@ -1,32 +1,18 @@
 """Next-quarter role goals: two to four SMART goals with their arithmetic, and KPIs to retire.
 
-Every figure a goal carries is computed here, step by step, with each step rounded as it
-is shown, so a reader can redo the sum from the arithmetic line:
-
-- baseline: the mean of the last ``BASELINE_POINTS`` values dated before the quarter starts
-  (fewer when the history is shorter), rounded to 2 places.
-- trend_per_week: least-squares slope (``assistant.kpi_audit.trends.slope``) of the last ``TREND_POINTS``
-  values, divided by the average spacing of those values in weeks, rounded to 3 places.
-- trend_effect: trend_per_week x ``HORIZON_WEEKS`` (a quarter), rounded to 2 places, counted
-  only when the trend points the KPI's better way; a worsening trend is not projected (the
-  goal is to reverse it) and counts 0.
-- improvement: ``IMPROVEMENT_PCT`` % of |baseline| in the better direction, rounded to 2 places.
-- projected: baseline + trend_effect +/- improvement.
-- cap: the best value in the history moved ``CAP_PCT`` % further in the better direction;
-  a target past it is not plausible from the record, so target = the cap (percent KPIs are
-  also kept within 0-100, everything else at or above 0).
-- target: projected, or the cap when the projection goes past it.
+The record is read here; every figure a goal carries is computed in goal_math.py, and the
+model (or the offline composer) must repeat those figures unchanged (``verify``).
 """
 
 from __future__ import annotations
 
 import copy
-from datetime import date
 from typing import Any
 
 from sqlmodel import Session, select
 
 from assistant.analysis import goal_progress, quarter_bounds
+from assistant.core.templates import fmt_number
 from assistant.domain.calendar import previous_quarter
 from assistant.domain.drafts import get_visible_draft, set_status
 from assistant.domain.goals import create_goal
@@ -37,20 +23,22 @@ from assistant.domain.sources import kpi_source
 from assistant.domain.team import is_manager_of
 from assistant.drafting import context as ctx
 from assistant.drafting.budget import pop_last, shorten_series
+from assistant.drafting.kinds.goal_math import (
+    BASELINE_POINTS,
+    CAP_PCT,
+    HORIZON_WEEKS,
+    IMPROVEMENT_PCT,
+    TREND_POINTS,
+    compute_goal,
+)
 from assistant.drafting.offline import compose_goals
 from assistant.drafting.pipeline import DraftJob, run
 from assistant.drafting.schemas import GoalsModelOut
 from assistant.errors import Conflict, Forbidden, NotFound
-from assistant.kpi_audit import trends as stats
 from assistant.kpi_audit.catalog import get_catalog
 from assistant.kpi_audit.stored import VisibleKpis, audit_visible, current_quarter, objectives_of
 from assistant.llm import Provider
 
-BASELINE_POINTS = 4
-TREND_POINTS = 8
-HORIZON_WEEKS = 13
-IMPROVEMENT_PCT = 10
-CAP_PCT = 5
 MAX_GOALS = 4
 TOLERANCE = 0.005 + 1e-9  # a figure written at 2 places still equals the computed one
 RETIRE_CODES = ("vanity", "not_influenceable", "no_objective")
@@ -65,58 +53,6 @@ STAGE_WORDS = {
 # hold); no docstring, which would reach the model as the schema's description.
 class GoalsOut(GoalsModelOut):
     pass
-
-
-def _fmt(value: float, unit: str) -> str:
-    from assistant.drafting.prompt import fmt_number
-
-    return fmt_number(value, unit)
-
-
-def compute_goal(kpi: Kpi, points: list[tuple[date, float]], start: date, end: date) -> dict[str, Any] | None:
-    """The baseline, trend, improvement, cap and target for ``kpi`` from its values before ``start``."""
-    before = [p for p in points if p[0] < start]
-    if not before:
-        return None
-    down = kpi.direction == "down"
-    better = -1.0 if down else 1.0
-    window = before[-BASELINE_POINTS:]
-    baseline = round(sum(v for _, v in window) / len(window), 2)
-    recent = before[-TREND_POINTS:]
-    spacing = ((recent[-1][0] - recent[0][0]).days / 7 / (len(recent) - 1)) if len(recent) > 1 else 1.0
-    trend = round(stats.slope([v for _, v in recent]) / (spacing or 1.0), 3) + 0.0
-    projected_trend = round(trend * HORIZON_WEEKS, 2) + 0.0
-    trend_effect = projected_trend if projected_trend * better > 0 else 0.0
-    improvement = round(abs(baseline) * IMPROVEMENT_PCT / 100, 2)
-    projected = round(baseline + trend_effect + better * improvement, 2) + 0.0
-    best_point = (min if down else max)(before, key=lambda p: p[1])
-    best = best_point[1]
-    cap = round(best + better * abs(best) * CAP_PCT / 100, 2) + 0.0
-    capped = projected * better > cap * better
-    target = cap if capped else projected
-    target = min(max(target, 0.0), 100.0) if kpi.unit == "percent" else max(target, 0.0)
-    unit = kpi.unit
-    window_text = (f"the last {len(window)} {kpi.frequency} values before the quarter, "
-                   f"{window[0][0].isoformat()} to {window[-1][0].isoformat()}")
-    trend_text = (f"trend {trend:+g} a week x {HORIZON_WEEKS} weeks = {projected_trend:+g}"
-                  + ("" if trend_effect else " (points the wrong way or is flat: not projected, counts 0)"))
-    arithmetic = (
-        f"baseline {_fmt(baseline, unit)} (mean of {window_text}); {trend_text}; "
-        f"improvement {'-' if down else '+'}{_fmt(improvement, unit)} ({IMPROVEMENT_PCT}% of the baseline); "
-        f"projected {_fmt(baseline, unit)} {'+' if trend_effect >= 0 else '-'} {_fmt(abs(trend_effect), unit)} "
-        f"{'-' if down else '+'} {_fmt(improvement, unit)} = {_fmt(projected, unit)}; "
-        f"plausibility cap {_fmt(cap, unit)} (best {_fmt(best, unit)} on {best_point[0].isoformat()}, "
-        f"{CAP_PCT}% further) {'binds' if capped else 'does not bind'}; "
-        f"target {_fmt(target, unit)} by {end.isoformat()}"
-    )
-    return {
-        "baseline": baseline, "baseline_points": len(window), "window": window_text,
-        "statistic": f"mean of the last {len(window)} values", "trend_per_week": trend,
-        "trend_over_quarter": projected_trend, "trend_effect": trend_effect, "improvement": improvement,
-        "projected": projected, "best": best, "best_period": best_point[0].isoformat(), "cap": cap,
-        "capped": capped, "target": target, "date": end.isoformat(), "arithmetic": arithmetic,
-        "sources": list(dict.fromkeys(kpi_source(kpi.key, d) for d, _ in [*window, best_point])),
-    }
 
 
 def _catalog_entry(name: str | None):  # noqa: ANN202 - CatalogEntry | None
@@ -196,8 +132,9 @@ def gather(session: Session, viewer: Person, subject: Person, quarter: str) -> D
             last = series(session, guard_id, until=end)
             goal["sources"] += [kpi_source(guard["key"], d) for d, _ in [p for p in last if p[0] < start][-1:]]
         verb = "Bring down" if kpi.direction == "down" else "Raise"
-        title = (f"{verb} {kpi.name} from {_fmt(goal['baseline'], kpi.unit)} to {_fmt(goal['target'], kpi.unit)} "
-                 f"by {end.isoformat()}" + (f", with {guard['name']} as the guardrail" if guard else ""))
+        title = (f"{verb} {kpi.name} from {fmt_number(goal['baseline'], kpi.unit)} "
+                 f"to {fmt_number(goal['target'], kpi.unit)} by {end.isoformat()}"
+                 + (f", with {guard['name']} as the guardrail" if guard else ""))
         candidates.append({"kpi": kpi.key, "kpi_name": kpi.name, "unit": kpi.unit, "direction": kpi.direction,
                            "tier": kpi.tier, "objective": objective.key, "objective_title": objective.title,
                            "guardrail": guard, "title": title, "flags": codes,

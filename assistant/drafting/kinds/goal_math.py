@@ -1,0 +1,127 @@
+"""The arithmetic behind a role goal's target: pure functions of a KPI's dated values.
+
+Every figure is computed step by step, each step rounded as it is shown, so a reader can
+redo the sum from the arithmetic line:
+
+- baseline: the mean of the last ``BASELINE_POINTS`` values dated before the quarter starts
+  (fewer when the history is shorter), rounded to 2 places.
+- trend_per_week: least-squares slope (``assistant.kpi_audit.trends.slope``) of the last ``TREND_POINTS``
+  values, divided by the average spacing of those values in weeks, rounded to 3 places.
+- trend_effect: trend_per_week x ``HORIZON_WEEKS`` (a quarter), rounded to 2 places, counted
+  only when the trend points the KPI's better way; a worsening trend is not projected (the
+  goal is to reverse it) and counts 0.
+- improvement: ``IMPROVEMENT_PCT`` % of |baseline| in the better direction, rounded to 2 places.
+- projected: baseline + trend_effect +/- improvement.
+- cap: the best value in the history moved ``CAP_PCT`` % further in the better direction;
+  a target past it is not plausible from the record, so target = the cap (percent KPIs are
+  also kept within 0-100, everything else at or above 0).
+- target: projected, or the cap when the projection goes past it.
+
+``+ 0.0`` after a rounding turns a -0.0 into 0.0, so a flat trend never prints as "-0".
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from assistant.core.templates import fmt_number
+from assistant.domain.models import Kpi
+from assistant.domain.sources import kpi_source
+from assistant.kpi_audit import trends as stats
+
+BASELINE_POINTS = 4
+TREND_POINTS = 8
+HORIZON_WEEKS = 13
+IMPROVEMENT_PCT = 10
+CAP_PCT = 5
+
+Point = tuple[date, float]
+
+
+def better_sign(direction: str) -> float:
+    """+1 when a higher value is better, -1 when lower is (``direction`` 'down')."""
+    return -1.0 if direction == "down" else 1.0
+
+
+def baseline(before: list[Point]) -> tuple[float, list[Point]]:
+    """The mean of the last ``BASELINE_POINTS`` values, and the values it is the mean of."""
+    window = before[-BASELINE_POINTS:]
+    return round(sum(v for _, v in window) / len(window), 2), window
+
+
+def trend_per_week(before: list[Point]) -> float:
+    """The slope of the last ``TREND_POINTS`` values per week of the time they span."""
+    recent = before[-TREND_POINTS:]
+    spacing = ((recent[-1][0] - recent[0][0]).days / 7 / (len(recent) - 1)) if len(recent) > 1 else 1.0
+    return round(stats.slope([v for _, v in recent]) / (spacing or 1.0), 3) + 0.0
+
+
+def trend_effect(trend: float, better: float) -> tuple[float, float]:
+    """(the trend carried over ``HORIZON_WEEKS``, the part of it the target counts: 0 unless it improves)."""
+    over_quarter = round(trend * HORIZON_WEEKS, 2) + 0.0
+    return over_quarter, over_quarter if over_quarter * better > 0 else 0.0
+
+
+def improvement(base: float) -> float:
+    """``IMPROVEMENT_PCT`` % of the baseline's size."""
+    return round(abs(base) * IMPROVEMENT_PCT / 100, 2)
+
+
+def projected(base: float, effect: float, gain: float, better: float) -> float:
+    """Baseline plus the counted trend plus the improvement, in the better direction."""
+    return round(base + effect + better * gain, 2) + 0.0
+
+
+def cap(before: list[Point], better: float) -> tuple[float, Point]:
+    """The plausibility cap: the best value so far moved ``CAP_PCT`` % further; and that best point."""
+    best_point = (min if better < 0 else max)(before, key=lambda p: p[1])
+    best = best_point[1]
+    return round(best + better * abs(best) * CAP_PCT / 100, 2) + 0.0, best_point
+
+
+def target(projection: float, limit: float, better: float, unit: str) -> tuple[float, bool]:
+    """The projection, or the cap when the projection goes past it (then True), kept in range."""
+    capped = projection * better > limit * better
+    value = limit if capped else projection
+    return (min(max(value, 0.0), 100.0) if unit == "percent" else max(value, 0.0)), capped
+
+
+def compute_goal(kpi: Kpi, points: list[Point], start: date, end: date) -> dict[str, Any] | None:
+    """The baseline, trend, improvement, cap and target for ``kpi`` from its values before ``start``,
+    with the arithmetic written out and the values it cites; None without such values."""
+    before = [p for p in points if p[0] < start]
+    if not before:
+        return None
+    down = kpi.direction == "down"
+    better = better_sign(kpi.direction)
+    base, window = baseline(before)
+    trend = trend_per_week(before)
+    projected_trend, effect = trend_effect(trend, better)
+    gain = improvement(base)
+    projection = projected(base, effect, gain, better)
+    limit, best_point = cap(before, better)
+    best = best_point[1]
+    goal_target, capped = target(projection, limit, better, kpi.unit)
+    unit = kpi.unit
+    window_text = (f"the last {len(window)} {kpi.frequency} values before the quarter, "
+                   f"{window[0][0].isoformat()} to {window[-1][0].isoformat()}")
+    trend_text = (f"trend {trend:+g} a week x {HORIZON_WEEKS} weeks = {projected_trend:+g}"
+                  + ("" if effect else " (points the wrong way or is flat: not projected, counts 0)"))
+    arithmetic = (
+        f"baseline {fmt_number(base, unit)} (mean of {window_text}); {trend_text}; "
+        f"improvement {'-' if down else '+'}{fmt_number(gain, unit)} ({IMPROVEMENT_PCT}% of the baseline); "
+        f"projected {fmt_number(base, unit)} {'+' if effect >= 0 else '-'} {fmt_number(abs(effect), unit)} "
+        f"{'-' if down else '+'} {fmt_number(gain, unit)} = {fmt_number(projection, unit)}; "
+        f"plausibility cap {fmt_number(limit, unit)} (best {fmt_number(best, unit)} on {best_point[0].isoformat()}, "
+        f"{CAP_PCT}% further) {'binds' if capped else 'does not bind'}; "
+        f"target {fmt_number(goal_target, unit)} by {end.isoformat()}"
+    )
+    return {
+        "baseline": base, "baseline_points": len(window), "window": window_text,
+        "statistic": f"mean of the last {len(window)} values", "trend_per_week": trend,
+        "trend_over_quarter": projected_trend, "trend_effect": effect, "improvement": gain,
+        "projected": projection, "best": best, "best_period": best_point[0].isoformat(), "cap": limit,
+        "capped": capped, "target": goal_target, "date": end.isoformat(), "arithmetic": arithmetic,
+        "sources": list(dict.fromkeys(kpi_source(kpi.key, d) for d, _ in [*window, best_point])),
+    }

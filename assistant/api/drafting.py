@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from fastapi import APIRouter, Depends, Response
-from sqlmodel import Session
+from fastapi import APIRouter, Depends
 
 from assistant.api.deps import RowId, SessionDep, ViewerDep, WriteSessionDep, draft_rate_limit, errors
-from assistant.domain.drafts import draft_public
 from assistant.domain.goals import goal_public
-from assistant.domain.models import Draft, Person, utcnow
+from assistant.domain.models import Draft, Person
 from assistant.domain.schemas import (
     BriefRequest,
     DraftPublic,
@@ -24,44 +20,28 @@ from assistant.drafting import DRAFTERS
 from assistant.drafting.kinds.goals import accept_suggestion
 
 router = APIRouter(prefix="/api/drafts", tags=["drafts"], dependencies=[Depends(draft_rate_limit)])
-REUSED = {200: {"model": DraftPublic, "description": "Your unedited draft from the same inputs, already stored"}}
 
 
-def _answer(session: Session, viewer: Person, draft: Draft, response: Response, started: datetime) -> DraftPublic:
-    """201 for a new draft; 200 when preparing again handed back the one stored before."""
-    created = draft.created_at if draft.created_at.tzinfo else draft.created_at.replace(tzinfo=UTC)
-    if created < started:
-        response.status_code = 200
-    return draft_public(session, viewer, draft)
-
-
-@router.post("/brief", response_model=DraftPublic, status_code=201,
-             responses=REUSED | errors(403, 404, 422, 429, 502, 503))
-def request_brief(body: BriefRequest, session: SessionDep, viewer: ViewerDep, response: Response) -> DraftPublic:
+@router.post("/brief", response_model=DraftPublic, status_code=201, responses=errors(403, 404, 422, 429, 502, 503))
+def request_brief(body: BriefRequest, session: SessionDep, viewer: ViewerDep) -> Draft:
     """Draft a 1:1 prep brief (the reads run first; the draft is stored once the model answers)."""
-    started = utcnow()
     subject = visible_person_by_email(session, viewer, body.person)
-    return _answer(session, viewer, DRAFTERS["brief"](session, viewer, subject, body.week), response, started)
+    return DRAFTERS["brief"](session, viewer, subject, body.week)
 
 
 @router.post("/feedback", response_model=DraftPublic, status_code=201,
-             responses=REUSED | errors(403, 404, 422, 429, 502, 503))
-def request_feedback(body: FeedbackRequest, session: SessionDep, viewer: ViewerDep, response: Response) -> DraftPublic:
+             responses=errors(403, 404, 422, 429, 502, 503))
+def request_feedback(body: FeedbackRequest, session: SessionDep, viewer: ViewerDep) -> Draft:
     """Feedback on a check-in, for the person who filed it or one of their managers."""
-    started = utcnow()
     subject = visible_person_by_email(session, viewer, body.person or viewer.email)
-    draft = DRAFTERS["feedback"](session, session.get(Person, viewer.id), subject, body.week)
-    return _answer(session, viewer, draft, response, started)
+    return DRAFTERS["feedback"](session, session.get(Person, viewer.id), subject, body.week)
 
 
-@router.post("/goals", response_model=DraftPublic, status_code=201,
-             responses=REUSED | errors(403, 404, 422, 429, 502, 503))
-def request_goals(body: GoalsRequest, session: SessionDep, viewer: ViewerDep, response: Response) -> DraftPublic:
+@router.post("/goals", response_model=DraftPublic, status_code=201, responses=errors(403, 404, 422, 429, 502, 503))
+def request_goals(body: GoalsRequest, session: SessionDep, viewer: ViewerDep) -> Draft:
     """Next-quarter role goal suggestions (a founder, or a manager for their reports)."""
-    started = utcnow()
     subject = visible_person_by_email(session, viewer, body.person)
-    draft = DRAFTERS["goals"](session, session.get(Person, viewer.id), subject, body.quarter)
-    return _answer(session, viewer, draft, response, started)
+    return DRAFTERS["goals"](session, session.get(Person, viewer.id), subject, body.quarter)
 
 
 @router.post("/{draft_id}/goals/{index}/accept", response_model=GoalPublic, status_code=201,

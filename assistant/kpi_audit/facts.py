@@ -41,7 +41,7 @@ class KpiFacts:
     @property
     def who(self) -> str:
         """How a sentence names the owner: their name, else their email, else their role."""
-        return self.owner_name or self.owner_email or (f"the {self.owner_role}" if self.owner_role else "nobody")
+        return self.owner_name or self.owner_email or (f"the {self.owner_role} role" if self.owner_role else "nobody")
 
 
 def quarter_in_force(planned: Iterable[str], today: date) -> str | None:

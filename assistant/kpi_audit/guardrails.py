@@ -49,6 +49,14 @@ class Ctx:
     elsewhere: list[KpiFacts] = field(default_factory=list)
     checks: list[KpiFacts] = field(default_factory=list)  # every same-owner or team counter-metric found
     guards: list[KpiFacts] = field(default_factory=list)  # KPIs this one is a check on
+    index: Index | None = None
+
+    def owned(self, entry_id: str) -> KpiFacts | None:
+        """A KPI of the same owner that the catalog reads as ``entry_id`` (not this one)."""
+        if self.index is None or not self.kpi.owner_email:
+            return None
+        found = self.index.by_email.get((entry_id, self.kpi.owner_email.lower()), [])
+        return next((x for x in found if x.key != self.kpi.key), None)
 
     @property
     def entry(self) -> CatalogEntry | None:
@@ -113,7 +121,7 @@ def build(kpis: list[KpiFacts], matches: dict[str, Match | None], role_of: Any) 
     index = Index(kpis, matches)
     ctxs: dict[str, Ctx] = {}
     for k in kpis:
-        c = Ctx(kpi=k, match=matches.get(k.key))
+        c = Ctx(kpi=k, match=matches.get(k.key), index=index)
         if k.guardrail_key and k.guardrail_key != k.key:
             c.declared = by_key.get(k.guardrail_key)
         if c.entry is not None:

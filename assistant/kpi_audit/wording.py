@@ -69,11 +69,12 @@ def gamed_reason(k: KpiFacts, g: KpiFacts, source: str, kt: Trend, gt: Trend) ->
              "team": f"its guardrail (inferred from the catalog; tracked by {g.who} in the same team)"}[source]
     g_dates = "" if (gt.start, gt.end) == (kt.start, kt.end) else f" on {gt.start} to {gt.end}"
     unit = periods(kt)
+    step = {"weeks": "week-to-week", "months": "month-to-month"}.get(unit, "period-to-period")
     return (f"{k.name} {_went(kt)} from {fmt(kt.first_value, k.unit)} on {kt.start} to "
             f"{fmt(kt.last_value, k.unit)} on {kt.end} ({pct(kt.endpoint_change)} better) while {whose} "
             f"{g.name} {_went(gt)} from {fmt(gt.first_value, g.unit)} to {fmt(gt.last_value, g.unit)}{g_dates} "
             f"({pct(gt.endpoint_change)} worse). Judged on the average of the last {kt.half} {unit} against "
-            f"the {kt.half} before, both moves are larger than each series' week-to-week noise.")
+            f"the {kt.half} before, both moves are larger than each series' {step} noise.")
 
 
 # ---------------------------------------------------------------- the verdict in words
@@ -98,8 +99,8 @@ def owner_note(k: KpiFacts, verdict: str, flags: list[Flag], suggestion: str | N
     """The verdict framed for the KPI's own owner: something to look at together, not a stamp."""
     if verdict == "gamed":
         ev = _flag(flags, "gamed").evidence  # type: ignore[union-attr]
-        return (f"Worth looking at together: {k.name} improved while {ev['guardrail']['name']} worsened over the "
-                "same weeks. What changed, and did the business gain from it?")
+        return (f"Worth looking at together: {k.name} improved while {ev['guardrail']['name']} worsened between "
+                f"{ev['kpi']['from']} and {ev['kpi']['to']}. What changed, and did the business gain from it?")
     if verdict == "vanity":
         return (f"Worth a rethink together: {k.name} can rise without the business gaining."
                 + (f" {suggestion}" if suggestion else ""))
@@ -157,8 +158,11 @@ def suggestion(c: Ctx, flags: list[Flag], catalog: Catalog, role_of: Any) -> tup
             return f"Report it next to {pair.name}: that shows {pair.exposes or 'what the total cost'}.", pair.name
         ids = ([e.replacement] if e is not None and e.replacement else []) + (e.guardrails if e is not None else [])
         rep = _pick(ids, c, catalog, role_of)
+        if rep is not None and (mine := c.owned(rep.id)) is not None:
+            return (f"Rely on {mine.name}, which {k.who} already tracks, and drop this one: "
+                    f"{rep.name} improves only when the work pays off."), rep.name
         if rep is not None:
-            return f"Track {rep.name} instead ({_measures(rep)}): it rises only when the work pays off.", rep.name
+            return f"Track {rep.name} instead ({_measures(rep)}): it improves only when the work pays off.", rep.name
         return (f"Replace it with a rate tied to money or quality that {k.who} can move "
                 "(per order, per session, a margin)."), None
     warn = _flag(flags, "no_guardrail")

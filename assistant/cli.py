@@ -23,7 +23,6 @@ llm_app = typer.Typer(help="The bundled local model (needs the [local] extra).",
 app.add_typer(llm_app, name="llm")
 
 DEMO_ORG = Path(__file__).resolve().parent.parent / "demo" / "northwind.yaml"
-DEMO_PEOPLE = ("founder@northwind.test", "growth-lead@northwind.test", "ppc@northwind.test")
 
 
 @app.command()
@@ -164,19 +163,33 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
 
 @app.command()
 def demo(host: str = "127.0.0.1", port: int = 8000, no_serve: bool = False) -> None:
-    """Load the demo org, print sign-in tokens for three people, and serve."""
+    """Load the demo org moved to this week, print a sign-in link and a token per person, and serve."""
+    from assistant.core.db import migrate as run
     from assistant.core.db import session_scope
-    from assistant.domain.auth import create_token
-    from assistant.domain.team import person_by_email
+    from assistant.domain.calendar import current_week
+    from assistant.domain.orgfile.demo import load_demo
+    from assistant.settings import get_settings
+    from assistant.web.signin import LINK_TTL, create_signin_link
 
-    import_cmd(DEMO_ORG)
+    run()
+    base = f"http://{host}:{port}"
     with session_scope() as session:
-        tokens = {email: create_token(session, person_by_email(session, email), "demo")
-                  for email in DEMO_PEOPLE}
-    typer.echo(f"\nSign in at http://{host}:{port} with one of these tokens:")
-    for email, token in tokens.items():
-        typer.echo(f"  {email:<30} {token}")
-    typer.echo(f"  (API: curl -H 'Authorization: Bearer <token>' http://{host}:{port}/api/people/me)\n")
+        loaded = load_demo(session, DEMO_ORG, current_week())
+        links = {p.email: create_signin_link(session, p, base) for p in loaded.people}
+    changed = ", ".join(f"{k} {v}" for k, v in loaded.counts.items() if v) or "nothing changed"
+    typer.echo(f"imported {DEMO_ORG.name}: {changed}\n{DEMO_ORG.name}: {loaded.shift.summary()} "
+               "(the file is unchanged; text in check-ins keeps its own dates)")
+    if loaded.older_data_from:
+        typer.echo(f"note: {get_settings().home} also holds demo check-ins from {loaded.older_data_from}, "
+                   "left by a run in an earlier week; remove that folder for a clean demo", err=True)
+    if loaded.revoked:
+        typer.echo(f"revoked {loaded.revoked} demo token(s) and link(s) from earlier runs")
+    typer.echo(f"\nSign in at {base}: open a person's link (once, within {LINK_TTL.seconds // 60} min) "
+               "or paste their token")
+    for p in loaded.people:
+        typer.echo(f"  {p.name} ({p.access}, {p.role}) <{p.email}>\n    link:  {links[p.email]}\n"
+                   f"    token: {loaded.tokens[p.email]}")
+    typer.echo(f"  (API: curl -H 'Authorization: Bearer <token>' {base}/api/people/me)\n")
     if not no_serve:
         serve(host=host, port=port, workers=1)
 

@@ -92,3 +92,58 @@ def test_console_script_exit_status_follows_the_command(home, tmp_path):
     regressed = console_script(*run, home=home)
     assert regressed.returncode == 1, regressed.stdout + regressed.stderr
     assert "REGRESSED" in regressed.stdout and "flag_precision" in regressed.stdout
+
+
+def test_demo_lands_on_this_week_and_rerunning_revokes_the_old_credentials(home):
+    import re
+    from datetime import timedelta
+
+    from sqlmodel import Session, col, select
+
+    from assistant.core.db import make_engine
+    from assistant.domain.auth import LINK_NAME, person_for_token, spend_link
+    from assistant.domain.models import ApiToken, CheckIn, KpiValue, Meeting
+    from assistant.errors import Unauthorized
+
+    demo_file = ROOT / "demo" / "northwind.yaml"
+    before = demo_file.read_bytes()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CADENCE_")}
+    env.update(CADENCE_HOME=str(home), CADENCE_TODAY="2026-12-09")  # a Wednesday of 2026-W50
+
+    def demo() -> str:
+        r = subprocess.run([sys.executable, "-m", "assistant", "demo", "--no-serve"], capture_output=True,
+                           text=True, env=env, cwd=ROOT, timeout=300)
+        assert r.returncode == 0, r.stderr
+        return r.stdout
+
+    first = demo()
+    assert "2026-W30..2026-W41 -> 2026-W39..2026-W50" in first
+    for name, access in (("Maya Lindqvist", "founder"), ("Daniel Okafor", "manager"), ("Priya Raman", "manager"),
+                         ("Tomás Herrera", "member"), ("Marco Rossi", "member")):
+        assert re.search(rf"{name} \({access}, [^)]+\) <", first), first
+    old_tokens = re.findall(r"token: (cad_\S+)", first)
+    old_links = re.findall(r"link:  \S+/signin/link\?t=(cad_\S+)", first)
+    assert len(old_tokens) == len(old_links) == 8
+    assert demo_file.read_bytes() == before
+
+    engine = make_engine(f"sqlite:///{home / 'cadence.db'}")
+    with Session(engine) as session:
+        weeks = set(session.exec(select(CheckIn.week)).all())
+        assert max(weeks) == "2026-W50" and min(weeks) == "2026-W39"
+        assert str(max(session.exec(select(KpiValue.period)).all())) == "2026-12-07"  # W50's Monday
+        assert str(max(session.exec(select(Meeting.date)).all())) == "2026-12-10"
+
+    second = demo()
+    assert "revoked 16 demo token(s) and link(s)" in second and "nothing changed" in second
+    new_tokens = re.findall(r"token: (cad_\S+)", second)
+    with Session(engine) as session:
+        for token in old_tokens:
+            with pytest.raises(Unauthorized):
+                person_for_token(session, token)
+        with pytest.raises(Unauthorized):
+            spend_link(session, old_links[0], ttl=timedelta(minutes=30))
+        assert person_for_token(session, new_tokens[0]).email == "founder@northwind.test"
+        live = session.exec(select(ApiToken).where(col(ApiToken.revoked_at).is_(None),
+                                                   col(ApiToken.name).in_(["demo", LINK_NAME]))).all()
+        assert len(live) == 16
+    engine.dispose()

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from assistant.domain.models import ApiToken, Person, utcnow
 from assistant.errors import Unauthorized
@@ -68,6 +68,18 @@ def _older_than(created: datetime, age: timedelta) -> bool:
     if created.tzinfo is None:  # SQLite hands back naive UTC
         created = created.replace(tzinfo=UTC)
     return datetime.now(UTC) - created > age
+
+
+def revoke_named_tokens(session: Session, person: Person, names: tuple[str, ...]) -> int:
+    """Revoke the person's live tokens called one of ``names`` (e.g. the demo's); the caller commits."""
+    rows = session.exec(
+        select(ApiToken).where(ApiToken.person_id == person.id, ApiToken.revoked_at == None,  # noqa: E711
+                               col(ApiToken.name).in_(names))
+    ).all()
+    for row in rows:
+        row.revoked_at = utcnow()
+        session.add(row)
+    return len(rows)
 
 
 def revoke_tokens(session: Session, person: Person) -> int:

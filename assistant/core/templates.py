@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, Undefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Undefined, select_autoescape
 
 
 def environment(folder: Path, *, autoescape: bool, tidy: bool = True, keep_trailing_newline: bool = False,
@@ -23,7 +23,11 @@ def environment(folder: Path, *, autoescape: bool, tidy: bool = True, keep_trail
     template written for readability wants). ``strict`` makes a missing variable raise;
     only the eval report, which shows whatever each draft kind returned, turns it off.
     """
-    return Environment(loader=FileSystemLoader(str(folder)), autoescape=autoescape,
+    # select_autoescape either way, so the static check can see every environment's choice:
+    # with autoescape off no extension is escaped, with it on every template is.
+    return Environment(loader=FileSystemLoader(str(folder)),
+                       autoescape=select_autoescape(enabled_extensions=("html", "htm", "xml") if autoescape else (),
+                                                    default_for_string=autoescape, default=autoescape),
                        undefined=StrictUndefined if strict else Undefined,
                        trim_blocks=tidy, lstrip_blocks=tidy, keep_trailing_newline=keep_trailing_newline)
 

@@ -68,7 +68,7 @@ def _load(text: str) -> Any:
             return json.loads(text)
         except ValueError:
             pass  # JSON-like YAML (comments, trailing commas): the YAML parser decides and reports
-    return yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
+    return yaml.load(text, Loader=_LOADER)  # noqa: S506  # nosec B506 - _LOADER is a SafeLoader
 
 
 def parse_org_text(text: str, *, name: str = "org file") -> OrgFile:

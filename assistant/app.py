@@ -8,7 +8,20 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 import assistant
-from assistant.api import checkins, drafting, drafts, goals, handlers, health, kpis, meetings, people, reports, search
+from assistant.api import (
+    checkins,
+    drafting,
+    drafts,
+    goals,
+    handlers,
+    health,
+    kpis,
+    meetings,
+    people,
+    quarters,
+    reports,
+    search,
+)
 from assistant.web import routes as web
 
 
@@ -61,7 +74,8 @@ def create_app() -> FastAPI:
     app = FastAPI(title="Cadence", version=assistant.__version__, lifespan=lifespan,
                   description="Coaching and review assistant for e-commerce teams.")
     handlers.install(app)
-    for module in (health, people, kpis, checkins, meetings, goals, drafts, reports, search, drafting, web):
+    for module in (health, people, kpis, checkins, meetings, goals, quarters, drafts, reports, search, drafting,
+                   web):
         app.include_router(module.router)
     web.install(app)  # the web app needs more than routes: session cookie, headers, /static
     _openapi_with_error_bodies(app)

@@ -110,6 +110,7 @@ class Objective(SQLModel, table=True):
     quarter_id: str = Field(foreign_key="quarter.id", index=True)
     key: str = Field(description="Stable id within the quarter, e.g. 'margin'.")
     title: str
+    retired: bool = Field(default=False, description="Dropped from the plan; kept so goals that named it still read.")
 
 
 class Person(SQLModel, table=True):
@@ -214,6 +215,19 @@ class RoleGoal(SQLModel, table=True):
     target: float | None = None
     objective_key: str | None = None
     status: str = GoalStatus.active.value
+
+
+class KpiLink(SQLModel, table=True):
+    """A founder's confirmed answer to 'which objective of this quarter does this KPI serve?'
+    (None: none of them). Unconfirmed links are suggested on the fly (domain/quarters.py)."""
+
+    __table_args__ = (UniqueConstraint("quarter_id", "kpi_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    quarter_id: str = Field(foreign_key="quarter.id", index=True)
+    kpi_id: int = Field(foreign_key="kpi.id", index=True)
+    objective_id: int | None = Field(default=None, foreign_key="objective.id")
+    confirmed_by_id: int = Field(foreign_key="person.id")
+    confirmed_at: datetime = Field(default_factory=utcnow)
 
 
 class Draft(SQLModel, table=True):

@@ -216,7 +216,8 @@ class FeedbackRequest(BaseModel):
 class GoalsRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     person: str = Field(max_length=254, description="Email of the person the goals are for.")
-    quarter: QuarterId = Field(description="The quarter to plan, e.g. 2027-Q1.")
+    quarter: QuarterId | None = Field(None, description="The quarter to plan, e.g. 2027-Q1 (default: next "
+                                      "quarter once the current one is past its midpoint, else the current one).")
 
 
 class GoalAccept(BaseModel):
@@ -231,3 +232,50 @@ class ErrorBody(BaseModel):
     error: str
     message: str
     detail: Any | None = None
+
+
+OBJECTIVE_KEY = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
+"""An objective's key: the org file's ``id`` rule."""
+
+
+class ObjectiveCreate(_In):
+    key: str = Field(pattern=OBJECTIVE_KEY, description="Stable within the quarter, e.g. 'margin'.")
+    title: str = Field(min_length=1, max_length=300, description="e.g. 'Gross margin back above 35%'.")
+
+
+class ObjectiveUpdate(_In):
+    """Any subset; ``retired: true`` drops it from the plan (goals that named it keep the key)."""
+
+    title: str | None = Field(None, min_length=1, max_length=300)
+    retired: bool | None = None
+
+
+class ObjectivePublic(_Out):
+    id: int
+    quarter: str
+    key: str
+    title: str
+    retired: bool
+
+
+class QuarterPublic(_Out):
+    id: str
+    current: bool = Field(description="The calendar's quarter today.")
+    next: bool = Field(description="The quarter after it (listed before it has objectives).")
+    objectives: int = Field(description="Objectives in force (not retired).")
+
+
+class KpiLinkSet(_In):
+    objective: str | None = Field(None, pattern=OBJECTIVE_KEY,
+                                  description="Key of the quarter's objective the KPI serves; null: none of them.")
+
+
+class KpiLinkPublic(_Out):
+    kpi: str
+    kpi_name: str
+    owner_id: int | None
+    objective: str | None = Field(description="Key of the objective it serves this quarter, or null.")
+    objective_title: str | None
+    status: str = Field(description="confirmed (a founder said so) | suggested (by meaning, not yet confirmed)")
+    confidence: float = Field(description="0-1; 1 for a confirmed link.")
+    reason: str

@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     draft_rate_limit: int = Field(30, ge=1, description="Draft requests per user per minute.")
     redis_url: str | None = Field(None, description="Shared store for rate limits across workers.")
     report_max_mb: int = Field(100, ge=1, le=2000, description="Largest seller-report upload, in MB (413 past it).")
+    max_body_bytes: int = Field(5 * 1024 * 1024, ge=1024, description="Largest request body outside the "
+                                "seller-report upload, in bytes (413 before the rest is read).")
+    session_idle_hours: float = Field(12, gt=0, le=24 * 90, description="A web session ends after this long unused.")
+    session_max_days: float = Field(7, gt=0, le=365, description="A web session ends this long after sign-in.")
 
     @property
     def resolved_database_url(self) -> str:

@@ -22,15 +22,14 @@ WriteSessionDep = Annotated[Session, Depends(get_write_session)]
 
 
 def current_viewer(request: Request) -> Person:
-    """The person behind the Bearer token (or the web session cookie, set by the web layer).
+    """The person behind the Bearer token: an API token only (a browser's session cookie is
+    the web's credential, not the API's).
 
     Looked up in a short session of its own, so a write route's transaction is the only
     one it holds and begins as a write.
     """
     header = request.headers.get("authorization", "")
     token = header[7:] if header.lower().startswith("bearer ") else None
-    if token is None:
-        token = getattr(request.state, "session_token", None)
     with Session(get_engine(), expire_on_commit=False) as session:
         person = person_for_token(session, token)
         session.expunge(person)

@@ -284,6 +284,7 @@ class ApiToken(SQLModel, table=True):
     name: str = ""
     created_at: datetime = Field(default_factory=utcnow)
     revoked_at: datetime | None = None
+    last_used_at: datetime | None = Field(None, description="A web session's latest request (its idle expiry).")
 
 
 class IdempotencyRecord(SQLModel, table=True):

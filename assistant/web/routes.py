@@ -18,7 +18,7 @@ from assistant.errors import Unauthorized
 from assistant.settings import get_settings
 from assistant.web import errors, pages_drafts, pages_people, pages_plan, pages_reports, pages_week
 from assistant.web.render import STATIC, page
-from assistant.web.security import SESSION_COOKIE, SESSION_MAX_AGE, SecurityHeaders, check_csrf, secret_key
+from assistant.web.security import SESSION_COOKIE, SecurityHeaders, check_csrf, secret_key, session_max_age
 from assistant.web.signin import end_session, redeem_link, start_session
 
 router = APIRouter(include_in_schema=False)
@@ -31,7 +31,7 @@ CSRF = Depends(check_csrf)
 def install(app: FastAPI) -> None:
     """Middleware, static files and error pages for the web app (called by create_app)."""
     app.add_middleware(SessionMiddleware, secret_key=secret_key(), session_cookie=SESSION_COOKIE,
-                       max_age=SESSION_MAX_AGE, same_site="lax", https_only=get_settings().cookie_secure)
+                       max_age=session_max_age(), same_site="lax", https_only=get_settings().cookie_secure)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     errors.install(app)

@@ -13,6 +13,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Form, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -21,7 +22,6 @@ from assistant.errors import Forbidden
 from assistant.settings import get_settings
 
 SESSION_COOKIE = "cadence_session"
-SESSION_MAX_AGE = 14 * 24 * 3600
 
 # No inline script or style, nothing from another origin, no framing, forms post home only.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
@@ -64,12 +64,31 @@ def csrf_token(request: Request) -> str:
     return token
 
 
+def session_max_age() -> int:
+    """The cookie's lifetime in seconds: the session's absolute limit (the server enforces both limits)."""
+    return int(get_settings().session_max_days * 24 * 3600)
+
+
+def _origin(url: str) -> tuple[str, str, int | None] | None:
+    """(scheme, host, port) with the scheme's default port filled in; None when unreadable."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
+    except ValueError:
+        return None
+    if not parts.hostname:
+        return None
+    return parts.scheme.lower(), parts.hostname.lower(), port
+
+
 def _same_origin(request: Request) -> bool:
+    """No Origin header (older browsers, same-origin GET forms) passes; otherwise scheme, host
+    and port must all be this server's: an https page posting to an http server is another site."""
     origin = request.headers.get("origin")
-    if not origin or origin == "null":
-        return origin is None
-    host = request.headers.get("host", "")
-    return origin.split("://", 1)[-1] == host
+    if origin is None:
+        return True
+    theirs = _origin(origin)
+    return theirs is not None and theirs == _origin(f"{request.url.scheme}://{request.headers.get('host', '')}")
 
 
 def check_csrf(request: Request, csrf: Annotated[str, Form(max_length=200)] = "") -> None:

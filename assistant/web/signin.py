@@ -2,7 +2,9 @@
 
 A web session is an ApiToken row named ``web session`` whose random value lives only in the
 signed cookie, so revoking a person's tokens (`cadence token revoke`) signs their browsers
-out too. A sign-in link carries a ``signin link`` token that works once and for a short time.
+out too. It is not an API token, and it ends after CADENCE_SESSION_IDLE_HOURS unused or
+CADENCE_SESSION_MAX_DAYS after sign-in, whichever comes first. A sign-in link carries a
+``signin link`` token that works once and for a short time.
 """
 
 from __future__ import annotations
@@ -14,11 +16,20 @@ from fastapi import Depends, Request
 from sqlmodel import Session
 
 from assistant.core.db import begin_write, get_engine
-from assistant.domain.auth import LINK_NAME, PREFIX, create_token, person_for_token, revoke_named_token, spend_link
+from assistant.domain.auth import (
+    LINK_NAME,
+    PREFIX,
+    WEB_SESSION,
+    create_token,
+    person_for_token,
+    person_for_web_session,
+    revoke_named_token,
+    spend_link,
+)
 from assistant.domain.models import Person
 from assistant.errors import Unauthorized
+from assistant.settings import get_settings
 
-WEB_SESSION = "web session"
 LINK_TTL = timedelta(minutes=30)
 
 
@@ -72,8 +83,10 @@ def web_viewer(request: Request) -> Person:
     token = request.session.get("token")
     if not token or not token.startswith(PREFIX):
         raise Unauthorized("sign in to continue")
+    settings = get_settings()
     with Session(get_engine(), expire_on_commit=False) as session:
-        person = person_for_token(session, token)
+        person = person_for_web_session(session, token, idle=timedelta(hours=settings.session_idle_hours),
+                                        absolute=timedelta(days=settings.session_max_days))
         session.expunge(person)
     request.state.viewer = person
     return person

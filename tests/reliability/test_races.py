@@ -1,0 +1,94 @@
+"""Races a single process can lose on PostgreSQL: many requests at once spending one thing.
+
+SQLite serialises writers (BEGIN IMMEDIATE), so these races only show on PostgreSQL, whose
+READ COMMITTED lets every concurrent transaction read the thing as still unspent. Each test
+fires N requests through their own TestClient at a barrier and counts what got through.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, func, select
+
+from assistant.core import db as dbmod
+from assistant.domain.models import ApiToken, Person
+from assistant.domain.orgfile import import_org, read_org_file
+from assistant.settings import get_settings
+from tests.conftest import SMALL_ORG
+from tests.reliability.conftest import figure
+from tests.web.conftest import csrf_of
+
+N = 12
+
+
+@pytest.fixture
+def app_on(db_url, monkeypatch):
+    """The app on this test's own database, with the small org imported."""
+    monkeypatch.setenv("CADENCE_DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    dbmod.get_engine.cache_clear()
+    engine = dbmod.get_engine()
+    with Session(engine) as session:
+        import_org(session, read_org_file(SMALL_ORG))
+        session.commit()
+    from assistant.app import create_app
+
+    yield create_app(), engine
+    engine.dispose()
+    dbmod.get_engine.cache_clear()
+
+
+def _at_once(n: int, prepare, fire) -> list:  # noqa: ANN001
+    """``prepare(i)`` in each thread, then all ``fire(i, prepared)`` released together."""
+    barrier = threading.Barrier(n)
+
+    def run(i: int):  # noqa: ANN202
+        ready = prepare(i)
+        barrier.wait()
+        return fire(i, ready)
+
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        return list(pool.map(run, range(n)))
+
+
+def test_a_signin_link_opens_one_session_however_many_redeem_it(app_on, monkeypatch):
+    app, engine = app_on
+    from assistant.web import signin
+    from assistant.web.signin import create_signin_link
+
+    real_create = signin.create_token
+
+    def slow_create(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        # a busy database: the redeem's transaction stays open a while after it spent the link,
+        # so every other redeem reads the link before that one commits
+        time.sleep(0.3)
+        return real_create(*args, **kwargs)
+
+    monkeypatch.setattr(signin, "create_token", slow_create)
+
+    with Session(engine) as session:
+        person = session.exec(select(Person).where(Person.email == "am@t.test")).one()
+        link = create_signin_link(session, person, "http://testserver")
+        session.commit()
+    token = link.split("t=", 1)[1]
+
+    def prepare(_: int):  # noqa: ANN202
+        client = TestClient(app)
+        return client, csrf_of(client.get(f"/signin/link?t={token}").text)
+
+    def fire(_: int, ready) -> int:  # noqa: ANN001
+        client, csrf = ready
+        return client.post("/signin/link", data={"csrf": csrf, "t": token}, follow_redirects=False).status_code
+
+    codes = _at_once(N, prepare, fire)
+    with Session(engine) as session:
+        opened = session.exec(select(func.count()).select_from(ApiToken).where(ApiToken.name == "web session")).one()
+    kind = engine.dialect.name
+    figure("races", f"{kind}: {N} concurrent redeems of one sign-in link, sessions opened", opened)
+    assert sorted(codes) == [303] + [401] * (N - 1), codes
+    assert opened == 1

@@ -1,4 +1,9 @@
-"""Quarter planning: objectives, each person's goals, goal suggestions to accept or edit into goals."""
+"""Quarter planning: objectives, the KPI each serves, each person's goals, suggestions to accept or edit.
+
+It opens on the quarter being planned (``planning_quarter``: next quarter once the current one
+is past its midpoint) and lists the current and next quarter even before they have objectives.
+Founders write objectives and confirm links; managers read them and plan their reports' goals.
+"""
 
 from __future__ import annotations
 
@@ -11,20 +16,21 @@ from starlette.responses import RedirectResponse, Response
 
 from assistant.api.deps import RowId
 from assistant.core.db import begin_write, get_engine, get_session
-from assistant.domain.calendar import QuarterId, check_quarter, quarter_of, today
+from assistant.domain.calendar import QuarterId, check_quarter
 from assistant.domain.drafts import latest_visible_draft
-from assistant.domain.goals import (
-    create_goal,
-    goal_public,
-    plannable_people,
-    quarter_ids,
-    quarter_objectives,
-    update_goal,
-    visible_goals,
-)
+from assistant.domain.goals import create_goal, goal_public, plannable_people, update_goal, visible_goals
+from assistant.domain.kpi_links import confirm_link, visible_links
 from assistant.domain.kpis import visible_kpis
 from assistant.domain.models import Draft
-from assistant.domain.schemas import GoalCreate, GoalUpdate
+from assistant.domain.quarters import (
+    create_objective,
+    list_quarters,
+    planning_quarter,
+    quarter_in_force,
+    quarter_objectives,
+    update_objective,
+)
+from assistant.domain.schemas import GoalCreate, GoalUpdate, ObjectiveCreate, ObjectiveUpdate
 from assistant.domain.team import visible_person
 from assistant.drafting.kinds.goals import accept_suggestion
 from assistant.errors import InvalidInput, NotFound
@@ -59,9 +65,14 @@ def plan(request: Request, viewer: WebViewer, session: Session = Depends(get_ses
         people.append({"person": person, "goals": [goal_public(session, g) for g in goals],
                        "kpis": visible_kpis(session, viewer, owner_id=person.id), "draft": latest,
                        "suggestions": suggestions(latest)})
-    return page(request, "plan.html", {"quarter": quarter, "quarters": quarter_ids(session),
-                                       "objectives": quarter_objectives(session, quarter), "people": people,
-                                       "notice": notice[:200] or None})
+    objectives = quarter_objectives(session, quarter)
+    links = visible_links(session, viewer, quarter) if objectives else []
+    return page(request, "plan.html", {
+        "quarter": quarter, "quarters": list_quarters(session), "now": quarter_in_force(),
+        "objectives": objectives, "retired": [o for o in quarter_objectives(session, quarter, retired=True)
+                                              if o.retired],
+        "links": links, "unserved": [x for x in links if x.objective is None],
+        "founder": viewer.access == "founder", "people": people, "notice": notice[:200] or None})
 
 
 @router.post("/plan/suggest/{person_id}", dependencies=CSRF)
@@ -74,11 +85,58 @@ def suggest(request: Request, person_id: RowId, viewer: WebViewer,
 
 
 def _quarter_or_current(q: str) -> str:
-    """The quarter asked for if it exists, else the calendar's (a quarter row nobody planned never decides it)."""
+    """The quarter asked for if it exists, else the one being planned (a quarter row nobody
+    planned never decides it)."""
     try:
         return check_quarter(q)
     except InvalidInput:
-        return quarter_of(today())
+        return planning_quarter()
+
+
+def _back(quarter: str, notice: str, anchor: str = "objectives") -> RedirectResponse:
+    return RedirectResponse(f"/plan?q={quarter}&notice={notice.replace(' ', '+')}#{anchor}", status_code=303)
+
+
+@router.post("/plan/objectives", dependencies=CSRF)
+def add_objective(viewer: WebViewer, quarter: Annotated[QuarterId, Form()],
+                  key: Annotated[str, Form(max_length=64)], title: Annotated[str, Form(max_length=300)]) -> Response:
+    with Session(get_engine(), expire_on_commit=False) as session:
+        begin_write(session)
+        try:
+            body = ObjectiveCreate(key=key.strip().lower(), title=" ".join(title.split()))
+        except ValidationError as exc:
+            raise InvalidInput(f"objective: {exc.errors()[0]['msg']}") from None
+        create_objective(session, viewer, quarter, body)
+        session.commit()
+    return _back(quarter, "Objective added")
+
+
+@router.post("/plan/objectives/{objective_id}", dependencies=CSRF)
+def change_objective(viewer: WebViewer, objective_id: RowId, quarter: Annotated[QuarterId, Form()],
+                     title: Annotated[str, Form(max_length=300)] = "",
+                     action: Annotated[str, Form(pattern="^(save|retire|restore)$")] = "save") -> Response:
+    with Session(get_engine(), expire_on_commit=False) as session:
+        begin_write(session)
+        try:
+            body = (ObjectiveUpdate(title=" ".join(title.split())) if action == "save"
+                    else ObjectiveUpdate(retired=action == "retire"))
+        except ValidationError as exc:
+            raise InvalidInput(f"objective: {exc.errors()[0]['msg']}") from None
+        update_objective(session, viewer, quarter, objective_id, body)
+        session.commit()
+    return _back(quarter, {"save": "Objective saved", "retire": "Objective retired",
+                           "restore": "Objective restored"}[action])
+
+
+@router.post("/plan/links", dependencies=CSRF)
+def set_link(viewer: WebViewer, quarter: Annotated[QuarterId, Form()], kpi: Annotated[str, Form(max_length=64)],
+             objective: Annotated[str, Form(max_length=64)] = "") -> Response:
+    """Confirm the objective a KPI serves this quarter (empty: none of them)."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        begin_write(session)
+        confirm_link(session, viewer, quarter, kpi, _blank(objective))
+        session.commit()
+    return _back(quarter, "Link confirmed", "links")
 
 
 def _blank(v: str | None) -> str | None:

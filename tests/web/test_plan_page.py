@@ -1,0 +1,79 @@
+"""The Quarter plan page: which quarter it opens on, objectives and KPI links for founders."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlmodel import select
+
+from assistant.domain.models import KpiLink, Objective
+from assistant.settings import get_settings
+from tests.web.conftest import post_form, sign_in
+
+
+def fresh(session) -> None:  # noqa: ANN001
+    session.rollback()
+    session.expire_all()
+
+
+def _today(monkeypatch, day: str) -> None:
+    monkeypatch.setenv("CADENCE_TODAY", day)
+    get_settings.cache_clear()
+
+
+@pytest.mark.parametrize(("day", "opens_on"), [("2026-11-20", "2027-Q1"), ("2026-10-20", "2026-Q4"),
+                                               ("2027-02-16", "2027-Q2")])
+def test_plan_opens_on_next_quarter_past_the_midpoint(client, tokens, monkeypatch, day, opens_on):
+    _today(monkeypatch, day)
+    sign_in(client, tokens["founder@t.test"])
+    html = client.get("/plan").text
+    assert f'Quarter plan <span class="muted">{opens_on}</span>' in html
+    # The next quarter is offered in the selector even before it has objectives.
+    options = re.findall(r'<option value="(\d{4}-Q\d)"', html)
+    assert opens_on in options
+
+
+def test_founder_adds_edits_retires_objectives_and_confirms_a_link(client, tokens, session, monkeypatch):
+    _today(monkeypatch, "2026-11-20")
+    sign_in(client, tokens["founder@t.test"])
+    resp = post_form(client, "/plan", "/plan/objectives",
+                     {"quarter": "2027-Q1", "key": "gm35", "title": "Gross margin back  above 35%"})
+    assert resp.status_code == 303 and resp.headers["location"].startswith("/plan?q=2027-Q1")
+    post_form(client, "/plan", "/plan/objectives", {"quarter": "2027-Q1", "key": "stock",
+                                                    "title": "No stock-outs on the top 20 SKUs"})
+    fresh(session)
+    gm = session.exec(select(Objective).where(Objective.quarter_id == "2027-Q1", Objective.key == "gm35")).one()
+    assert gm.title == "Gross margin back above 35%"
+    html = client.get("/plan?q=2027-Q1").text
+    # Links are suggested by meaning, with a reason, and offered for confirmation.
+    assert "Which objective each KPI serves in 2027-Q1" in html and "suggested" in html
+    assert 'action="/plan/links"' in html
+    resp = post_form(client, "/plan?q=2027-Q1", "/plan/links", {"quarter": "2027-Q1", "kpi": "ppc-tacos",
+                                                                "objective": "gm35"})
+    assert resp.status_code == 303
+    fresh(session)
+    link = session.exec(select(KpiLink).where(KpiLink.quarter_id == "2027-Q1")).one()
+    assert link.objective_id == gm.id
+    post_form(client, "/plan?q=2027-Q1", f"/plan/objectives/{gm.id}", {"quarter": "2027-Q1", "title": "Margin 36%",
+                                                                       "action": "save"})
+    post_form(client, "/plan?q=2027-Q1", f"/plan/objectives/{gm.id}", {"quarter": "2027-Q1", "action": "retire"})
+    fresh(session)
+    gm = session.get(Objective, gm.id)
+    assert gm.title == "Margin 36%" and gm.retired
+    html = client.get("/plan?q=2027-Q1").text
+    assert "<s>Margin 36%</s>" in html and "Restore" in html
+
+
+def test_managers_read_the_plan_but_do_not_write_objectives(client, tokens, session):
+    sign_in(client, tokens["growth-lead@t.test"])
+    html = client.get("/plan?q=2026-Q4").text
+    assert 'action="/plan/objectives"' not in html and "Lift contribution margin to 25%" in html
+    resp = post_form(client, "/plan?q=2026-Q4", "/plan/objectives", {"quarter": "2026-Q4", "key": "x",
+                                                                     "title": "Sneaky"})
+    assert resp.status_code == 403
+    resp = post_form(client, "/plan?q=2026-Q4", "/plan/links", {"quarter": "2026-Q4", "kpi": "ppc-acos",
+                                                                "objective": "instock"})
+    assert resp.status_code == 403
+    fresh(session)
+    assert session.exec(select(KpiLink)).all() == []

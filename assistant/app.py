@@ -22,6 +22,7 @@ from assistant.api import (
     reports,
     search,
 )
+from assistant.web import docs
 from assistant.web import routes as web
 
 
@@ -46,7 +47,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def _openapi_with_error_bodies(app: FastAPI) -> None:
     """Every documented 422 is an ErrorBody, as handlers.py answers it (not FastAPI's default
     HTTPValidationError, which a client would then fail to parse)."""
-    from assistant.domain.schemas import ErrorBody
+    from assistant.domain.schemas import ErrorBody, KpiValueIn
 
     build = app.openapi
 
@@ -55,7 +56,9 @@ def _openapi_with_error_bodies(app: FastAPI) -> None:
             return app.openapi_schema
         schema = build()
         components = schema.setdefault("components", {}).setdefault("schemas", {})
-        components.setdefault("ErrorBody", ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}"))
+        # KpiValueIn: named only by the values upload's openapi_extra, which FastAPI does not collect.
+        for model in (ErrorBody, KpiValueIn):
+            components.setdefault(model.__name__, model.model_json_schema(ref_template="#/components/schemas/{model}"))
         for path in schema.get("paths", {}).values():
             for operation in path.values():
                 response = operation.get("responses", {}).get("422")
@@ -72,11 +75,13 @@ def _openapi_with_error_bodies(app: FastAPI) -> None:
 
 def create_app() -> FastAPI:
     app = FastAPI(title="Cadence", version=assistant.__version__, lifespan=lifespan,
-                  description="Coaching and review assistant for e-commerce teams.")
+                  description="Coaching and review assistant for e-commerce teams.",
+                  docs_url=None, redoc_url=None)  # web.docs serves both without a CDN
     handlers.install(app)
     for module in (health, people, kpis, checkins, meetings, goals, quarters, drafts, reports, search, drafting,
                    web):
         app.include_router(module.router)
     web.install(app)  # the web app needs more than routes: session cookie, headers, /static
+    docs.install(app)
     _openapi_with_error_bodies(app)
     return app

@@ -28,20 +28,23 @@ from assistant.web import routes as web
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Start the in-process indexer unless a separate `cadence indexer` process owns it."""
+    """Start the in-process indexer unless a separate `cadence indexer` process owns it.
+    Everything the server writes meanwhile (the index's files above all) is owner-only."""
+    from assistant.core.files import owner_only
     from assistant.settings import get_settings
 
-    indexer = None
-    if get_settings().indexer == "thread":
-        from assistant.retrieval import IndexerThread
+    with owner_only():
+        indexer = None
+        if get_settings().indexer == "thread":
+            from assistant.retrieval import IndexerThread
 
-        indexer = IndexerThread().start()
-    app.state.indexer = indexer
-    try:
-        yield
-    finally:
-        if indexer is not None:
-            indexer.stop()
+            indexer = IndexerThread().start()
+        app.state.indexer = indexer
+        try:
+            yield
+        finally:
+            if indexer is not None:
+                indexer.stop()
 
 
 def _openapi_with_error_bodies(app: FastAPI) -> None:

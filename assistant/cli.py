@@ -404,8 +404,11 @@ def main() -> None:
     """The console script. Standalone mode: click itself exits with ``typer.Exit``'s code,
     a usage error's 2 and Ctrl-C's 130 (outside it, click returns the code to a caller that
     must remember to pass it on). Only the project's own errors are caught here."""
+    from assistant.core.files import owner_only
+
     try:
-        app()
+        with owner_only():  # what a command writes under CADENCE_HOME (and its exports) is the owner's
+            app()
     except CadenceError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         sys.exit(2 if exc.status_code in (404, 422) else 1)

@@ -22,6 +22,7 @@ from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import NotFoundError
 
 from assistant.core.embeddings import get_embedder
+from assistant.core.files import private_dir
 from assistant.errors import ProviderUnavailable
 from assistant.settings import get_settings
 
@@ -78,8 +79,7 @@ def get_client() -> ClientAPI:
                     ssl=parts.scheme == "https", settings=_chroma_settings(),
                 )
             else:
-                path = get_settings().home / "chroma"
-                path.mkdir(parents=True, exist_ok=True)
+                path = private_dir(get_settings().home / "chroma")
                 _clients[key] = chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
         return _clients[key]
 

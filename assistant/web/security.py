@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from fastapi import Depends, Form, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from assistant.core.files import private_dir
 from assistant.errors import Forbidden
 from assistant.settings import get_settings
 
@@ -41,7 +42,7 @@ def secret_key() -> str:
     if settings.secret_key:
         return settings.secret_key
     path = Path(settings.home) / "secret_key"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     try:
         # O_EXCL: two workers starting together cannot write two different keys.
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

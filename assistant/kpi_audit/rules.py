@@ -80,6 +80,7 @@ class KpiAudit(BaseModel):
     flags: list[Flag]
     suggestion: str | None
     suggested: str | None = None  # the catalog KPI the suggestion names (to track instead or beside)
+    counter_metric: str | None = None  # the catalog guardrail to set beside it, whatever the flags
     owner_note: str | None = None  # the verdict as the KPI's own owner reads it
 
 
@@ -119,7 +120,7 @@ def _audit_one(c: Ctx, catalog: Catalog, role_of: Any, *, stage: str, objectives
         id=c.kpi.key, name=c.kpi.name, verdict=verdict, summary=wording.summary(c.kpi, verdict, flags),
         matched=MatchedEntry(name=c.match.entry.name, confidence=c.match.confidence) if c.match else None,
         guardrail=shown.key if shown else None, guardrail_source=source, guardrail_owner=owner, flags=flags,
-        suggestion=suggestion, suggested=suggested,
+        suggestion=suggestion, suggested=suggested, counter_metric=wording.counter_metric(c, catalog, role_of),
         owner_note=wording.owner_note(c.kpi, verdict, flags, suggestion),
     )
 

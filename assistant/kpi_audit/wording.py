@@ -140,6 +140,12 @@ def _measures(e: CatalogEntry) -> str:
     return s[:1].lower() + s[1:] if not (len(s) > 1 and s[1].isupper()) else s
 
 
+def counter_metric(c: Ctx, catalog: Catalog, role_of: Any) -> str | None:
+    """The catalog counter-metric to set beside this KPI: a rate the owner moves, never a vanity total."""
+    g = _pick(c.entry.guardrails, c, catalog, role_of) if c.entry is not None else None
+    return g.name if g is not None else None
+
+
 def suggestion(c: Ctx, flags: list[Flag], catalog: Catalog, role_of: Any) -> tuple[str | None, str | None]:
     """(What to do instead or beside, with a one-line why; the catalog KPI it names), or Nones
     when nothing fits the owner."""

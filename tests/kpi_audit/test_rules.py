@@ -338,7 +338,7 @@ def test_fixture_org_audit():
     }
     assert set(out["ppc-acos"].model_dump()) == {"id", "name", "verdict", "summary", "matched", "guardrail",
                                                  "guardrail_source", "guardrail_owner", "flags", "suggestion",
-                                                 "suggested", "owner_note"}
+                                                 "suggested", "counter_metric", "owner_note"}
     assert set(codes(out["support-ipi"])) >= {"not_influenceable", "no_objective", "rarely_reviewed"}
     text = format_text(list(out.values()))
     assert text.startswith("6 KPIs: 1 gamed, 1 vanity, 1 weak, 3 healthy") and "ppc-acos" in text

@@ -73,8 +73,8 @@ def guardrail_for(kpi: Kpi, audit: Any, visible: VisibleKpis) -> tuple[dict[str,
         g = visible.first_of_entry(gid, exclude_key=kpi.key)
         if g is not None:
             return {"key": g.key, "name": g.name, "tracked": True}, g.id
-    if audit is not None and audit.suggested:  # the audit's pick: a rate the owner moves, never a vanity total
-        return {"key": None, "name": audit.suggested, "tracked": False}, None
+    if audit is not None and audit.counter_metric:  # the audit's pick: a rate the owner moves, never a vanity total
+        return {"key": None, "name": audit.counter_metric, "tracked": False}, None
     return None, None
 
 

@@ -87,6 +87,8 @@ def resolve_method(structured: str, vendor: str, base_url: str | None) -> str | 
 
 
 class LangChainProvider(Provider):
+    """A LangChain chat model behind ``complete``; ``init`` builds it (a fake one in tests)."""
+
     name = "langchain"
     supports_json_schema = True
     supports_tools = True

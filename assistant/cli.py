@@ -335,7 +335,8 @@ def draft_feedback_cmd(
 @draft_app.command("goals")
 def draft_goals_cmd(
     person: str = typer.Option(..., help="Email of the person the goals are for."),
-    quarter: str = typer.Option(..., help="Quarter, e.g. 2027-Q1."),
+    quarter: str | None = typer.Option(None, help="Quarter, e.g. 2027-Q1 (default: next quarter once the "
+                                                  "current one is past its midpoint, else the current one)."),
     as_: str = typer.Option(..., "--as", help="Email of the founder (or the person's manager) asking."),
     fmt: str = typer.Option("json", "--format", help="json or md"),
 ) -> None:

@@ -76,7 +76,7 @@ def test_a_kpi_serving_nothing_is_named_against_the_new_objectives(session, org)
     kpis = list(session.exec(select(Kpi).where(Kpi.key == "ops-turnover")))
     link = links_for(session, kpis, "2027-Q1")[kpis[0].id]
     assert link.objective is None
-    assert "'Hire a head of engineering'" in link.reason and "instock" not in link.reason
+    assert "'Hire a head of engineering'" in link.reason and "2027-Q1" in link.reason and "instock" not in link.reason
 
 
 def test_a_confirmed_link_wins_and_stays_in_its_quarter(session, org):

@@ -9,6 +9,7 @@ import json
 import pytest
 from sqlmodel import func, select
 
+from assistant.core.templates import fmt_number
 from assistant.domain.kpis import series
 from assistant.domain.models import Draft, Kpi, RoleGoal
 from assistant.domain.orgfile import read_org_file
@@ -24,6 +25,10 @@ from tests.drafting.test_feedback import cassette, demo_tokens, smollm2  # noqa:
 
 FOUNDER = "founder@northwind.test"
 QUARTER = "2027-Q1"
+
+
+def g_unit(goal: dict) -> str:
+    return next(k.unit.value for k in read_org_file(DEMO).kpis if k.id == goal["kpi"])
 
 
 def demo_values(key: str) -> list[float]:
@@ -44,10 +49,11 @@ def test_ppc_goals_trace_to_objectives_with_guardrails_and_data_baselines(sessio
         values = demo_values(g["kpi"])
         assert g["baseline"] == round(sum(values[-BASELINE_POINTS:]) / BASELINE_POINTS, 2)
         assert "mean" in g["statistic"] and "2026-09-14 to 2026-10-05" in g["window"]
-    tacos = goals[0]
+    tacos, computed = goals[0], content["computed_goals"][0]
     # the audit's pick: a ratio the PPC specialist moves, not the vanity total
     assert tacos["baseline"] == 12.93 and tacos["guardrail"].startswith("Sales growth rate")
-    assert tacos["target"] == round(12.93 - 0.1 * 12.93, 2) == 11.64  # worsening trend: not projected
+    # worsening trend: not projected; TACOS is reported to one decimal, so 11.64 is proposed as 11.6
+    assert computed["projected"] == round(12.93 - 0.1 * 12.93, 2) == 11.64 and tacos["target"] == 11.6
 
 
 @pytest.mark.parametrize("email", ["ppc@northwind.test", "am@northwind.test", "support@northwind.test",
@@ -61,9 +67,15 @@ def test_every_target_follows_from_its_arithmetic(session, demo, email):
         assert c["improvement"] == round(abs(c["baseline"]) * IMPROVEMENT_PCT / 100, 2)
         assert c["trend_effect"] in (0.0, round(c["trend_per_week"] * HORIZON_WEEKS, 2))
         assert c["projected"] == round(c["baseline"] + c["trend_effect"] + better * c["improvement"], 2)
-        assert c["target"] == (c["cap"] if c["projected"] * better > c["cap"] * better else c["projected"])
+        assert c["math_target"] == (c["cap"] if c["projected"] * better > c["cap"] * better else c["projected"])
+        # The proposal is that target at the KPI's reported precision (or one reported unit past
+        # the baseline when rounding would erase the step), and the sentence says so.
+        step = 10 ** -c["precision"]
+        assert c["target"] in (round(c["math_target"], c["precision"]), round(c["baseline"] + better * step,
+                                                                             c["precision"]))
         assert (g["baseline"], g["target"], g["trend_per_week"]) == (c["baseline"], c["target"], c["trend_per_week"])
-        assert f"{CAP_PCT}% further" in g["arithmetic"]
+        assert f"{CAP_PCT}% further" in c["detail"]
+        assert f"proposed {fmt_number(c['target'], g_unit(g))}" in g["arithmetic"]
 
 
 def test_vanity_kpi_is_retired_with_a_catalog_replacement(session, demo):

@@ -22,6 +22,7 @@ redo the sum from the arithmetic line:
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -125,3 +126,66 @@ def compute_goal(kpi: Kpi, points: list[Point], start: date, end: date) -> dict[
         "capped": capped, "target": goal_target, "date": end.isoformat(), "arithmetic": arithmetic,
         "sources": list(dict.fromkeys(kpi_source(kpi.key, d) for d, _ in [*window, best_point])),
     }
+
+
+# ---------------------------------------------------------------- settling the target
+# After the arithmetic: the objective's own number, the range the unit allows, the precision
+# the KPI is reported in, and how the target compares with goals already agreed on the KPI.
+
+_NUMBER = re.compile(r"\b(back above|back under|at least|at most|less than|more than|above|over|under|below|"
+                     r"within|to)\s+\$?(\d+(?:\.\d+)?)\s*(%|percent|days?|hours?|points?)?", re.IGNORECASE)
+_UP_WORDS, _DOWN_WORDS = ("above", "over", "at least", "more than"), ("under", "below", "within", "at most",
+                                                                        "less than")
+_UNIT_OF = {"%": "percent", "percent": "percent", "day": "days", "days": "days", "hour": "hours", "hours": "hours"}
+RANK_WORDS = ("rank", "position", "bsr")
+
+
+def objective_number(title: str) -> dict[str, Any] | None:
+    """The number an objective's title sets ("gross margin back above 35%" -> 35, percent, up;
+    "payback under 90 days" -> 90, days, down; "to 22%" -> 22, percent, either way)."""
+    m = _NUMBER.search(title)
+    if not m:
+        return None
+    word = m[1].lower().removeprefix("back ")
+    direction = "up" if word in _UP_WORDS else "down" if word in _DOWN_WORDS else None
+    unit = _UNIT_OF.get((m[3] or "").lower())
+    return {"value": float(m[2]), "unit": unit, "direction": direction, "text": m[0].strip()}
+
+
+def objective_applies(number: dict[str, Any] | None, kpi: Kpi, shared_words: bool) -> bool:
+    """Whether the objective's number is a target for this KPI: the same unit, a direction that
+    agrees with the KPI's better way, and a word the KPI and the objective share (TACOS serving
+    'gross margin above 35%' is not itself to reach 35%)."""
+    if number is None or not shared_words:
+        return False
+    unit_ok = number["unit"] == kpi.unit if number["unit"] else kpi.unit in ("count", "ratio", "score", "currency")
+    return unit_ok and number["direction"] in (None, kpi.direction)
+
+
+def precision(values: list[float]) -> int:
+    """Decimal places the KPI is reported in (0-2): the most any recorded value uses."""
+    places = 0
+    for v in values:
+        text = f"{v:.6f}".rstrip("0").rstrip(".")
+        places = max(places, len(text.split(".")[1]) if "." in text else 0)
+    return min(places, 2)
+
+
+def feasible(value: float, kpi: Kpi, places: int) -> float:
+    """``value`` kept in the unit's range (percent 0-100, ranks at least 1, nothing else below 0),
+    rounded to ``places``."""
+    low = 1.0 if any(w in kpi.name.lower() for w in RANK_WORDS) else 0.0
+    high = 100.0 if kpi.unit == "percent" else None
+    value = max(value, low) if high is None else min(max(value, low), high)
+    return round(value, places) + 0.0
+
+
+def looser(proposed: float, agreed: float, direction: str) -> bool:
+    """Whether ``proposed`` asks for less than ``agreed`` in the KPI's better direction."""
+    return proposed < agreed if direction != "down" else proposed > agreed
+
+
+def gap_text(a: float, b: float, unit: str) -> str:
+    """The distance between two values of a KPI: percentage points for percent KPIs, never '%'."""
+    gap = round(abs(a - b), 2)
+    return f"{fmt_number(gap)} points" if unit == "percent" else fmt_number(gap, unit)

@@ -7,22 +7,26 @@ model (or the offline composer) must repeat those figures unchanged (``verify``)
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from assistant.analysis import goal_progress, quarter_bounds
 from assistant.core.templates import fmt_number
 from assistant.domain.calendar import previous_quarter
 from assistant.domain.drafts import get_visible_draft, set_status
 from assistant.domain.goals import create_goal
+from assistant.domain.kpi_links import closest_objective, links_for
 from assistant.domain.kpis import series
 from assistant.domain.models import Company, Draft, DraftStatus, Kpi, Objective, Person, RoleGoal
+from assistant.domain.quarters import planning_quarter, quarter_in_force, quarter_objectives
 from assistant.domain.schemas import GoalCreate
 from assistant.domain.sources import kpi_source
 from assistant.domain.team import is_manager_of
 from assistant.drafting import context as ctx
 from assistant.drafting.budget import pop_last, shorten_series
+from assistant.drafting.kinds import goal_math as gm
 from assistant.drafting.kinds.goal_math import (
     BASELINE_POINTS,
     CAP_PCT,
@@ -36,12 +40,19 @@ from assistant.drafting.pipeline import DraftJob, run
 from assistant.drafting.schemas import GoalsModelOut
 from assistant.errors import Conflict, Forbidden, NotFound
 from assistant.kpi_audit.catalog import get_catalog
-from assistant.kpi_audit.stored import VisibleKpis, audit_visible, current_quarter, objectives_of
+from assistant.kpi_audit.stored import VisibleKpis, audit_visible
 from assistant.llm import Provider
 
-MAX_GOALS = 4
+MAX_GOALS = 3
 TOLERANCE = 0.005 + 1e-9  # a figure written at 2 places still equals the computed one
-RETIRE_CODES = ("vanity", "not_influenceable", "no_objective")
+RETIRE_CODES = ("vanity", "not_influenceable")
+# The audit judges 'no objective' against the quarter it audits; a draft for another quarter
+# judges it against that quarter's links instead, so the audit's flag would name the wrong ids.
+OTHER_QUARTER_CODES = ("no_objective",)
+COMPUTED_FIELDS = ("kpi", "objective", "link", "baseline", "window", "statistic", "trend_per_week", "trend_effect",
+                   "improvement", "projected", "cap", "math_target", "target", "precision", "date", "detail",
+                   "loosened", "bound_to_guardrail")
+"""What a goals draft stores of each candidate's arithmetic beside the model's output."""
 STAGE_WORDS = {
     "early": "an early-stage company leads with volume",
     "growth": "a growing company needs volume that stays profitable",
@@ -78,79 +89,199 @@ def guardrail_for(kpi: Kpi, audit: Any, visible: VisibleKpis) -> tuple[dict[str,
     return None, None
 
 
-def stage_reason(stage: str, kpi: Kpi, entry: Any, objective: Objective | None) -> str:
+def stage_reason(stage: str, kpi: Kpi, entry: Any, objective: Objective, link_status: str) -> str:
+    """Why this KPI leads at this stage and which objective it serves; the stage is named."""
     fit = entry.stage if entry else "any"
-    focus = {"volume": "a volume measure", "quality": "a quality measure",
-             "any": "a ratio that matters at any stage"}[fit]
-    obj = f" and moves the objective '{objective.title}'" if objective else ""
-    return f"{kpi.name} is {focus}; {STAGE_WORDS.get(stage, STAGE_WORDS['growth'])}{obj}."
+    rate = kpi.unit in ("percent", "ratio", "score")
+    focus = {"volume": "a rate behind volume" if rate else "a volume measure", "quality": "a quality measure",
+             "any": "a measure that matters at any stage"}[fit]
+    link = "" if link_status == "confirmed" else " (a suggested link: confirm it on the Quarter plan)"
+    words = STAGE_WORDS.get(stage, STAGE_WORDS["growth"])
+    return f"Assumes the {stage} stage: {words}. {kpi.name} is {focus} and serves '{objective.title}'{link}."
 
 
-def gather(session: Session, viewer: Person, subject: Person, quarter: str) -> DraftJob:
+def _previous_goal(session: Session, subject: Person, kpi: Kpi, quarters: list[str]) -> RoleGoal | None:
+    """The latest active or just-ended goal on ``kpi`` in ``quarters`` (a dropped one binds nothing)."""
+    return session.exec(select(RoleGoal).where(
+        RoleGoal.person_id == subject.id, RoleGoal.kpi_id == kpi.id, col(RoleGoal.quarter_id).in_(quarters),
+        col(RoleGoal.status).in_(["active", "achieved", "missed"]), col(RoleGoal.target).is_not(None))
+        .order_by(col(RoleGoal.quarter_id).desc(), col(RoleGoal.id).desc())).first()
+
+
+def _guard_floor(session: Session, guard_id: int | None, visible: VisibleKpis, start: Any) -> dict[str, Any] | None:
+    """The level a gamed KPI's guardrail must hold: its own baseline before the quarter."""
+    g = visible.by_id(guard_id) if guard_id else None
+    before = [p for p in series(session, guard_id, until=start)] if g is not None else []
+    before = [p for p in before if p[0] < start]
+    if not before:
+        return None
+    level, window = gm.baseline(before)
+    return {"value": level, "unit": g.unit, "direction": g.direction,
+            "sources": [kpi_source(g.key, d) for d, _ in window[-1:]]}
+
+
+def settle(kpi: Kpi, goal: dict[str, Any], points: list[Any], objective: Objective, end: Any,
+           previous: RoleGoal | None) -> dict[str, Any]:
+    """The target after the arithmetic: the objective's own number, the unit's range, the KPI's
+    precision; then one readable sentence, and whether it is looser than a goal already agreed."""
+    unit, better = kpi.unit, gm.better_sign(kpi.direction)
+    number = gm.objective_number(objective.title)
+    # The objective's number is this KPI's only when the title names the KPI's own measure
+    # (its name's first word): 'listing conversion to 15.5%' is not a return rate's bar.
+    head = re.sub(r"[^a-z0-9-]", "", kpi.name.lower().split()[0]) if kpi.name.split() else ""
+    shared = bool(head) and head in re.findall(r"[a-z0-9-]+", objective.title.lower())
+    target, steps = goal["target"], []
+    if gm.objective_applies(number, kpi, shared):
+        bar = number["value"]
+        if (bar - goal["cap"]) * better > 0:
+            # The company's bar is past what this KPI's record makes plausible in one quarter.
+            target = max(target, goal["cap"]) if better > 0 else min(target, goal["cap"])
+            steps.append(f"the objective asks {fmt_number(bar, unit)}, past the cap, so the target stops short of it")
+        elif (bar - target) * better > 0:
+            target = bar
+            steps.append(f"the objective's own {fmt_number(bar, unit)} sets the target")
+        else:
+            steps.append(f"it clears the objective's {fmt_number(bar, unit)}")
+    places = gm.precision([v for _, v in points])
+    settled = gm.feasible(target, kpi, places)
+    if (settled - goal["baseline"]) * better <= 0 < (target - goal["baseline"]) * better:
+        # Rounding ate the whole step: ask for one reported unit better than the baseline.
+        settled = gm.feasible(round(goal["baseline"], places) + better * 10 ** -places, kpi, places)
+    if settled != round(target, 2):
+        steps.append(f"{fmt_number(settled, unit)} as {kpi.name} is reported (" +
+                     ("whole numbers" if places == 0 else f"{places} decimal place{'s' if places > 1 else ''}") +
+                     (", within 0-100%" if unit == "percent" and not 0 <= target <= 100 else "") + ")")
+    trend = goal["trend_per_week"] * better
+    parts = [f"baseline {fmt_number(goal['baseline'], unit)} over the last {goal['baseline_points']} values",
+             "trend " + ("flat" if trend == 0 else "improving" if trend > 0 else "worsening")]
+    prev = None
+    if previous is not None:
+        gap = gm.gap_text(goal["baseline"], previous.target, unit)
+        prev = {"title": previous.title, "quarter": previous.quarter_id, "status": previous.status,
+                "target": previous.target, "gap": round(abs(goal["baseline"] - previous.target), 2)}
+        outcome = {"missed": f"was missed by {gap}", "achieved": "was achieved"}.get(
+            previous.status, f"is active, with the baseline {gap} from it")
+        parts.append(f"the {previous.quarter_id} goal {fmt_number(previous.target, unit)} {outcome}")
+    if goal["capped"]:
+        parts.append(f"capped at {fmt_number(goal['cap'], unit)}, {gm.CAP_PCT}% past the best value so far")
+    parts += steps
+    parts.append(f"proposed {fmt_number(settled, unit)} by {end.isoformat()}")
+    loosened = None
+    if previous is not None and gm.looser(settled, previous.target, kpi.direction):
+        distance = gm.gap_text(goal["baseline"], previous.target, unit)
+        loosened = (f"looser than the {previous.status} {previous.quarter_id} goal of "
+                    f"{fmt_number(previous.target, unit)}: the baseline is {distance} "
+                    f"from it, further than one quarter's {gm.IMPROVEMENT_PCT}% step reaches")
+        parts.append(loosened)
+    detail = goal["arithmetic"] + ("; then " + "; ".join(steps) if steps else "")
+    return {"target": settled, "math_target": goal["target"], "arithmetic": "; ".join(parts) + ".", "detail": detail,
+            "previous_goal": prev,
+            "loosened": loosened, "objective_number": number, "precision": places}
+
+
+def _title(kpi: Kpi, goal: dict[str, Any], target: float, end: Any, guard: dict[str, Any] | None,
+           floor: dict[str, Any] | None, gamed: bool) -> str:
+    verb = "Bring down" if kpi.direction == "down" else "Raise"
+    title = (f"{verb} {kpi.name} from {fmt_number(goal['baseline'], kpi.unit)} "
+             f"to {fmt_number(target, kpi.unit)} by {end}")
+    if gamed and guard and floor:
+        holds = "rising above" if floor["direction"] == "down" else "falling below"
+        return title + f" without {guard['name']} {holds} {fmt_number(floor['value'], floor['unit'])}"
+    if gamed and guard:
+        return title + f", only with {guard['name']} tracked beside it as the guardrail"
+    return title + (f", with {guard['name']} as the guardrail" if guard else "")
+
+
+def gather(session: Session, viewer: Person, subject: Person, quarter: str | None) -> DraftJob:
     ctx.require_visible(session, viewer, subject)
     if not (viewer.access == "founder" or is_manager_of(session, viewer, subject.id)):
         raise Forbidden("role goals are drafted by a founder, or a manager for their reports")
+    quarter = quarter or planning_quarter()
     start, end = quarter_bounds(quarter)
     company = session.exec(select(Company)).first()
     stage = company.stage if company else "growth"
-    objectives_quarter = quarter if objectives_of(session, quarter) else current_quarter(session, start)
-    objectives = {o.key: o for o in session.exec(select(Objective).where(Objective.quarter_id == objectives_quarter))}
+    objectives_quarter = quarter if quarter_objectives(session, quarter) else quarter_in_force()
+    objectives = {o.key: o for o in quarter_objectives(session, objectives_quarter)}
     # Only the subject's KPIs are read whole; guardrails are looked up one by one (loading
     # every visible KPI grew with the org: 8,000 rows for a founder at 1,000 people).
     visible = VisibleKpis(session, viewer)
     # The subject's audits only (auditing every visible KPI grew with the org: 5 s at 1,000 people).
     audits = {a.id: a for a in audit_visible(session, viewer, owner_id=subject.id, today=start)}
     own = sorted(visible.owned_by(subject.id), key=lambda k: (k.tier != "primary", k.id))
+    links = links_for(session, own, objectives_quarter)
     flags = [{k: f[k] for k in ("kpi", "code", "severity", "reason", "sources")}
-             for f in ctx.flag_records(list(audits.values()))]
-    candidates, retire, notes, kpi_rows = [], [], [], []
+             for f in ctx.flag_records(list(audits.values())) if f["code"] not in OTHER_QUARTER_CODES]
+    earlier = [previous_quarter(quarter), quarter_in_force(), quarter]
+    candidates, retire, notes, kpi_rows, counterparts = [], [], [], [], []
+    own_names = {k.name.lower() for k in own}
     for kpi in own:
-        audit = audits.get(kpi.key)
-        codes = [f.code for f in audit.flags] if audit else []
+        audit, link = audits.get(kpi.key), links[kpi.id]
+        codes = [f.code for f in audit.flags if f.code not in OTHER_QUARTER_CODES] if audit else []
         points = series(session, kpi.id, until=end)
         before = [p for p in points if p[0] < start]
         kpi_rows.append({"key": kpi.key, "name": kpi.name, "unit": kpi.unit, "direction": kpi.direction,
-                         "tier": kpi.tier, "target": kpi.target, "objective": kpi.objective_key,
-                         "flags": codes, "history": [[d.isoformat(), v] for d, v in before[-TREND_POINTS:]]})
+                         "tier": kpi.tier, "target": kpi.target, "flags": codes,
+                         "objective": link.objective.key if link.objective else None, "link": link.status,
+                         "link_reason": link.reason,
+                         "history": [[d.isoformat(), v] for d, v in before[-TREND_POINTS:]]})
+        last_source = [kpi_source(kpi.key, d) for d, _ in before[-1:]]
         retiring = [f for f in audit.flags if f.code in RETIRE_CODES] if audit else []
         if retiring:
             replacement = audit.suggested  # the audit's pick, one the owner's role can move
             retire.append({"kpi": kpi.key, "kpi_name": kpi.name,
                            "action": "retire" if any(f.code == "vanity" for f in retiring) else "demote",
-                           "reason": " ".join(f.reason for f in retiring), "replacement": replacement,
-                           "sources": [kpi_source(kpi.key, d) for d, _ in before[-1:]]})
+                           "reason": " ".join(f.reason for f in retiring)[:400], "replacement": replacement,
+                           "sources": last_source})
+            if replacement and replacement.lower() not in own_names:
+                counterparts.append((kpi, replacement, link.objective))
             continue
-        objective = objectives.get(kpi.objective_key or "")
+        if link.objective is None:
+            retire.append({"kpi": kpi.key, "kpi_name": kpi.name, "action": "demote",
+                           "reason": f"{kpi.name} {link.reason}"[:400], "replacement": None,
+                           "sources": last_source})
+            continue
         goal = compute_goal(kpi, points, start, end)
-        if goal is None or objective is None:
-            notes.append(f"{kpi.name} carries no goal: " + ("it has no values before the quarter."
-                         if goal is None else f"its objective '{kpi.objective_key}' is not one of "
-                         f"{objectives_quarter}'s objectives."))
+        if goal is None:
+            notes.append(f"{kpi.name} carries no goal yet: it has no values before {start.isoformat()}.")
             continue
+        objective = link.objective
         guard, guard_id = guardrail_for(kpi, audit, visible)
+        gamed = "gamed" in codes
+        floor = _guard_floor(session, guard_id, visible, start) if gamed else None
         if guard_id is not None:
             last = series(session, guard_id, until=end)
             goal["sources"] += [kpi_source(guard["key"], d) for d, _ in [p for p in last if p[0] < start][-1:]]
-        verb = "Bring down" if kpi.direction == "down" else "Raise"
-        title = (f"{verb} {kpi.name} from {fmt_number(goal['baseline'], kpi.unit)} "
-                 f"to {fmt_number(goal['target'], kpi.unit)} by {end.isoformat()}"
-                 + (f", with {guard['name']} as the guardrail" if guard else ""))
+        settled = settle(kpi, goal, points, objective, end, _previous_goal(session, subject, kpi, earlier))
+        goal.update(settled)
         candidates.append({"kpi": kpi.key, "kpi_name": kpi.name, "unit": kpi.unit, "direction": kpi.direction,
                            "tier": kpi.tier, "objective": objective.key, "objective_title": objective.title,
-                           "guardrail": guard, "title": title, "flags": codes,
-                           "rationale": stage_reason(stage, kpi, _catalog_entry(
-                               audit.matched.name if audit and audit.matched else None), objective), **goal})
+                           "link": link.status, "link_reason": link.reason, "guardrail": guard,
+                           "guardrail_floor": floor, "bound_to_guardrail": gamed,
+                           "title": _title(kpi, goal, goal["target"], end.isoformat(), guard, floor, gamed),
+                           "flags": codes, "rationale": stage_reason(stage, kpi, _catalog_entry(
+                               audit.matched.name if audit and audit.matched else None), objective, link.status),
+                           **goal})
     candidates = candidates[:MAX_GOALS]
     if objectives_quarter != quarter:
         notes.insert(0, f"No objectives are planned for {quarter} yet; the goals trace to {objectives_quarter}'s.")
-    if len(candidates) < 2:
-        notes.append(f"Only {len(candidates)} of {subject.name}'s KPIs can carry a goal; agree another with them.")
+    first = subject.name.split()[0]
+    for kpi, replacement, objective in counterparts[:1]:
+        aim = f" for '{objective.title}'" if objective else ""
+        notes.append(f"Agree {replacement} with {first} in place of {kpi.name}{aim}: it is the measure their "
+                     "work moves, and it can carry a goal once it has values.")
+    if not candidates and objectives:
+        role_kpis = ", ".join(k.name for k in own)
+        aim = closest_objective(f"{subject.role}. {role_kpis}", list(objectives.values()))
+        notes.append(f"{subject.name} has no KPI that serves one of {objectives_quarter}'s objectives yet; as "
+                     f"{subject.role} they could serve '{aim.title}': agree a KPI for it with them.")
+    notes, retire = notes[:3], retire[:4]
     last_quarter = previous_quarter(quarter)
     facts: dict[str, Any] = {
         "subject": {"name": subject.name, "role": subject.role}, "quarter": quarter,
         "quarter_start": start.isoformat(), "quarter_end": end.isoformat(), "stage": stage,
         "objectives_quarter": objectives_quarter,
-        "objectives": [{"key": o.key, "title": o.title} for o in objectives.values()],
+        "objectives": [{"key": o.key, "title": o.title, "number": gm.objective_number(o.title)}
+                       for o in objectives.values()],
         "policy": {"baseline_points": BASELINE_POINTS, "trend_points": TREND_POINTS, "horizon_weeks": HORIZON_WEEKS,
                    "improvement_pct": IMPROVEMENT_PCT, "cap_pct": CAP_PCT},
         "kpis": kpi_rows, "flags": flags, "candidates": candidates, "retire": retire, "notes": notes,
@@ -158,20 +289,20 @@ def gather(session: Session, viewer: Person, subject: Person, quarter: str) -> D
             g.model_dump(mode="json", include={"title", "kpi", "target", "status", "latest_value", "latest_period",
                                                "on_track", "sources"})
             for g in goal_progress(session, subject, last_quarter)]},
+        "links": [link.public().model_dump() for link in links.values()],
     }
     playbook = ctx.playbook_blocks(["SMART goals that trace to a quarterly objective",
                                     "guardrail counter-metric so a KPI cannot be gamed",
                                     "vanity metrics to retire"], limit=4)
     kpi_sources = {s for c in candidates for s in c["sources"]} | {s for r in retire for s in r["sources"]}
+    kpi_sources |= {s for c in candidates if c["guardrail_floor"] for s in c["guardrail_floor"]["sources"]}
     kpi_sources |= {s for f in flags for s in f["sources"]}
     kpi_sources |= {s for g in facts["last_quarter"]["goals"] for s in g["sources"]}
     grounding = ctx.grounding_facts(facts, checkins=[], history=[], playbook=playbook,
                                     kpi_sources=kpi_sources, extra_sources=set())
     computed = {
         "quarter": quarter, "stage": stage, "objectives_quarter": objectives_quarter,
-        "computed_goals": [{k: c[k] for k in ("kpi", "objective", "baseline", "window", "statistic", "trend_per_week",
-                                              "trend_effect", "improvement", "projected", "cap", "target", "date")}
-                           for c in candidates],
+        "computed_goals": [{k: c[k] for k in COMPUTED_FIELDS} for c in candidates],
     }
     context = {"viewer_name": viewer.name, "subject_name": subject.name, "subject_role": subject.role,
                "quarter": quarter, "facts": facts, "playbook": playbook}
@@ -212,9 +343,10 @@ def verify(out: GoalsModelOut, candidates: list[dict[str, Any]], retire: list[di
     return problems
 
 
-def draft_goals(session: Session, viewer: Person, subject: Person, quarter: str, *,
+def draft_goals(session: Session, viewer: Person, subject: Person, quarter: str | None, *,
                 provider: Provider | None = None) -> Draft:
-    """Draft, guard and store next-quarter role goal suggestions for ``subject``."""
+    """Draft, guard and store role goal suggestions for ``subject`` for ``quarter`` (default: the
+    quarter being planned, next quarter once the current one is past its midpoint)."""
     return run(session, gather(session, viewer, subject, quarter), provider)
 
 

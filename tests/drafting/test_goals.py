@@ -172,3 +172,107 @@ def test_smollm2_goals_through_the_pipeline(session, demo, smollm2, cassette):  
     for u in g["ungrounded"]:
         assert u["problems"]
     assert len(cassette) == 1 + int(g["repaired"]) and draft.usage["completion_tokens"] > 0
+
+
+# ---------------------------------------------------------------- the quarterly reset
+NEW_OBJECTIVES = [("gm", "Contribution margin on hero SKUs back above 24%"),
+                  ("stockouts", "Stock-out rate on hero SKUs under 2%"),
+                  ("cvr", "Listing conversion on hero ASINs to 17%"),
+                  ("care", "Support quality: first-contact resolution above 78%"),
+                  ("spring", "Launch the spring collection by April 1")]
+
+
+@pytest.fixture
+def planned(session, demo):
+    """The demo org with 2027-Q1 planned under new objective ids (none of 2026-Q4's keys)."""
+    from assistant.domain.quarters import create_objective
+    from assistant.domain.schemas import ObjectiveCreate
+
+    for key, title in NEW_OBJECTIVES:
+        create_objective(session, demo(FOUNDER), QUARTER, ObjectiveCreate(key=key, title=title))
+    session.commit()
+    return demo
+
+
+def _feasible(goal: dict, unit: str, name: str) -> bool:
+    low = 1 if "rank" in name.lower() else 0
+    return goal["target"] >= low and (unit != "percent" or goal["target"] <= 100)
+
+
+def test_new_objective_ids_still_give_everyone_with_kpis_goals_that_trace_to_them(session, planned):
+    org = read_org_file(DEMO)
+    units = {k.id: (k.unit.value, k.name) for k in org.kpis}
+    owners = {k.owner for k in org.kpis if k.owner}
+    keys = {k for k, _ in NEW_OBJECTIVES}
+    for email in sorted(owners):
+        content = draft_goals(session, planned(FOUNDER), planned(email), QUARTER).content
+        assert content["objectives_quarter"] == QUARTER and content["grounding"]["ungrounded"] == []
+        assert content["goals"], f"{email} got no goals: {content['notes']}"
+        assert len(content["goals"]) <= 3
+        for g in content["goals"]:
+            assert g["objective"] in keys and g["date"] == "2027-03-31"
+            assert _feasible(g, *units[g["kpi"]])
+        for r in content["retire"]:
+            assert "margin'" not in r["reason"] and "not one of" not in r["reason"]
+        assert not any("Only 0" in n["text"] for n in content["notes"])
+
+
+def test_a_gamed_kpi_gets_a_goal_bound_to_its_guardrail(session, planned):
+    from assistant.kpi_audit.stored import audit_visible
+
+    ppc = planned("ppc@northwind.test")
+    audits = audit_visible(session, planned(FOUNDER), owner_id=ppc.id)
+    gamed = {a.id for a in audits if any(f.code == "gamed" for f in a.flags)}
+    assert gamed, "the demo's PPC specialist has a gamed KPI"
+    content = draft_goals(session, planned(FOUNDER), ppc, QUARTER).content
+    for g, c in zip(content["goals"], content["computed_goals"], strict=True):
+        assert c["bound_to_guardrail"] is (g["kpi"] in gamed)
+        if g["kpi"] in gamed:
+            assert " without " in g["title"] and (" rising above " in g["title"] or " falling below " in g["title"])
+
+
+def test_a_looser_target_than_the_agreed_goal_says_so_and_why(session, planned):
+    content = draft_goals(session, planned(FOUNDER), planned("ppc@northwind.test"), QUARTER).content
+    tacos = next(g for g in content["goals"] if g["kpi"] == "ppc-tacos")
+    assert tacos["target"] > 10  # the active 2026-Q4 goal says 10%
+    assert "looser than the active 2026-Q4 goal of 10%" in tacos["arithmetic"]
+    assert "2.93 points" in tacos["arithmetic"]  # points, not percent
+
+
+def test_the_objectives_own_number_sets_the_target_within_what_the_record_supports(session, planned):
+    content = draft_goals(session, planned(FOUNDER), planned("support@northwind.test"), QUARTER).content
+    fcr = next(g for g in content["goals"] if g["kpi"] == "support-fcr")
+    assert fcr["target"] == 78 and "the objective's own 78% sets the target" in fcr["arithmetic"]
+    supply = draft_goals(session, planned(FOUNDER), planned("supply@northwind.test"), QUARTER).content
+    stockout = next(g for g in supply["goals"] if "stock" in g["kpi"])
+    assert stockout["target"] > 2 and "past the cap" in stockout["arithmetic"]
+
+
+def test_a_confirmed_link_moves_the_goal_and_a_kpi_serving_nothing_is_demoted(session, planned):
+    from assistant.domain.kpi_links import confirm_link
+
+    confirm_link(session, planned(FOUNDER), QUARTER, "ppc-tacos", None)
+    session.commit()
+    content = draft_goals(session, planned(FOUNDER), planned("ppc@northwind.test"), QUARTER).content
+    assert "ppc-tacos" not in {g["kpi"] for g in content["goals"]}
+    demoted = next(r for r in content["retire"] if r["kpi"] == "ppc-tacos")
+    assert demoted["action"] == "demote" and "none of 2027-Q1's objectives" in demoted["reason"]
+
+
+def test_someone_without_a_linkable_kpi_is_told_which_objective_their_role_could_serve(session, planned):
+    content = draft_goals(session, planned(FOUNDER), planned(FOUNDER), QUARTER).content
+    assert content["goals"] == []
+    note = " ".join(n["text"] for n in content["notes"])
+    assert "could serve '" in note and "Only 0" not in note
+    assert any(f"'{title}'" in note for _, title in NEW_OBJECTIVES)
+
+
+def test_the_quarter_defaults_to_next_past_the_midpoint(session, planned, monkeypatch):
+    from assistant.settings import get_settings
+
+    monkeypatch.setenv("CADENCE_TODAY", "2026-11-20")
+    get_settings.cache_clear()
+    assert draft_goals(session, planned(FOUNDER), planned("ppc@northwind.test"), None).period == QUARTER
+    monkeypatch.setenv("CADENCE_TODAY", "2026-10-20")
+    get_settings.cache_clear()
+    assert draft_goals(session, planned(FOUNDER), planned("ppc@northwind.test"), None).period == "2026-Q4"

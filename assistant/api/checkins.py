@@ -12,7 +12,7 @@ from assistant.domain.calendar import Week
 from assistant.domain.checkins import delete_checkin, get_visible_checkin, list_visible_checkins, submit_checkin
 from assistant.domain.models import CheckIn, Person
 from assistant.domain.schemas import CheckInCreate, CheckInPublic
-from assistant.errors import DraftInvalid, ProviderUnavailable
+from assistant.errors import DraftInvalid, ProviderUnavailable, RateLimited
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/checkins", tags=["check-ins"])
@@ -46,18 +46,18 @@ def file_checkin(
 
 def _draft_feedback(response: Response, viewer: Person, week: str) -> None:
     """Feedback on the just-committed check-in, in a session of its own: a failure here leaves it saved."""
-    from assistant.drafting import draft_feedback
+    from assistant.drafting import request_draft
 
     try:
         with Session(get_engine(), expire_on_commit=False) as session:
             person = session.get(Person, viewer.id)
-            draft = draft_feedback(session, person, person, week)
+            draft = request_draft("feedback", session, person, person, week)
             session.commit()
-    except (ProviderUnavailable, DraftInvalid) as exc:
+    except (ProviderUnavailable, DraftInvalid, RateLimited) as exc:
         log.warning("check-in saved; feedback draft unavailable: %s", exc.message)
         response.headers["X-Feedback-Draft"] = "unavailable"
         response.headers["X-Feedback-Error"] = exc.code
-        if isinstance(exc, ProviderUnavailable):
+        if isinstance(exc, ProviderUnavailable | RateLimited):
             response.headers["Retry-After"] = str(exc.retry_after)
         return
     response.headers["X-Feedback-Draft"] = str(draft.id)

@@ -39,13 +39,6 @@ def current_viewer(request: Request) -> Person:
 ViewerDep = Annotated[Person, Depends(current_viewer)]
 
 
-def draft_rate_limit(viewer: ViewerDep) -> None:
-    """Router dependency for POST /api/drafts/<kind>: 429 past the per-user limit."""
-    from assistant.core.ratelimit import check_draft_rate
-
-    check_draft_rate(viewer.id)
-
-
 # Documented error responses for routes, so the OpenAPI schema says what can come back.
 def errors(*codes: int) -> dict[int | str, dict]:
     from assistant.domain.schemas import ErrorBody

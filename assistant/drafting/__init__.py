@@ -5,12 +5,15 @@
     draft_goals(session, viewer, subject, quarter)   next-quarter role goals for a founder
 
 ``DRAFTERS`` maps each kind to its drafter; the CLI, API, web, evals and benchmarks look a
-kind up there instead of choosing a function themselves.
+kind up there instead of choosing a function themselves. ``request_draft`` is how a person's
+request reaches it (the API's draft routes, check-in feedback, the web's buttons): one
+per-user rate limit in front of every model call a request can cause.
 """
 
 from collections.abc import Callable
 
-from assistant.domain.models import Draft
+from assistant.core.ratelimit import check_draft_rate
+from assistant.domain.models import Draft, Person
 from assistant.drafting.kinds.brief import draft_brief
 from assistant.drafting.kinds.feedback import draft_feedback
 from assistant.drafting.kinds.goals import draft_goals
@@ -21,4 +24,13 @@ ISO week for a brief or feedback (None: the subject's latest check-in week) and 
 
 DRAFTERS: dict[str, Drafter] = {"brief": draft_brief, "feedback": draft_feedback, "goals": draft_goals}
 
-__all__ = ["DRAFTERS", "Drafter", "draft_brief", "draft_feedback", "draft_goals"]
+
+def request_draft(kind: str, session, viewer: Person, subject: Person, period: str | None) -> Draft:  # noqa: ANN001
+    """Draft ``kind`` for a person who asked: counted against their draft rate limit first
+    (``RateLimited``, 429, past it), then ``DRAFTERS[kind]``. The CLI and the evals call
+    DRAFTERS directly: they run on the operator's own machine, not on someone's request."""
+    check_draft_rate(viewer.id)
+    return DRAFTERS[kind](session, viewer, subject, period)
+
+
+__all__ = ["DRAFTERS", "Drafter", "draft_brief", "draft_feedback", "draft_goals", "request_draft"]

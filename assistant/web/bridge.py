@@ -2,9 +2,9 @@
 
 ``run_draft`` is the one path from a page's button to a stored draft (1:1 brief, goal
 suggestions, check-in feedback): the viewer must be able to see the subject, the kind's
-drafter (``DRAFTERS``) runs in a session of its own, and the two failures a person can act on
-(the assistant is down; its output stayed invalid after one repair) become an error page
-whose form tries again.
+drafter runs in a session of its own behind the draft rate limit (``request_draft``), and
+the two failures a person can act on (the assistant is down; its output stayed invalid
+after one repair) become an error page whose form tries again.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from assistant.core.db import get_engine
 from assistant.domain.kpis import visible_kpis
 from assistant.domain.models import Draft, Person
 from assistant.domain.team import visible_person
-from assistant.drafting import DRAFTERS
+from assistant.drafting import request_draft
 from assistant.errors import DraftInvalid, ProviderUnavailable
 from assistant.kpi_audit.stored import audit_visible as audit_kpis
 from assistant.web.errors import Retry, error_page
@@ -38,7 +38,7 @@ def run_draft(request: Request, viewer: Person, person_id: int, kind: str, perio
     try:
         with Session(get_engine(), expire_on_commit=False) as session:
             subject = visible_person(session, viewer, person_id)
-            draft = DRAFTERS[kind](session, visible_person(session, viewer, viewer.id), subject, period)
+            draft = request_draft(kind, session, visible_person(session, viewer, viewer.id), subject, period)
             session.commit()
             target = then(draft)
     except ProviderUnavailable as exc:

@@ -187,7 +187,7 @@ def test_checkin_stays_saved_when_the_model_is_down(client, demo_tokens, session
     def down(*args, **kwargs):
         raise ProviderUnavailable("the model is down")
 
-    monkeypatch.setattr(drafting, "draft_feedback", down)
+    monkeypatch.setitem(drafting.DRAFTERS, "feedback", down)
     body = {"week": "2026-W42", "wins": "FCR 66%.", "metrics": {"support-fcr": "off_track"}}
     r = client.post("/api/checkins?feedback=true", json=body, headers=demo_tokens["support"])
     assert r.status_code == 201 and r.headers["X-Feedback-Draft"] == "unavailable"

@@ -44,15 +44,15 @@ def test_oversize_fields_answer_422(client, tokens):
 def test_draft_rate_limit_per_user(client, tokens, monkeypatch):
     set_env(monkeypatch, draft_rate_limit=3)
     member, other = auth(tokens["am@t.test"]), auth(tokens["picker@t.test"])
-    # a member asking about someone hidden: 404, cheap, and still counted
-    codes = [client.post("/api/drafts/brief", json={"person": "founder@t.test"}, headers=member).status_code
+    # a member asking for a brief on themselves: refused by the drafter (403), and still counted
+    codes = [client.post("/api/drafts/brief", json={"person": "am@t.test"}, headers=member).status_code
              for _ in range(5)]
-    limited = client.post("/api/drafts/feedback", json={"person": "founder@t.test"}, headers=member)
-    assert codes == [404, 404, 404, 429, 429]
+    limited = client.post("/api/drafts/feedback", json={}, headers=member)
+    assert codes == [403, 403, 403, 429, 429]
     assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
     assert limited.json()["error"] == "rate_limited"
     # another user has their own window
-    assert client.post("/api/drafts/brief", json={"person": "founder@t.test"}, headers=other).status_code == 404
+    assert client.post("/api/drafts/brief", json={"person": "picker@t.test"}, headers=other).status_code == 403
     figure("bounds", "draft requests past the limit answered 429", f"{codes.count(429) + 1}/3")
 
 
@@ -107,3 +107,36 @@ def test_thousand_weeks_of_history_fit_the_budget(session, org, spy, monkeypatch
            f"{usage['prompt_tokens_counted']}/{usage['prompt_budget']}")
     assert usage["prompt_tokens_counted"] <= usage["prompt_budget"]
     assert all(c["max_tokens"] and c["timeout"] for c in spy.calls)
+
+
+def test_one_draft_limit_covers_every_path_that_drafts(client, tokens, org, monkeypatch):
+    """The API's draft routes, check-in feedback (?feedback=true) and the web's buttons (brief,
+    week feedback, goal suggestions) count against one per-user window."""
+    from tests.web.conftest import post_form, sign_in
+
+    set_env(monkeypatch, draft_rate_limit=4)
+    lead = auth(tokens["growth-lead@t.test"])
+    ppc = org["ppc@t.test"].id
+    sign_in(client, tokens["growth-lead@t.test"])
+    assert client.post("/api/checkins", json={"week": "2026-W38", "wins": "Hired"}, headers=lead).status_code == 201
+    answers = {
+        "api brief": client.post("/api/drafts/brief", json={"person": "ppc@t.test"}, headers=lead).status_code,
+        "web brief": post_form(client, "/team", f"/people/{ppc}/brief").status_code,
+        "web goals": post_form(client, "/plan", f"/plan/suggest/{ppc}", {"quarter": "2026-Q4"}).status_code,
+        "web week feedback": post_form(client, "/week", "/week/feedback", {"week": "2026-W38"}).status_code,
+    }
+    assert all(code in (201, 303) for code in answers.values()), answers
+    # the window is full: every path now answers 429, whichever the previous four used
+    late = {
+        "api feedback": client.post("/api/drafts/feedback", json={}, headers=lead).status_code,
+        "web brief": post_form(client, "/team", f"/people/{ppc}/brief").status_code,
+        "web goals": post_form(client, "/plan", f"/plan/suggest/{ppc}", {"quarter": "2026-Q4"}).status_code,
+        "web week feedback": post_form(client, "/week", "/week/feedback", {"week": "2026-W38"}).status_code,
+    }
+    checkin = client.post("/api/checkins?feedback=true", json={"week": "2026-W39", "wins": "Saved anyway"},
+                          headers=lead)
+    figure("bounds", "drafting paths answering 429 past the shared limit", f"{list(late.values()).count(429)}/4")
+    assert late == dict.fromkeys(late, 429), late
+    assert checkin.status_code in (200, 201), checkin.text  # the check-in is saved, only the draft is refused
+    assert checkin.headers["x-feedback-draft"] == "unavailable"
+    assert checkin.headers["x-feedback-error"] == "rate_limited" and int(checkin.headers["retry-after"]) >= 1

@@ -22,6 +22,7 @@ from assistant.api import (
     reports,
     search,
 )
+from assistant.api.bodylimit import BodyLimit
 from assistant.web import docs
 from assistant.web import routes as web
 
@@ -85,6 +86,7 @@ def create_app() -> FastAPI:
                    web):
         app.include_router(module.router)
     web.install(app)  # the web app needs more than routes: session cookie, headers, /static
+    app.add_middleware(BodyLimit)
     docs.install(app)
     _openapi_with_error_bodies(app)
     return app

@@ -128,3 +128,25 @@ def cadence_health(session: Session, person: Person, weeks: list[str], *,
         missing_checkin_weeks=win.missing_checkin_weeks, sources=win.sources, window=win, lookback=longer,
         as_manager=managed if managed.meetings_total else None,
     )
+
+
+TOOK_PLACE = ("held", "rushed")
+"""Statuses of a 1:1 that happened (a rushed one happened, briefly)."""
+
+
+def last_meeting(session: Session, person: Person, *, on: date) -> MeetingFact | None:
+    """``person``'s latest 1:1 as the report that took place on or before ``on``; None if none ever did."""
+    m = session.exec(
+        select(Meeting).where(Meeting.report_id == person.id, col(Meeting.status).in_(TOOK_PLACE), Meeting.date <= on)
+        .order_by(col(Meeting.date).desc(), col(Meeting.id).desc())
+    ).first()
+    if m is None:
+        return None
+    return MeetingFact(id=m.id, date=m.date, week=week_of(m.date), status=m.status, minutes=m.minutes,
+                       manager_id=m.manager_id, report_id=m.report_id)
+
+
+def managing_span(session: Session, manager: Person, last_week: str, *, weeks: int = LOOKBACK_WEEKS) -> CadenceSpan:
+    """The 1:1s ``manager`` ran with their reports over the ``weeks`` ISO weeks ending with
+    ``last_week``: the view ``cadence_health`` calls ``as_manager``, on its own."""
+    return _span(session, manager, weeks_back(last_week, weeks), as_manager=True)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import dataclass
 from datetime import date
 
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
 from assistant.domain.models import Kpi, KpiValue, Person
+from assistant.domain.reports.metrics import period_bounds
 from assistant.domain.schemas import KpiPublic, KpiValueIn, ValuesUploadResult
 from assistant.domain.team import can_see, visible_person_ids
 from assistant.errors import InvalidInput, NotFound
@@ -121,8 +123,25 @@ def parse_values(body: bytes, content_type: str) -> list[KpiValueIn]:
     return out
 
 
-def upsert_values(session: Session, viewer: Person, values: list[KpiValueIn]) -> ValuesUploadResult:
-    """All-or-nothing upsert of KPI values the viewer may see (caller commits)."""
+@dataclass(frozen=True)
+class ValueChange:
+    """One uploaded value as it would land: the value stored now (None: a new period) and the one sent."""
+
+    kpi: Kpi
+    period: date
+    old: float | None
+    new: float
+    row: KpiValue | None  # the stored row it replaces
+
+    @property
+    def kind(self) -> str:
+        return "new" if self.old is None else ("unchanged" if self.old == self.new else "changed")
+
+
+def plan_values(session: Session, viewer: Person, values: list[KpiValueIn]) -> list[ValueChange]:
+    """What ``upsert_values`` does with ``values``, row by row, writing nothing (a preview); it
+    refuses the same uploads with the same words: a KPI the viewer may not see, or two values
+    for one period."""
     keys = {v.kpi for v in values}
     # Row locks (PostgreSQL; SQLite's write transaction is already exclusive), taken in id
     # order: two uploads of the same new period would both read "none" and one would fail
@@ -133,21 +152,44 @@ def upsert_values(session: Session, viewer: Person, values: list[KpiValueIn]) ->
         if key not in kpis or not kpi_visible(session, viewer, kpis[key]):
             raise InvalidInput(f"values: unknown KPI {key!r}")
     seen: set[tuple[str, date]] = set()
-    result = ValuesUploadResult(inserted=0, updated=0, unchanged=0)
+    out = []
     for v in values:
         if (v.kpi, v.period) in seen:
             raise InvalidInput(f"values: {v.kpi} has two values for {v.period}")
         seen.add((v.kpi, v.period))
-        kpi_id = kpis[v.kpi].id
-        row = session.exec(select(KpiValue).where(KpiValue.kpi_id == kpi_id, KpiValue.period == v.period)).first()
-        if row is None:
-            session.add(KpiValue(kpi_id=kpi_id, period=v.period, value=v.value))
+        kpi = kpis[v.kpi]
+        row = session.exec(select(KpiValue).where(KpiValue.kpi_id == kpi.id, KpiValue.period == v.period)).first()
+        out.append(ValueChange(kpi, v.period, row.value if row else None, v.value, row))
+    return out
+
+
+def upsert_values(session: Session, viewer: Person, values: list[KpiValueIn]) -> ValuesUploadResult:
+    """All-or-nothing upsert of KPI values the viewer may see (caller commits)."""
+    result = ValuesUploadResult(inserted=0, updated=0, unchanged=0)
+    for change in plan_values(session, viewer, values):
+        if change.row is None:
+            session.add(KpiValue(kpi_id=change.kpi.id, period=change.period, value=change.new))
             result.inserted += 1
-        elif row.value != v.value:
-            row.value = v.value
-            row.import_id = None  # entered by hand now, no longer the report's figure
-            session.add(row)
+        elif change.kind == "changed":
+            change.row.value = change.new
+            change.row.import_id = None  # entered by hand now, no longer the report's figure
+            session.add(change.row)
             result.updated += 1
         else:
             result.unchanged += 1
     return result
+
+
+def period_start(kpi: Kpi, day: date) -> date:
+    """The first day of the KPI's period that holds ``day`` (a weekly KPI's Monday, a monthly one's 1st)."""
+    return period_bounds(day, kpi.frequency)[0]
+
+
+def enter_value(session: Session, viewer: Person, value: KpiValueIn) -> ValueChange:
+    """One value typed on the KPI page, filed under the start of the KPI's period holding
+    ``value.period``; the upload's rules (its owner, their managers and founders). The caller commits."""
+    kpi = get_visible_kpi(session, viewer, value.kpi)
+    value = value.model_copy(update={"period": period_start(kpi, value.period)})
+    change = plan_values(session, viewer, [value])[0]
+    upsert_values(session, viewer, [value])
+    return change

@@ -1,6 +1,12 @@
-"""Removing a person and everything written by or about them (founders only).
+"""People on the org chart, kept by founders: adding someone, changing their manager, role
+or access, and removing them with everything written by or about them.
 
-SQL is purged in the caller's transaction; the search index follows through the outbox
+Adding and changing keep the chart a tree the permission rules can read (``domain.team``):
+a manager is a manager or a founder, nobody reports to themself or to someone below them,
+a member has no reports, and a founder does not change their own access (the org would lose
+its way in), as they do not delete themself.
+
+On removal, SQL is purged in the caller's transaction; the search index follows through the outbox
 (one ``delete`` row per check-in, written in the same transaction), so a crash between the
 two leaves work queued, never text orphaned in the index without a record of it.
 
@@ -33,8 +39,9 @@ from assistant.domain.models import (
     ReportImport,
     RoleGoal,
 )
-from assistant.domain.team import can_see
-from assistant.errors import Forbidden, NotFound
+from assistant.domain.schemas import PersonCreate, PersonUpdate
+from assistant.domain.team import can_see, reports_tree
+from assistant.errors import Forbidden, InvalidInput, NotFound
 
 
 def delete_person(session: Session, viewer: Person, person_id: int) -> dict[str, int]:
@@ -97,3 +104,63 @@ def _delete_other_references(session: Session, person_id: int) -> None:
         for fk in table.foreign_keys:
             if fk.column.table.name == "person":
                 session.execute(table.delete().where(fk.parent == person_id))
+
+
+def _founder(viewer: Person, what: str) -> None:
+    if viewer.access != Access.founder:
+        raise Forbidden(f"only a founder may {what}")
+
+
+def _check_manager(session: Session, person_id: int | None, manager_id: int | None) -> Person | None:
+    """The manager row for ``manager_id``, if it may manage ``person_id`` (None: a new person)."""
+    if manager_id is None:
+        return None
+    manager = session.get(Person, manager_id)
+    if manager is None:
+        raise InvalidInput("manager: no such person")
+    if manager.access == Access.member:
+        raise InvalidInput(f"manager: {manager.name} is a member; make them a manager first")
+    if manager_id == person_id:
+        raise InvalidInput("manager: a person cannot manage themself")
+    if person_id is not None and manager_id in reports_tree(session, person_id):
+        raise InvalidInput(f"manager: {manager.name} reports to this person, so cannot be their manager")
+    return manager
+
+
+def create_person(session: Session, viewer: Person, body: PersonCreate) -> Person:
+    """Add someone to the org (founders only); the caller commits. Their email must be new."""
+    _founder(viewer, "add a person")
+    email = body.email.lower()
+    if session.exec(select(Person.id).where(Person.email == email)).first() is not None:
+        raise InvalidInput(f"email: {email} already belongs to someone in the org")
+    _check_manager(session, None, body.manager_id)
+    person = Person(email=email, name=body.name, role=body.role, access=body.access.value,
+                    manager_id=body.manager_id)
+    session.add(person)
+    session.flush()
+    return person
+
+
+def update_person(session: Session, viewer: Person, person_id: int, body: PersonUpdate) -> Person:
+    """Change a person's name, role, access or manager (the fields ``body`` sets; founders only).
+    The caller commits."""
+    _founder(viewer, "change a person")
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFound("person not found")
+    fields = body.model_dump(include=body.model_fields_set)
+    if "manager_id" in fields:
+        _check_manager(session, person.id, fields["manager_id"])
+    access = fields.get("access")
+    if access is not None and access != person.access:
+        if person.id == viewer.id:
+            raise Forbidden("a founder cannot change their own access; ask another founder")
+        if access == Access.member and session.exec(select(Person.id).where(Person.manager_id == person.id)).first():
+            raise InvalidInput(f"access: people report to {person.name}; give them another manager first")
+    for name, value in fields.items():
+        if value is None and name != "manager_id":
+            continue  # an omitted text field keeps what it was
+        setattr(person, name, value.value if isinstance(value, Access) else value)
+    session.add(person)
+    session.flush()
+    return person

@@ -46,6 +46,28 @@ class PersonPublic(_Out):
     manager_id: int | None
 
 
+PERSON_EMAIL = r"^[^@\s]{1,64}@[^@\s]{1,190}$"
+
+
+class PersonCreate(_In):
+    """Someone new on the org chart (a founder adds them)."""
+
+    email: str = Field(pattern=PERSON_EMAIL, max_length=254)
+    name: str = Field(min_length=1, max_length=200)
+    role: str = Field(min_length=1, max_length=120, description="Role title, e.g. 'PPC specialist'.")
+    access: Access = Access.member
+    manager_id: int | None = Field(None, ge=1, le=2**63 - 1)
+
+
+class PersonUpdate(_In):
+    """The fields to change; one left out stays as it is (``manager_id`` null: no manager)."""
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    role: str | None = Field(None, min_length=1, max_length=120)
+    access: Access | None = None
+    manager_id: int | None = Field(None, ge=1, le=2**63 - 1)
+
+
 class CheckInWrite(_In):
     """The four prompts of a weekly check-in."""
 

@@ -9,9 +9,9 @@ from starlette.responses import RedirectResponse, Response
 from assistant.analysis.kpi import kpi_status, kpi_status_of
 from assistant.api.deps import RowId
 from assistant.core.db import get_session
-from assistant.domain.calendar import current_week
+from assistant.domain.calendar import current_week, today
 from assistant.domain.checkins import get_visible_checkin, list_visible_checkins
-from assistant.domain.kpis import get_visible_kpi, series, visible_kpis
+from assistant.domain.kpis import get_visible_kpi, period_start, series, visible_kpis
 from assistant.domain.meetings import get_visible_meeting, visible_meetings
 from assistant.domain.models import Access, Person
 from assistant.domain.reports.store import value_sources
@@ -25,7 +25,8 @@ from assistant.web.errors import Retry
 from assistant.web.render import page
 from assistant.web.security import check_csrf
 from assistant.web.signin import WebViewer
-from assistant.web.views import guardrail_chart, guardrail_status, kpi_chart, team_rows, week_in_force
+from assistant.web.team_view import team_groups, weeks_label
+from assistant.web.views import guardrail_chart, guardrail_status, kpi_chart, week_in_force
 
 router = APIRouter()
 SessionDep = Depends(get_session)
@@ -39,7 +40,8 @@ def require_lead(viewer: Person) -> None:
 @router.get("/team")
 def team(request: Request, viewer: WebViewer, session: Session = SessionDep) -> Response:
     require_lead(viewer)
-    return page(request, "team.html", {"rows": team_rows(session, viewer), "week": current_week()})
+    return page(request, "team.html", {"groups": team_groups(session, viewer), "week": current_week(),
+                                       "weeks_label": weeks_label})
 
 
 @router.post("/people/{person_id}/brief", dependencies=[Depends(check_csrf)])
@@ -73,7 +75,15 @@ def checkin_page(request: Request, checkin_id: RowId, viewer: WebViewer, session
 
 
 @router.get("/kpis/{key}")
-def kpi_page(request: Request, key: str, viewer: WebViewer, session: Session = SessionDep) -> Response:
+def kpi_page(request: Request, key: str, viewer: WebViewer, session: Session = SessionDep,
+             saved: str = "") -> Response:
+    return render_kpi_page(request, session, viewer, key,
+                           notice=f"Value saved for the period starting {saved}." if saved else None)
+
+
+def render_kpi_page(request: Request, session: Session, viewer: Person, key: str, *, entry: dict | None = None,
+                    error: str | None = None, notice: str | None = None, status_code: int = 200) -> Response:
+    """The KPI page; ``entry`` and ``error`` refill the value form after a refused value."""
     kpi = get_visible_kpi(session, viewer, key)
     owner = visible_person(session, viewer, kpi.owner_id) if kpi.owner_id else None
     week = week_in_force(session, owner) if owner else current_week()
@@ -83,7 +93,9 @@ def kpi_page(request: Request, key: str, viewer: WebViewer, session: Session = S
     # The table is the whole record (a source may cite any stored value); the status is as of ``week``.
     return page(request, "kpi.html", {"kpi": kpi, "status": status, "week": week, "guard": guard,
                                       "charts": charts, "owner": owner, "values": series(session, kpi.id),
-                                      "sources": value_sources(session, kpi.id, kpi.metric)})
+                                      "sources": value_sources(session, kpi.id, kpi.metric), "notice": notice,
+                                      "entry": entry or {"period": period_start(kpi, today()).isoformat(), "value": ""},
+                                      "entry_error": error}, status_code=status_code)
 
 
 @router.get("/meetings/{meeting_id}")

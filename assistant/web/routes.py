@@ -14,15 +14,19 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import RedirectResponse, Response
 
+from assistant.domain.models import Access, Person
 from assistant.errors import Unauthorized
 from assistant.settings import get_settings
 from assistant.web import errors, pages_drafts, pages_people, pages_plan, pages_reports, pages_week
+from assistant.web import pages_admin, pages_values
 from assistant.web.render import STATIC, page
 from assistant.web.security import SESSION_COOKIE, SecurityHeaders, check_csrf, secret_key, session_max_age
-from assistant.web.signin import end_session, redeem_link, start_session
+from assistant.web.signin import end_session, redeem_link, start_session, web_viewer
 
 router = APIRouter(include_in_schema=False)
 for _module in (pages_week, pages_people, pages_drafts, pages_plan, pages_reports):
+    router.include_router(_module.router)
+for _module in (pages_values, pages_admin):  # KPI values and people, entered on the web
     router.include_router(_module.router)
 
 CSRF = Depends(check_csrf)
@@ -44,9 +48,18 @@ def _safe_next(target: str | None) -> str:
     return "/"
 
 
+def landing(person: Person) -> str:
+    """Where a person lands after sign-in: a member on their week, a manager or founder on their team."""
+    return "/week" if person.access == Access.member else "/team"
+
+
 @router.get("/")
 def home(request: Request) -> Response:
-    return RedirectResponse("/week" if request.session.get("token") else "/signin", status_code=303)
+    try:
+        viewer = web_viewer(request)
+    except Unauthorized:
+        return RedirectResponse("/signin", status_code=303)
+    return RedirectResponse(landing(viewer), status_code=303)
 
 
 @router.get("/signin")
@@ -58,11 +71,11 @@ def signin_form(request: Request, next: str = "/") -> Response:
 def signin(request: Request, token: Annotated[str, Form(max_length=200)] = "",
            next: Annotated[str, Form(max_length=500)] = "/") -> Response:
     try:
-        start_session(request, token)
+        person = start_session(request, token)
     except Unauthorized:
         return page(request, "signin.html", {"next": _safe_next(next),
                                              "error": "That token is unknown or revoked."}, status_code=401)
-    return RedirectResponse(_safe_next(next) if next != "/" else "/week", status_code=303)
+    return RedirectResponse(_safe_next(next) if next != "/" else landing(person), status_code=303)
 
 
 @router.get("/signin/link")
@@ -74,10 +87,10 @@ def signin_link_form(request: Request, t: str = "") -> Response:
 @router.post("/signin/link", dependencies=[CSRF])
 def signin_link(request: Request, t: Annotated[str, Form(max_length=200)] = "") -> Response:
     try:
-        redeem_link(request, t)
+        person = redeem_link(request, t)
     except Unauthorized as exc:
         return page(request, "signin_link.html", {"link_token": "", "error": exc.message}, status_code=401)
-    return RedirectResponse("/week", status_code=303)
+    return RedirectResponse(landing(person), status_code=303)
 
 
 @router.post("/signout", dependencies=[CSRF])

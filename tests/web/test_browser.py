@@ -33,6 +33,7 @@ LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking
 PEOPLE = {"founder": "founder@northwind.test", "manager": "growth-lead@northwind.test",
           "member": "ppc@northwind.test"}
 GOAL_TITLE = "Hold TACOS at or under 9.5% through Q4"
+LANDING = {"founder": "**/team", "manager": "**/team", "member": "**/week"}
 
 if not Path(CHROMIUM).exists():
     pytest.skip("Chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
@@ -115,7 +116,7 @@ class Visit:
         self.page.goto(self.base + "/signin")
         self.page.fill("#token", live["tokens"][level])
         self.page.click("form[action='/signin'] button[type=submit]")
-        self.page.wait_for_url("**/week**")
+        self.page.wait_for_url(LANDING[level])  # a member lands on their week, a lead on the team
 
     def go(self, path: str):  # noqa: ANN201
         return self.page.goto(self.base + path)

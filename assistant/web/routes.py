@@ -17,8 +17,16 @@ from starlette.responses import RedirectResponse, Response
 from assistant.domain.models import Access, Person
 from assistant.errors import Unauthorized
 from assistant.settings import get_settings
-from assistant.web import errors, pages_drafts, pages_people, pages_plan, pages_reports, pages_week
-from assistant.web import pages_admin, pages_values
+from assistant.web import (
+    errors,
+    pages_admin,
+    pages_drafts,
+    pages_people,
+    pages_plan,
+    pages_reports,
+    pages_values,
+    pages_week,
+)
 from assistant.web.render import STATIC, page
 from assistant.web.security import SESSION_COOKIE, SecurityHeaders, check_csrf, secret_key, session_max_age
 from assistant.web.signin import end_session, redeem_link, start_session, web_viewer

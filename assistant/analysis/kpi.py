@@ -28,7 +28,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
 from assistant.domain.calendar import iso_week_sunday, quarter_bounds
-from assistant.domain.kpis import series
+from assistant.domain.kpis import guardrail_view, series
 from assistant.domain.models import CheckIn, Kpi, Person, RoleGoal
 from assistant.domain.sources import checkin_source, kpi_source
 from assistant.kpi_audit import trends as stats
@@ -48,7 +48,10 @@ class KpiStatus(BaseModel):
     direction: str
     tier: str
     target: float | None
-    guardrail: str | None = Field(None, description="Key of this KPI's guardrail (counter-metric).")
+    guardrail: str | None = Field(None, description="Key of this KPI's guardrail (counter-metric), when the "
+                                  "viewer may see it.")
+    guardrail_note: str | None = Field(None, description="Instead of the key, for a guardrail outside the "
+                                       "viewer's view.")
     objective: str | None = None
     value: float | None = None
     period: date | None = None
@@ -118,20 +121,22 @@ def latest_at(points: list[Point], until: date) -> Point | None:
     return None
 
 
-def kpi_status(session: Session, person: Person, week: str) -> list[KpiStatus]:
-    """Status of each KPI ``person`` owns, as of the end of ``week``; primary KPIs first."""
+def kpi_status(session: Session, person: Person, week: str, *, viewer: Person | None = None) -> list[KpiStatus]:
+    """Status of each KPI ``person`` owns, as of the end of ``week``; primary KPIs first.
+    A guardrail is named only if ``viewer`` (default: ``person``) may see it."""
     kpis = session.exec(select(Kpi).where(Kpi.owner_id == person.id).order_by(Kpi.id)).all()
     kpis = sorted(kpis, key=lambda k: (k.tier != "primary", k.id))
-    return [kpi_status_of(session, kpi, week) for kpi in kpis]
+    return [kpi_status_of(session, kpi, week, viewer=viewer or person) for kpi in kpis]
 
 
-def kpi_status_of(session: Session, kpi: Kpi, week: str) -> KpiStatus:
-    """One KPI's status as of the end of ``week`` (a page about one KPI, or its guardrail)."""
-    guard = session.get(Kpi, kpi.guardrail_id) if kpi.guardrail_id else None
+def kpi_status_of(session: Session, kpi: Kpi, week: str, *, viewer: Person | None = None) -> KpiStatus:
+    """One KPI's status as of the end of ``week`` (a page about one KPI, or its guardrail);
+    its guardrail as ``viewer`` may know it (``kpis.guardrail_view``; None: as its owner)."""
+    guard, note = guardrail_view(session, viewer, kpi)
     pts = series(session, kpi.id, until=iso_week_sunday(week))
     st = KpiStatus(key=kpi.key, name=kpi.name, unit=kpi.unit, direction=kpi.direction, tier=kpi.tier,
-                   target=kpi.target, guardrail=guard.key if guard else None, objective=kpi.objective_key,
-                   series=pts[-SERIES_POINTS:])
+                   target=kpi.target, guardrail=guard.key if guard else None, guardrail_note=note,
+                   objective=kpi.objective_key, series=pts[-SERIES_POINTS:])
     if pts:
         st.period, st.value = pts[-1]
         st.sources.append(kpi_source(kpi.key, st.period))
@@ -166,7 +171,10 @@ def self_report_mismatches(session: Session, person: Person, weeks: list[str], *
         .order_by(CheckIn.week)
     ).all()
     keys = {k for c in checkins for k in (c.metrics or {})}
-    kpis = {k.key: k for k in session.exec(select(Kpi).where(col(Kpi.key).in_(keys)))} if keys else {}
+    # Only the person's own KPIs: a key a check-in kept after its KPI changed hands names
+    # someone else's series now.
+    kpis = ({k.key: k for k in session.exec(select(Kpi).where(col(Kpi.key).in_(keys), Kpi.owner_id == person.id))}
+            if keys else {})
     cache: dict[int, list[Point]] = {}
     out = []
     for c in checkins:

@@ -29,7 +29,7 @@ class AuditReport(BaseModel):
 @router.get("", response_model=list[KpiPublic], responses=errors())
 def list_kpis(session: SessionDep, viewer: ViewerDep, owner_id: RowIdQuery = None) -> list[KpiPublic]:
     """KPI definitions of everyone the viewer may see."""
-    return [kpi_public(session, k) for k in visible_kpis(session, viewer, owner_id=owner_id)]
+    return [kpi_public(session, viewer, k) for k in visible_kpis(session, viewer, owner_id=owner_id)]
 
 
 @router.get("/audit", response_model=AuditReport, responses=errors())
@@ -40,13 +40,13 @@ def audit(session: SessionDep, viewer: ViewerDep, owner_id: RowIdQuery = None) -
 
 @router.get("/{key}", response_model=KpiPublic, responses=errors(404))
 def get_kpi(key: str, session: SessionDep, viewer: ViewerDep) -> KpiPublic:
-    return kpi_public(session, get_visible_kpi(session, viewer, key))
+    return kpi_public(session, viewer, get_visible_kpi(session, viewer, key))
 
 
 @router.patch("/{key}", response_model=KpiPublic, responses=errors(404, 422))
 def update_kpi(key: str, body: KpiUpdate, session: WriteSessionDep, viewer: ViewerDep) -> KpiPublic:
     """Map the KPI to a seller-report metric, or clear it with null (its owner, their managers, founders)."""
-    out = kpi_public(session, set_kpi_metric(session, viewer, key, body.metric))
+    out = kpi_public(session, viewer, set_kpi_metric(session, viewer, key, body.metric))
     session.commit()
     return out
 

@@ -7,6 +7,7 @@ import io
 import json
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
@@ -20,6 +21,10 @@ from assistant.errors import InvalidInput, NotFound
 MAX_UPLOAD_ROWS = 50_000
 
 
+HIDDEN_GUARDRAIL = "a guardrail owned by another team"
+"""All a viewer learns of a guardrail they may not see: that one exists (no key, name or figure)."""
+
+
 def kpi_visible(session: Session, viewer: Person, kpi: Kpi) -> bool:
     """An owned KPI follows its owner's visibility; an unassigned (role) KPI is for founders."""
     if kpi.owner_id is None:
@@ -27,13 +32,51 @@ def kpi_visible(session: Session, viewer: Person, kpi: Kpi) -> bool:
     return can_see(session, viewer, kpi.owner_id)
 
 
+def kpi_scope(session: Session, viewer: Person) -> Any:
+    """``kpi_visible`` as a SQL condition on ``Kpi`` (None for a founder, who sees every KPI).
+
+    Every query for the KPIs a viewer may see (the lists, the audit, the goals draft's
+    guardrail look-ups) filters with this, so no path has a visibility rule of its own.
+    """
+    if viewer.access == "founder":
+        return None
+    return col(Kpi.owner_id).in_(visible_person_ids(session, viewer))
+
+
 def visible_kpis(session: Session, viewer: Person, *, owner_id: int | None = None) -> list[Kpi]:
     q = select(Kpi).order_by(Kpi.id)
-    if viewer.access != "founder":
-        q = q.where(col(Kpi.owner_id).in_(visible_person_ids(session, viewer)))
+    if (scope := kpi_scope(session, viewer)) is not None:
+        q = q.where(scope)
     if owner_id is not None:
         q = q.where(Kpi.owner_id == owner_id)
     return list(session.exec(q).all())
+
+
+def visible_kpi_keys(session: Session, viewer: Person, keys: set[str]) -> set[str]:
+    """Those of ``keys`` that name a KPI the viewer may see (unknown keys are left out)."""
+    if not keys:
+        return set()
+    q = select(Kpi.key).where(col(Kpi.key).in_(keys))
+    if (scope := kpi_scope(session, viewer)) is not None:
+        q = q.where(scope)
+    return set(session.exec(q).all())
+
+
+def guardrail_view(session: Session, viewer: Person | None, kpi: Kpi) -> tuple[Kpi | None, str | None]:
+    """The KPI's declared guardrail as ``viewer`` may know it: (the row, None) when they may
+    see it, (None, HIDDEN_GUARDRAIL) when it belongs outside their view, (None, None) when
+    there is none. ``viewer`` None reads as the KPI's owner (a founder's, when unassigned)."""
+    if kpi.guardrail_id is None:
+        return None, None
+    guard = session.get(Kpi, kpi.guardrail_id)
+    if guard is None:
+        return None, None
+    if viewer is None:
+        owner = session.get(Person, kpi.owner_id) if kpi.owner_id else None
+        visible = kpi_visible(session, owner, guard) if owner else guard.owner_id is None
+    else:
+        visible = kpi_visible(session, viewer, guard)
+    return (guard, None) if visible else (None, HIDDEN_GUARDRAIL)
 
 
 def get_visible_kpi(session: Session, viewer: Person, key: str) -> Kpi:
@@ -54,14 +97,14 @@ def set_kpi_metric(session: Session, viewer: Person, key: str, metric: str | Non
     return kpi
 
 
-def kpi_public(session: Session, kpi: Kpi) -> KpiPublic:
+def kpi_public(session: Session, viewer: Person, kpi: Kpi) -> KpiPublic:
     owner = session.get(Person, kpi.owner_id) if kpi.owner_id else None
-    guard = session.get(Kpi, kpi.guardrail_id) if kpi.guardrail_id else None
+    guard, note = guardrail_view(session, viewer, kpi)
     return KpiPublic(
         id=kpi.key, owner=owner.email if owner else None, role=kpi.role, name=kpi.name,
         description=kpi.description, unit=kpi.unit, direction=kpi.direction, frequency=kpi.frequency,
-        target=kpi.target, objective=kpi.objective_key, guardrail=guard.key if guard else None, tier=kpi.tier,
-        metric=kpi.metric,
+        target=kpi.target, objective=kpi.objective_key, guardrail=guard.key if guard else None,
+        guardrail_note=note, tier=kpi.tier, metric=kpi.metric,
     )
 
 

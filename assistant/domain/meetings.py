@@ -26,9 +26,10 @@ def record_meeting(session: Session, viewer: Person, body: MeetingCreate) -> Mee
 
 
 def visible_meetings(session: Session, viewer: Person, *, person_id: int | None = None) -> list[Meeting]:
-    """Meetings whose report the viewer may see, or that the viewer ran."""
+    """Meetings whose report the viewer may see: a 1:1 stays in its manager's view only while
+    the report does (after a move it belongs to the report's new line)."""
     visible = visible_person_ids(session, viewer)
-    q = select(Meeting).where(or_(col(Meeting.report_id).in_(visible), Meeting.manager_id == viewer.id))
+    q = select(Meeting).where(col(Meeting.report_id).in_(visible))
     if person_id is not None:
         q = q.where(or_(Meeting.report_id == person_id, Meeting.manager_id == person_id))
     return list(session.exec(q.order_by(col(Meeting.date).desc())).all())
@@ -37,6 +38,6 @@ def visible_meetings(session: Session, viewer: Person, *, person_id: int | None 
 def get_visible_meeting(session: Session, viewer: Person, meeting_id: int) -> Meeting:
     """One meeting, on the same terms as ``visible_meetings``; otherwise NotFound."""
     row = session.get(Meeting, meeting_id)
-    if row is None or not (row.manager_id == viewer.id or can_see(session, viewer, row.report_id)):
+    if row is None or not can_see(session, viewer, row.report_id):
         raise NotFound("1:1 not found")
     return row

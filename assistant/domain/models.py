@@ -264,6 +264,9 @@ class Draft(SQLModel, table=True):
 
 DRAFT_META_FIRST = ("kind", "subject", "viewer", "period", "provider", "model")
 """Metadata shown before the output in a draft's flat view; the rest (grounding, usage) comes last."""
+DRAFT_META_INPUTS = "inputs"
+"""The metadata key of what a draft was written from (a fingerprint of its inputs, the KPIs it
+rests on, the figures and ids the guard accepted): kept for the server, never shown."""
 
 
 def flat_content(output: dict[str, Any], facts: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
@@ -273,7 +276,7 @@ def flat_content(output: dict[str, Any], facts: dict[str, Any], meta: dict[str, 
     the computed value is the one shown, and the stored output keeps the model's.
     """
     first = {k: v for k, v in meta.items() if k in DRAFT_META_FIRST}
-    last = {k: v for k, v in meta.items() if k not in DRAFT_META_FIRST}
+    last = {k: v for k, v in meta.items() if k not in DRAFT_META_FIRST and k != DRAFT_META_INPUTS}
     return {**first, **output, **facts, **last}
 
 

@@ -106,7 +106,9 @@ class KpiPublic(_Out):
     frequency: Frequency
     target: float | None
     objective: str | None
-    guardrail: str | None
+    guardrail: str | None = Field(description="Key of its guardrail KPI, when you may see that KPI.")
+    guardrail_note: str | None = Field(None, description="Set instead of ``guardrail`` when the guardrail "
+                                       "is a KPI outside your view: that one exists, nothing more.")
     tier: Tier
     metric: str | None = Field(None, description="The seller-report metric it is (README: KPI values from "
                                "seller reports), e.g. amazon.tacos; None when its values are entered by hand.")
@@ -202,7 +204,7 @@ class DraftPublic(_Out):
     id: int
     kind: str
     subject_id: int
-    requested_by_id: int
+    requested_by_id: int | None = Field(description="Who asked for it; null when you may not see them.")
     period: str | None
     provider: str
     model: str

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from assistant.analysis.kpi import KpiStatus
 from assistant.analysis.text import history_query
 from assistant.domain.models import CheckIn, Person
 from assistant.domain.sources import checkin_source, kpi_source
@@ -71,6 +72,16 @@ def playbook_blocks(queries: list[str], k_each: int = 2, limit: int = 5) -> list
         for h in hits:
             seen.setdefault(h.source_id, {"id": h.source_id, "title": h.title, "text": h.text})
     return list(seen.values())[:limit]
+
+
+def kpi_record(status: KpiStatus, *, exclude: set[str] | None = None) -> dict[str, Any]:
+    """A KPI's status as the facts show it. ``guardrail`` is already None for a guardrail the
+    viewer may not see (``kpis.guardrail_view``); its note is shown only when there is one,
+    so a prompt gains no line per KPI for the common case."""
+    row = status.model_dump(mode="json", exclude=exclude)
+    if row.get("guardrail_note") is None:
+        row.pop("guardrail_note", None)
+    return row
 
 
 def flag_records(audits: list[KpiAudit]) -> list[dict[str, Any]]:

@@ -4,6 +4,9 @@
           -> grounding guard (one repair try for failing items, then drop and count)
           -> Draft row (output, computed facts and metadata apart; sources, usage) -> returned
 
+Preparing the same draft again (same requester, kind, subject, period and inputs) returns the
+unedited draft already stored; a draft from changed inputs supersedes the earlier ones.
+
 The reads that built the facts happen before this runs; the Draft is written in a short
 write transaction of its own after the model answers, so a slow model never holds a lock,
 and a failed call stores nothing half-written.
@@ -11,6 +14,8 @@ and a failed call stores nothing half-written.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -20,7 +25,9 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from assistant.core.db import begin_write
-from assistant.domain.models import Draft, Person
+from assistant.domain.drafts import reusable_draft, store_superseding
+from assistant.domain.models import DRAFT_META_INPUTS, Draft, Person
+from assistant.domain.sources import parse_source
 from assistant.drafting.budget import TrimStep, fit
 from assistant.drafting.grounding import Facts, Verdict, check_item, check_text
 from assistant.drafting.prompt import render
@@ -131,10 +138,38 @@ def drop(parsed: BaseModel, wheres: set[str]) -> BaseModel:
     return type(parsed).model_validate(data)
 
 
+def fingerprint(job: DraftJob, provider: Provider, budget: int) -> str:
+    """A hash of everything a draft is written from: who asks about whom for which period, the
+    context the prompt shows (before the budget trims it), the computed facts, the template,
+    the schema and the model. The same fingerprint means preparing again would add nothing."""
+    basis = {"kind": job.kind, "subject": job.subject.id, "viewer": job.viewer.id, "period": job.period,
+             "template": job.template, "schema": job.schema.__name__, "context": job.context,
+             "computed": job.computed, "provider": provider.name, "model": provider.model, "budget": budget}
+    return hashlib.sha256(json.dumps(basis, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def inputs_record(job: DraftJob, fp: str) -> dict[str, Any]:
+    """What the stored draft keeps of its inputs (``Draft.meta['inputs']``, never shown): the
+    fingerprint, the KPIs it rests on (whoever may not see one of them may not read the draft)
+    and what the guard accepted, so an edit is checked against the same figures and ids."""
+    kpis = {k for s in job.facts.sources if (k := parse_source(s).kpi_key)}
+    kpis |= {f["kpi"] for f in job.computed.get("flags") or [] if isinstance(f, dict) and f.get("kpi")}
+    return {"fingerprint": fp, "kpis": sorted(kpis), "numbers": sorted(job.facts.numbers),
+            "tokens": sorted(job.facts.tokens), "sources": sorted(job.facts.sources)}
+
+
 def run(session: Session, job: DraftJob, provider: Provider | None = None) -> Draft:
-    """Draft, guard and store; raises ProviderUnavailable / DraftInvalid with nothing stored."""
+    """Draft, guard and store; raises ProviderUnavailable / DraftInvalid with nothing stored.
+
+    The viewer's unedited draft from the same inputs is returned instead of a new one (no model
+    call); a new draft supersedes the viewer's earlier ones of the same kind, subject and period.
+    """
     settings = get_settings()
     provider = provider or get_provider(settings)
+    fp = fingerprint(job, provider, settings.prompt_budget)
+    key = {"kind": job.kind, "subject_id": job.subject.id, "period": job.period, "fingerprint": fp}
+    if (same := reusable_draft(session, job.viewer, **key)) is not None:
+        return same
     messages, prompt_tokens, trims = build_messages(job, settings.prompt_budget)
     kwargs = dict(max_tokens=settings.llm_max_tokens, timeout=settings.llm_timeout, compose=composer(job))
     first = provider.complete(messages, job.schema, **kwargs)
@@ -148,13 +183,17 @@ def run(session: Session, job: DraftJob, provider: Provider | None = None) -> Dr
         "usage": {"prompt_tokens": usage.prompt_tokens or prompt_tokens, "completion_tokens": usage.completion_tokens,
                   "prompt_budget": settings.prompt_budget, "prompt_tokens_counted": prompt_tokens,
                   "context_trims": trims},
+        DRAFT_META_INPUTS: inputs_record(job, fp),
     }
     draft = Draft(kind=job.kind, subject_id=job.subject.id, requested_by_id=job.viewer.id, period=job.period,
                   provider=provider.name, model=meta["model"], output=output, facts=dict(job.computed), meta=meta,
                   sources=sorted(cited_sources([output, job.computed])), usage=meta["usage"])
     session.commit()  # end the read transaction the facts came from; nothing is pending in it
     begin_write(session)
-    session.add(draft)
+    if (same := reusable_draft(session, job.viewer, **key)) is not None:
+        session.commit()  # the same prepare, pressed twice at once: the first one stored counts
+        return same
+    store_superseding(session, draft)
     session.commit()
     return draft
 

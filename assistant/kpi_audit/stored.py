@@ -1,8 +1,8 @@
 """The KPI audit over stored KPIs: SQL rows in, ``audit.audit_kpis`` out, scoped to a viewer.
 
-Only KPIs the viewer may see take part, guardrail search included, so a flag's evidence
-can never quote a series from outside the viewer's team. ``VisibleKpis`` answers the goals
-draft's guardrail questions over the same scope.
+Only KPIs the viewer may see (``domain.kpis.kpi_scope``) take part, guardrail search
+included, so a flag's evidence can never quote a series from outside the viewer's team.
+``VisibleKpis`` answers the goals draft's guardrail questions over the same scope.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from sqlmodel import Session, col, select
 
 from assistant.domain.calendar import quarter_of
 from assistant.domain.calendar import today as settings_today
+from assistant.domain.kpis import kpi_scope
 from assistant.domain.models import Company, Kpi, KpiValue, Objective, Person, Quarter
-from assistant.domain.team import visible_person_ids
 from assistant.kpi_audit.catalog import Catalog, get_catalog, match
 from assistant.kpi_audit.rules import KpiAudit, KpiFacts, audit_kpis, quarter_in_force
 
@@ -74,8 +74,8 @@ def _kpi_rows(session: Session, viewer: Person, *where) -> list:  # noqa: ANN002
     """Visible KPI definitions as plain rows (the audit only reads them; 8,000 ORM objects
     per call were most of a brief's time at 1,000 people), ordered by id like ``visible_kpis``."""
     q = select(*[getattr(Kpi, c.name) for c in Kpi.__table__.columns]).order_by(Kpi.id)
-    if viewer.access != "founder":
-        q = q.where(col(Kpi.owner_id).in_(visible_person_ids(session, viewer)))
+    if (scope := kpi_scope(session, viewer)) is not None:
+        q = q.where(scope)
     for clause in where:
         q = q.where(clause)
     return list(session.exec(q).all())
@@ -112,8 +112,8 @@ def guardrail_candidates(session: Session, viewer: Person, mine: list, catalog: 
         clauses.append(col(Kpi.owner_id).is_(None) & func.lower(Kpi.role).in_(roles))
     if gids:
         q = select(Kpi.name, Kpi.description, Kpi.unit).distinct()
-        if viewer.access != "founder":
-            q = q.where(col(Kpi.owner_id).in_(visible_person_ids(session, viewer)))
+        if (scope := kpi_scope(session, viewer)) is not None:
+            q = q.where(scope)
         names = [(n, d, u) for n, d, u in session.exec(q).all()
                  if (m := match(n, d, unit=u, catalog=catalog)) is not None and m.entry.id in gids]
         if names:
@@ -167,15 +167,13 @@ class VisibleKpis:
     def __init__(self, session: Session, viewer: Person) -> None:
         self.session = session
         self.viewer = viewer
-        self._people: set[int] | None = None
+        self._scope: Any = False  # not computed yet (None is a founder's: no condition)
         self._by_entry: dict[str, set[tuple[str, str, str]]] | None = None
 
     def _scoped(self, q: Any) -> Any:
-        if self.viewer.access == "founder":
-            return q
-        if self._people is None:
-            self._people = visible_person_ids(self.session, self.viewer)
-        return q.where(col(Kpi.owner_id).in_(self._people))
+        if self._scope is False:
+            self._scope = kpi_scope(self.session, self.viewer)
+        return q if self._scope is None else q.where(self._scope)
 
     def owned_by(self, owner_id: int) -> list[Kpi]:
         return list(self.session.exec(self._scoped(select(Kpi).where(Kpi.owner_id == owner_id)

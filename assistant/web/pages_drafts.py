@@ -8,9 +8,10 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from assistant.api.deps import RowId
 from assistant.core.db import begin_write, get_engine, get_session
-from assistant.domain.drafts import draft_people, get_visible_draft, set_status, visible_drafts
-from assistant.domain.models import Draft, DraftKind, DraftStatus, Person
+from assistant.domain.drafts import draft_people, get_visible_draft, public_meta, set_status, visible_drafts
+from assistant.domain.models import Draft, DraftKind, DraftStatus, Person, flat_content
 from assistant.domain.team import visible_people
+from assistant.drafting.edits import edit_draft
 from assistant.drafting.markdown import to_markdown
 from assistant.web.draftview import apply_edit, sections, string_lists
 from assistant.web.render import page
@@ -49,30 +50,40 @@ def drafts_list(request: Request, viewer: WebViewer, session: Session = SessionD
 def draft_page(request: Request, draft_id: RowId, viewer: WebViewer, session: Session = SessionDep,
                edit: int = 0) -> Response:
     draft = get_visible_draft(session, viewer, draft_id)
-    subject, requester = draft_people(session, draft)
-    content = draft.content if isinstance(draft.content, dict) else {}
+    subject, requester = draft_people(session, viewer, draft)
+    content = _content(session, viewer, draft)
     title = _title(draft, subject)
-    editing = bool(edit) and draft.status != DraftStatus.discarded
+    mine = draft.requested_by_id == viewer.id
+    editing = bool(edit) and mine and draft.status != DraftStatus.discarded
+    unverified = {u.get("where") for u in (content.get("grounding") or {}).get("unverified") or []
+                  if isinstance(u, dict)}
     return page(request, "draft.html", {
         "draft": draft, "subject": subject, "title": title, "content": content, "sections": sections(content),
         "lists": string_lists(content), "charts": brief_charts(session, viewer, draft), "editing": editing,
-        "markdown": to_markdown(content, title=title), "requester": requester})
+        "markdown": to_markdown(content, title=title), "requester": requester, "mine": mine,
+        "may_discard": mine or viewer.access == "founder", "unverified": unverified,
+        "superseded_by": draft.meta.get("superseded_by")})
+
+
+def _content(session: Session, viewer: Person, draft: Draft) -> dict:
+    """The draft's flat view with only the metadata this viewer may read."""
+    return flat_content(draft.output, draft.facts, public_meta(session, viewer, draft))
 
 
 @router.get("/drafts/{draft_id}/markdown")
 def draft_markdown(draft_id: RowId, viewer: WebViewer, session: Session = SessionDep) -> Response:
     draft = get_visible_draft(session, viewer, draft_id)
-    text = to_markdown(draft.content, title=_title(draft, draft_people(session, draft)[0]))
+    text = to_markdown(_content(session, viewer, draft), title=_title(draft, draft_people(session, viewer, draft)[0]))
     return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")
 
 
 def _transition(viewer: Person, draft_id: RowId, status: DraftStatus, form: dict | None = None) -> Response:
     with Session(get_engine(), expire_on_commit=False) as session:
         begin_write(session)
-        content = None
         if form is not None:
-            content = apply_edit(get_visible_draft(session, viewer, draft_id).content, form)
-        set_status(session, viewer, draft_id, status, content)
+            edit_draft(session, viewer, draft_id, apply_edit(get_visible_draft(session, viewer, draft_id).output, form))
+        else:
+            set_status(session, viewer, draft_id, status)
         session.commit()
     return RedirectResponse(f"/drafts/{draft_id}", status_code=303)
 

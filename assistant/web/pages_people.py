@@ -57,7 +57,7 @@ def prepare_brief(request: Request, person_id: RowId, viewer: WebViewer) -> Resp
 def person_page(request: Request, person_id: RowId, viewer: WebViewer, session: Session = SessionDep) -> Response:
     person = visible_person(session, viewer, person_id)
     week = week_in_force(session, person)
-    statuses = kpi_status(session, person, week)
+    statuses = kpi_status(session, person, week, viewer=viewer)
     meetings = [m for m in visible_meetings(session, viewer, person_id=person.id) if m.report_id == person.id]
     return page(request, "person.html", {
         "person": person, "week": week, "kpis": statuses, "charts": {s.key: kpi_chart(s) for s in statuses},
@@ -87,7 +87,7 @@ def render_kpi_page(request: Request, session: Session, viewer: Person, key: str
     kpi = get_visible_kpi(session, viewer, key)
     owner = visible_person(session, viewer, kpi.owner_id) if kpi.owner_id else None
     week = week_in_force(session, owner) if owner else current_week()
-    status = kpi_status_of(session, kpi, week)
+    status = kpi_status_of(session, kpi, week, viewer=viewer)
     guard = guardrail_status(session, viewer, status, week)
     charts = [kpi_chart(status)] + ([guardrail_chart(guard)] if guard is not None else [])
     # The table is the whole record (a source may cite any stored value); the status is as of ``week``.

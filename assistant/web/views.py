@@ -49,7 +49,7 @@ def guardrail_status(session: Session, viewer: Person, status: KpiStatus, week: 
         guard = get_visible_kpi(session, viewer, status.guardrail)
     except NotFound:
         return None
-    return kpi_status_of(session, guard, week)
+    return kpi_status_of(session, guard, week, viewer=viewer)
 
 
 def guardrail_chart(guard: KpiStatus) -> Markup:
@@ -59,13 +59,13 @@ def guardrail_chart(guard: KpiStatus) -> Markup:
 
 def brief_charts(session: Session, viewer: Person, draft: Draft) -> list[dict]:
     """A brief's KPI trends as of the brief's week; a flagged KPI gets its guardrail beside it."""
-    subject, _ = draft_people(session, draft)
+    subject, _ = draft_people(session, viewer, draft)
     week = draft.period or ""
     if draft.kind != "brief" or subject is None or not ISO_WEEK.match(week) or not can_see(session, viewer, subject.id):
         return []
     flagged = {f.get("kpi") for f in draft.content.get("flags") or [] if isinstance(f, dict)}
     out = []
-    for st in kpi_status(session, subject, week):
+    for st in kpi_status(session, subject, week, viewer=viewer):
         guard = guardrail_status(session, viewer, st, week) if st.key in flagged else None
         out.append({"status": st, "flagged": st.key in flagged, "chart": kpi_chart(st),
                     "guard": guardrail_chart(guard) if guard is not None else None})
@@ -92,7 +92,7 @@ def team_rows(session: Session, viewer: Person) -> list[TeamRow]:
         if pid == viewer.id:
             continue
         week = week_in_force(session, person)
-        statuses = kpi_status(session, person, week)
+        statuses = kpi_status(session, person, week, viewer=viewer)
         last = visible_checkin_of_week(session, viewer, pid, week)
         rows.append(TeamRow(person, people.get(person.manager_id) if person.manager_id else None, week, last,
                             statuses, lookback_span(session, person, week),

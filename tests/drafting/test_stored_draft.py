@@ -22,7 +22,10 @@ def test_each_part_holds_what_it_names(session, demo):
     assert set(brief.output) == set(BriefModelOut.model_fields)
     BriefModelOut.model_validate(brief.output)
     assert set(brief.facts) == {"week", "flags", "recurring_blockers", "self_report_mismatches", "cadence"}
-    assert list(brief.meta) == ["kind", "subject", "viewer", "period", "provider", "model", "grounding", "usage"]
+    assert list(brief.meta) == ["kind", "subject", "viewer", "period", "provider", "model", "grounding", "usage",
+                                "inputs"]
+    # What the draft was written from stays on the server: no reader's flat view carries it.
+    assert {"fingerprint", "kpis", "numbers", "tokens", "sources"} == set(brief.meta["inputs"])
     assert list(brief.content) == ["kind", "subject", "viewer", "period", "provider", "model", "sections",
                                    "questions", "week", "flags", "recurring_blockers", "self_report_mismatches",
                                    "cadence", "grounding", "usage"]

@@ -50,7 +50,7 @@ def gather(session: Session, viewer: Person, subject: Person, week: str) -> Draf
     if viewer.access == "member" or viewer.id == subject.id:
         raise Forbidden("a 1:1 brief is prepared by a manager for someone they manage")
     window = weeks_back(week, WINDOW)
-    statuses = kpi_status(session, subject, week)
+    statuses = kpi_status(session, subject, week, viewer=viewer)
     flags = ctx.flag_records(audit_visible(session, viewer, owner_id=subject.id))
     mismatches = self_report_mismatches(session, subject, window)
     follow = priority_follow_through(session, subject, window)
@@ -70,7 +70,7 @@ def gather(session: Session, viewer: Person, subject: Person, week: str) -> Draf
     facts: dict[str, Any] = {
         "subject": {"name": subject.name, "role": subject.role},
         "week": week, "window": window,
-        "kpis": [s.model_dump(mode="json") for s in statuses],
+        "kpis": [ctx.kpi_record(s) for s in statuses],
         "flags": flags,
         "self_report_mismatches": [m.model_dump(mode="json") for m in mismatches],
         "recurring_blockers": [{"weeks": b.weeks, "sources": b.sources} for b in blockers],

@@ -185,7 +185,7 @@ def gather(session: Session, viewer: Person, subject: Person, week: str) -> Draf
     checkin = session.exec(select(CheckIn).where(CheckIn.person_id == subject.id, CheckIn.week == week)).first()
     if checkin is None:
         raise NotFound(f"no check-in from {subject.email} for {week}")
-    statuses = kpi_status(session, subject, week)
+    statuses = kpi_status(session, subject, week, viewer=viewer)
     flags = ctx.flag_records(audit_visible(session, viewer, owner_id=subject.id))
     mismatches = self_report_mismatches(session, subject, [week], include_unclear=True)
     # Names only: the blocker check needs first names, not 1,000 Person rows at 1,000 people.
@@ -205,7 +205,7 @@ def gather(session: Session, viewer: Person, subject: Person, week: str) -> Draf
 
     kpis = []
     for s in statuses:
-        row = s.model_dump(mode="json", exclude={"series"})
+        row = ctx.kpi_record(s, exclude={"series"})
         row["series"] = [[p.isoformat(), v] for p, v in s.series[-SERIES_POINTS:]]
         kpis.append(row)
     facts: dict[str, Any] = {

@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from assistant.domain.calendar import span_dates, week_of, weeks_back
-from assistant.domain.models import CheckIn, Meeting, Person
+from assistant.domain.models import CheckIn, Meeting, MeetingStatus, Person
 from assistant.domain.sources import meeting_source
 
 SLIPPING_MEETINGS = 3
@@ -77,7 +77,9 @@ def _span(session: Session, person: Person, weeks: list[str], *, as_manager: boo
     start, end = span_dates(weeks)
     who = Meeting.manager_id if as_manager else Meeting.report_id
     rows = session.exec(
-        select(Meeting).where(who == person.id, Meeting.date >= start, Meeting.date <= end)
+        # A scheduled 1:1 has not happened: cadence counts only what was recorded.
+        select(Meeting).where(who == person.id, Meeting.date >= start, Meeting.date <= end,
+                              Meeting.status != MeetingStatus.scheduled.value)
         .order_by(Meeting.date, Meeting.id)
     ).all()
     filed = set(session.exec(

@@ -68,6 +68,7 @@ class MetricStatus(StrEnum):
 
 
 class MeetingStatus(StrEnum):
+    scheduled = "scheduled"
     held = "held"
     cancelled = "cancelled"
     rushed = "rushed"
@@ -204,6 +205,41 @@ class Meeting(SQLModel, table=True):
     date: date
     status: str = MeetingStatus.held.value
     minutes: int | None = None
+    notes: str = Field(default="", description="Shared notes: both people write them; see domain/meetings.py "
+                                                "for who else reads them.")
+
+
+class AgendaItem(SQLModel, table=True):
+    """Something one of the two people wants to talk about in a 1:1."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    author_id: int = Field(foreign_key="person.id", index=True)
+    text: str
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ActionItem(SQLModel, table=True):
+    """What one of the two people agreed in a 1:1 to do, by when."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    text: str
+    owner_id: int = Field(foreign_key="person.id", index=True, description="The manager or the report.")
+    due: date | None = None
+    done: bool = False
+    done_at: datetime | None = None
+    created_by_id: int = Field(foreign_key="person.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class PrivateNote(SQLModel, table=True):
+    """One person's own notes on a 1:1: read by their author and nobody else, ever."""
+
+    meeting_id: int = Field(foreign_key="meeting.id", primary_key=True)
+    author_id: int = Field(foreign_key="person.id", primary_key=True, index=True)
+    text: str
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class RoleGoal(SQLModel, table=True):

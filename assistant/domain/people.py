@@ -26,6 +26,7 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, SQLModel, col, or_, select
 
 from assistant.domain.checkins import enqueue_index
+from assistant.domain.meetings import delete_meetings_of
 from assistant.domain.models import (
     Access,
     ApiToken,
@@ -34,7 +35,6 @@ from assistant.domain.models import (
     IdempotencyRecord,
     Kpi,
     KpiValue,
-    Meeting,
     Person,
     ReportImport,
     RoleGoal,
@@ -72,8 +72,7 @@ def delete_person(session: Session, viewer: Person, person_id: int) -> dict[str,
     counts["tokens"] = _delete(session, delete(ApiToken).where(col(ApiToken.person_id) == person_id))
     counts["drafts"] = _delete(session, delete(Draft).where(
         or_(col(Draft.subject_id) == person_id, col(Draft.requested_by_id) == person_id)))
-    counts["meetings"] = _delete(session, delete(Meeting).where(
-        or_(col(Meeting.manager_id) == person_id, col(Meeting.report_id) == person_id)))
+    counts["meetings"] = delete_meetings_of(session, person_id)  # with their agendas, actions, private notes
     counts["goals"] = _delete(session, delete(RoleGoal).where(col(RoleGoal.person_id) == person_id))
     counts["idempotency_records"] = _delete(
         session, delete(IdempotencyRecord).where(col(IdempotencyRecord.person_id) == person_id))
@@ -92,7 +91,7 @@ def _delete(session: Session, statement) -> int:  # noqa: ANN001 - a SQLAlchemy 
 
 
 _HANDLED = {"person", "kpi", "checkin", "apitoken", "draft", "meeting", "rolegoal", "idempotencyrecord",
-            "reportimport"}
+            "reportimport", "agendaitem", "actionitem", "privatenote"}
 
 
 def _delete_other_references(session: Session, person_id: int) -> None:

@@ -171,6 +171,67 @@ class MeetingPublic(_Out):
     minutes: int | None
 
 
+AGENDA_MAX = 500
+"""Characters an agenda or action item may hold: a line to talk about, not a document."""
+
+
+class MeetingUpdate(_In):
+    """Any subset: notes (either person), your private notes, status/date/minutes (its manager)."""
+
+    notes: str | None = Field(None, max_length=TEXT_MAX, description="Shared notes, read by both people "
+                              "and by the report's managers above (README: permissions).")
+    private_notes: str | None = Field(None, max_length=TEXT_MAX, description="Your own notes on this 1:1; "
+                                      "nobody else ever reads them. Empty deletes them.")
+    status: MeetingStatus | None = None
+    date: Date | None = None
+    minutes: int | None = Field(None, ge=0, le=600)
+
+
+class AgendaItemCreate(_In):
+    text: str = Field(min_length=1, max_length=AGENDA_MAX)
+
+
+class AgendaItemPublic(_Out):
+    id: int
+    meeting_id: int
+    author_id: int
+    text: str
+    created_at: datetime
+
+
+class ActionItemCreate(_In):
+    text: str = Field(min_length=1, max_length=AGENDA_MAX)
+    owner: str = Field(max_length=254, description="Email of its owner: the 1:1's manager or its report.")
+    due: Date | None = None
+
+
+class ActionItemUpdate(_In):
+    done: bool
+
+
+class ActionItemPublic(_Out):
+    id: int
+    meeting_id: int
+    text: str
+    owner_id: int
+    due: Date | None
+    done: bool
+    done_at: datetime | None
+    created_by_id: int
+    created_at: datetime
+
+
+class MeetingDetail(MeetingPublic):
+    """A 1:1 with everything the viewer may read of it."""
+
+    you: str | None = Field(description="manager | report: your part in it; null when you read it as a "
+                            "manager above the report.")
+    notes: str
+    private_notes: str | None = Field(description="Your own private notes; null unless you are in this 1:1.")
+    agenda: list[AgendaItemPublic]
+    actions: list[ActionItemPublic]
+
+
 class GoalCreate(_In):
     person: str = Field(max_length=254, description="Email of the goal's owner.")
     quarter: QuarterId = Field(description="A planned quarter, e.g. 2026-Q4.")

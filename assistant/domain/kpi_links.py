@@ -98,12 +98,17 @@ def suggest(session: Session, kpis: list[Kpi], objectives: list[Objective], quar
     vectors = _meanings(texts + [o.title for o in objectives]) if objectives else None
     out: dict[int, Link] = {}
     for i, kpi in enumerate(kpis):
-        last, kpi_words = lasts[kpi.id], _words(texts[i])
+        last = lasts[kpi.id]
+        # Last quarter's title carries intent across a rename, but counts half: a KPI's own
+        # words ('repeat contact rate') outweigh the objective it happened to serve before.
+        kpi_words = _words(_kpi_text(kpi, roles.get(kpi.owner_id) or kpi.role, None))
+        last_words = _words(last.title) - kpi_words if last else set()
         scored = []
         for j, o in enumerate(objectives):
             title_words = _words(o.title)
-            shared = sorted(title_words & kpi_words)
-            lexical = len(shared) / len(title_words) if title_words else 0.0
+            shared = sorted(title_words & (kpi_words | last_words))
+            weight_shared = len(title_words & kpi_words) + 0.5 * len(title_words & last_words)
+            lexical = weight_shared / len(title_words) if title_words else 0.0
             meaning = max(0.0, cosine(vectors[i], vectors[len(kpis) + j])) if vectors else 0.0
             same_key = SAME_KEY_BONUS if kpi.objective_key and o.key == kpi.objective_key else 0.0
             weight = MEANING_WEIGHT if vectors else 0.0

@@ -79,6 +79,13 @@ class CadenceExpect(_Strict):
     missing_checkin_weeks: list[str] = []
 
 
+class GoalsExpect(_Strict):
+    """A goals draft for a quarter planned under new objective ids."""
+
+    objectives: list[str] = Field(min_length=1, description="Every goal must trace to one of these keys.")
+    min_goals: int = Field(1, ge=0)
+
+
 class Expect(_Strict):
     """What the output must show. Every key is optional; a scorer runs only for the keys set."""
 
@@ -97,6 +104,7 @@ class Expect(_Strict):
     hit_weeks: list[str] | None = Field(None, description="search: the subject's weeks that must be among the hits.")
     max_hits: int | None = Field(None, ge=0)
     denied: bool = Field(False, description="The viewer may not see the subject: the call must give nothing.")
+    goals: GoalsExpect | None = Field(None, description="goals: trace, feasibility, gaming and loosened targets.")
 
 
 class Case(_Strict):

@@ -372,12 +372,36 @@ def retrieval_recall(obs: Observation) -> Score | None:
                   f"week(s) {', '.join(missed)} of {obs.case.subject} are not in the top {obs.case.k}.")
 
 
+def goals_reset(obs: Observation) -> Score | None:
+    """goals: enough goals, each tracing to the quarter's objectives, feasible for its unit, a gamed
+    KPI's goal bound to its guardrail, and a loosened target saying so."""
+    want = obs.case.expect.goals
+    if want is None:
+        return None
+    goals, computed = part(obs, "output").get("goals") or [], part(obs, "facts").get("computed_goals") or []
+    by_kpi = {c["kpi"]: c for c in computed}
+    wrong = [] if len(goals) >= want.min_goals else [f"{len(goals)} goal(s), {want.min_goals} expected"]
+    for g in goals:
+        c = by_kpi.get(g.get("kpi"), {})
+        low = 1 if "rank" in g.get("title", "").lower() else 0
+        high = 100 if c.get("unit") == "percent" else None
+        checks = {f"traces to {g.get('objective')!r}": g.get("objective") in want.objectives,
+                  f"target {g.get('target')} is infeasible": low <= g.get("target", -1) <= (high or float("inf")),
+                  "a gamed KPI's goal names no guardrail condition": not c.get("bound_to_guardrail")
+                  or " without " in g.get("title", "") or "guardrail" in g.get("title", ""),
+                  "a loosened target does not say so": not c.get("loosened") or "looser" in g.get("arithmetic", "")}
+        wrong += [f"{g.get('kpi')}: {what}" for what, ok in checks.items() if not ok]
+    return _score("goals_reset", 0 if wrong else 1, 1, f"{len(goals)} goal(s) trace to {obs.case.quarter}'s "
+                  "objectives, feasible, none rewarding gaming.", "; ".join(wrong[:4]) + ".")
+
+
 SCHEMAS: dict[str, type[BaseModel]] = {"brief": BriefModelOut, "feedback": FeedbackModelOut, "goals": GoalsModelOut}
 """What the model must write, per draft kind: a draft's ``output`` part validates against it."""
 
 SCORERS: tuple[Callable[[Observation], Score | None], ...] = (
     run, schema, citations, grounded, prompt_budget, output_length, flag_recall, flag_precision,
     blocker_recall, mismatch_recall, cadence, mentions, must_not_mention, injection, privacy, retrieval_recall,
+    goals_reset,
 )
 
 

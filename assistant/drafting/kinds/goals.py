@@ -49,9 +49,9 @@ RETIRE_CODES = ("vanity", "not_influenceable")
 # The audit judges 'no objective' against the quarter it audits; a draft for another quarter
 # judges it against that quarter's links instead, so the audit's flag would name the wrong ids.
 OTHER_QUARTER_CODES = ("no_objective",)
-COMPUTED_FIELDS = ("kpi", "objective", "link", "baseline", "window", "statistic", "trend_per_week", "trend_effect",
-                   "improvement", "projected", "cap", "math_target", "target", "precision", "date", "detail",
-                   "loosened", "bound_to_guardrail")
+COMPUTED_FIELDS = ("kpi", "unit", "objective", "link", "baseline", "window", "statistic", "trend_per_week",
+                   "trend_effect", "improvement", "projected", "cap", "math_target", "target", "precision", "date",
+                   "detail", "loosened", "bound_to_guardrail")
 """What a goals draft stores of each candidate's arithmetic beside the model's output."""
 STAGE_WORDS = {
     "early": "an early-stage company leads with volume",
@@ -222,7 +222,6 @@ def gather(session: Session, viewer: Person, subject: Person, quarter: str | Non
         kpi_rows.append({"key": kpi.key, "name": kpi.name, "unit": kpi.unit, "direction": kpi.direction,
                          "tier": kpi.tier, "target": kpi.target, "flags": codes,
                          "objective": link.objective.key if link.objective else None, "link": link.status,
-                         "link_reason": link.reason,
                          "history": [[d.isoformat(), v] for d, v in before[-TREND_POINTS:]]})
         last_source = [kpi_source(kpi.key, d) for d, _ in before[-1:]]
         retiring = [f for f in audit.flags if f.code in RETIRE_CODES] if audit else []
@@ -262,6 +261,12 @@ def gather(session: Session, viewer: Person, subject: Person, quarter: str | Non
                                audit.matched.name if audit and audit.matched else None), objective, link.status),
                            **goal})
     candidates = candidates[:MAX_GOALS]
+    # What the draft stores beside the output; the prompt sees the one-sentence arithmetic only.
+    stored = [{k: c[k] for k in COMPUTED_FIELDS} for c in candidates]
+    for c in candidates:
+        for k in ("detail", "objective_number", "previous_goal", "link_reason", "math_target", "precision",
+                  "trend_over_quarter", "best_period", "flags", "kpi_name", "tier", "baseline_points"):
+            c.pop(k, None)
     if objectives_quarter != quarter:
         notes.insert(0, f"No objectives are planned for {quarter} yet; the goals trace to {objectives_quarter}'s.")
     first = subject.name.split()[0]
@@ -289,7 +294,6 @@ def gather(session: Session, viewer: Person, subject: Person, quarter: str | Non
             g.model_dump(mode="json", include={"title", "kpi", "target", "status", "latest_value", "latest_period",
                                                "on_track", "sources"})
             for g in goal_progress(session, subject, last_quarter)]},
-        "links": [link.public().model_dump() for link in links.values()],
     }
     playbook = ctx.playbook_blocks(["SMART goals that trace to a quarterly objective",
                                     "guardrail counter-metric so a KPI cannot be gamed",
@@ -302,7 +306,7 @@ def gather(session: Session, viewer: Person, subject: Person, quarter: str | Non
                                     kpi_sources=kpi_sources, extra_sources=set())
     computed = {
         "quarter": quarter, "stage": stage, "objectives_quarter": objectives_quarter,
-        "computed_goals": [{k: c[k] for k in COMPUTED_FIELDS} for c in candidates],
+        "computed_goals": stored,
     }
     context = {"viewer_name": viewer.name, "subject_name": subject.name, "subject_role": subject.role,
                "quarter": quarter, "facts": facts, "playbook": playbook}

@@ -49,8 +49,11 @@ def suggestions(draft: Draft | None) -> list[dict]:
     """A goals draft's suggestions, each with the ``index`` that ``accept_suggestion`` takes."""
     if draft is None or not isinstance(draft.content, dict):
         return []
-    return [{**s, "index": i} for i, s in enumerate(draft.content.get("goals") or [])
-            if isinstance(s, dict) and s.get("title")]
+    # The stored arithmetic per KPI: the step-by-step detail behind the one-sentence summary,
+    # and whether the objective link was only suggested.
+    computed = {c.get("kpi"): c for c in draft.content.get("computed_goals") or [] if isinstance(c, dict)}
+    return [{**s, "index": i, "computed": computed.get(s.get("kpi"), {})}
+            for i, s in enumerate(draft.content.get("goals") or []) if isinstance(s, dict) and s.get("title")]
 
 
 @router.get("/plan")

@@ -89,3 +89,13 @@ def test_links_show_only_visible_kpis(client, tokens):
     _add(client, tokens["founder@t.test"], "gm35", "Gross margin back above 35%")
     keys = {r["kpi"] for r in client.get(f"/api/quarters/{NEXT_Q}/links", headers=auth(tokens["ppc@t.test"])).json()}
     assert "ops-turnover" not in keys and "ppc-acos" in keys
+
+
+def test_goals_draft_defaults_to_next_quarter_past_the_midpoint(client, tokens, monkeypatch):
+    from assistant.settings import get_settings
+
+    monkeypatch.setenv("CADENCE_TODAY", "2026-11-20")
+    get_settings.cache_clear()
+    r = client.post("/api/drafts/goals", json={"person": "ppc@t.test"}, headers=auth(tokens["founder@t.test"]))
+    assert r.status_code == 201, r.text
+    assert r.json()["period"] == NEXT_Q

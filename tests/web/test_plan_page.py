@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlmodel import select
 
-from assistant.domain.models import KpiLink, Objective
+from assistant.domain.models import KpiLink, Objective, Person
 from assistant.settings import get_settings
 from tests.web.conftest import post_form, sign_in
 
@@ -77,3 +77,17 @@ def test_managers_read_the_plan_but_do_not_write_objectives(client, tokens, sess
     assert resp.status_code == 403
     fresh(session)
     assert session.exec(select(KpiLink)).all() == []
+
+
+def test_a_drafted_suggestion_shows_one_sentence_the_steps_behind_a_toggle_and_a_suggested_link(
+        client, tokens, session, monkeypatch):
+    _today(monkeypatch, "2026-11-20")
+    sign_in(client, tokens["founder@t.test"])
+    post_form(client, "/plan", "/plan/objectives", {"quarter": "2027-Q1", "key": "gm35",
+                                                    "title": "Contribution margin back above 35%"})
+    ppc = session.exec(select(Person).where(Person.email == "ppc@t.test")).one()
+    resp = post_form(client, "/plan?q=2027-Q1", f"/plan/suggest/{ppc.id}", {"quarter": "2027-Q1"})
+    assert resp.status_code == 303, resp.text
+    html = client.get("/plan?q=2027-Q1").text
+    assert "<summary class=\"small\">Every step</summary>" in html and "suggested link" in html
+    assert re.search(r"<p>baseline [^<]*; proposed [^<]* by 2027-03-31[^<]*</p>", html)

@@ -41,7 +41,10 @@ def create_goal(session: Session, viewer: Person, body: GoalCreate) -> RoleGoal:
     if not _may_set_goals(session, viewer, person.id):
         raise Forbidden("only a founder or the person's manager sets role goals")
     if session.get(Quarter, body.quarter) is None:
-        session.add(Quarter(id=body.quarter))
+        # Making the quarter here would plan it with no objectives, and the audit would then
+        # read "no objectives in force" for every KPI once that quarter began.
+        raise InvalidInput(f"quarter: {body.quarter} is not planned yet; plan it first (add an objective "
+                           f"with POST /api/quarters/{body.quarter}/objectives, or list it in the org file)")
     kpi_id = None
     if body.kpi:
         kpi = session.exec(select(Kpi).where(Kpi.key == body.kpi)).first()

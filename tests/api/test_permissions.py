@@ -88,7 +88,7 @@ def test_managers_record_meetings_only_for_their_reports(client, tokens):
 
 
 def test_goal_setting_rights(client, tokens):
-    body = {"person": "am@t.test", "quarter": "2027-Q1", "title": "Lift conversion to 14%"}
+    body = {"person": "am@t.test", "quarter": "2026-Q4", "title": "Lift conversion to 14%"}
     assert client.post("/api/goals", json=body, headers=auth(tokens["am@t.test"])).status_code == 403
     assert client.post("/api/goals", json=body, headers=auth(tokens["ops-lead@t.test"])).status_code == 404
     assert client.post("/api/goals", json=body, headers=auth(tokens["growth-lead@t.test"])).status_code == 201

@@ -139,6 +139,11 @@ def test_api_accepts_a_suggestion_as_a_role_goal(client, demo_tokens, session): 
     denied = client.post("/api/drafts/goals", json={"person": "ppc@northwind.test", "quarter": QUARTER},
                          headers=demo_tokens["ppc"])
     assert denied.status_code == 403
+    unplanned = client.post(f"/api/drafts/{draft_id}/goals/0/accept", headers=demo_tokens["founder"])
+    assert unplanned.status_code == 422 and "plan it first" in unplanned.json()["message"]
+    planned = client.post(f"/api/quarters/{QUARTER}/objectives", json={"key": "margin", "title": "Margin to 23%"},
+                          headers=demo_tokens["founder"])
+    assert planned.status_code == 201, planned.text
     r = client.post(f"/api/drafts/{draft_id}/goals/0/accept", headers=demo_tokens["founder"])
     assert r.status_code == 201, r.text
     goal = r.json()

@@ -92,3 +92,38 @@ def test_a_signin_link_opens_one_session_however_many_redeem_it(app_on, monkeypa
     figure("races", f"{kind}: {N} concurrent redeems of one sign-in link, sessions opened", opened)
     assert sorted(codes) == [303] + [401] * (N - 1), codes
     assert opened == 1
+
+
+def test_one_goal_suggestion_accepted_at_once_makes_one_goal(app_on, monkeypatch):
+    app, engine = app_on
+    from assistant.domain.auth import create_token
+    from assistant.domain.models import RoleGoal
+    from assistant.drafting.kinds import goals
+    from tests.web.conftest import add_draft, goals_content
+
+    with Session(engine, expire_on_commit=False) as session:
+        lead = session.exec(select(Person).where(Person.email == "growth-lead@t.test")).one()
+        ppc = session.exec(select(Person).where(Person.email == "ppc@t.test")).one()
+        draft = add_draft(session, kind="goals", subject=ppc, viewer=lead, period="2026-Q4", **goals_content())
+        token = create_token(session, lead)
+        session.commit()
+        before = session.exec(select(func.count()).select_from(RoleGoal)).one()
+    real_create = goals.create_goal
+
+    def slow_create(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        goal = real_create(*args, **kwargs)
+        time.sleep(0.3)  # the goal is written; the draft not yet marked: the window a second accept used
+        return goal
+
+    monkeypatch.setattr(goals, "create_goal", slow_create)
+
+    def fire(_: int, client) -> int:  # noqa: ANN001
+        return client.post(f"/api/drafts/{draft.id}/goals/0/accept",
+                           headers={"Authorization": f"Bearer {token}"}).status_code
+
+    codes = _at_once(N, lambda _: TestClient(app), fire)
+    with Session(engine) as session:
+        made = session.exec(select(func.count()).select_from(RoleGoal)).one() - before
+    figure("races", f"{engine.dialect.name}: {N} concurrent accepts of one suggestion, goals stored", made)
+    assert sorted(codes) == [201] + [409] * (N - 1), codes
+    assert made == 1

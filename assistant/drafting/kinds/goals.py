@@ -361,6 +361,10 @@ def accept_suggestion(session: Session, viewer: Person, draft_id: int, index: in
     Only a founder or the person's manager may (``create_goal`` checks). The draft records
     which suggestion became which goal, and turns ``accepted`` (``edited`` when changed).
     """
+    # PostgreSQL: concurrent accepts of one draft queue on its row, and each reads the
+    # suggestions as the previous one left them (SQLite's BEGIN IMMEDIATE already queues them).
+    session.exec(select(Draft).where(Draft.id == draft_id).with_for_update()
+                 .execution_options(populate_existing=True)).first()
     draft = get_visible_draft(session, viewer, draft_id)
     if draft.kind != "goals":
         raise NotFound("goal suggestion not found")

@@ -100,11 +100,16 @@ async def _csv_text(file: UploadFile | None, text: str) -> str:
         raise InvalidInput("values: the file is not UTF-8 text (save it as CSV UTF-8)") from None
 
 
+PREVIEW_ROWS = 200
+"""Rows a preview lists, those that change first: a 50,000-row upload is a count, not a table."""
+
+
 def _changes_page(request: Request, changes: list[ValueChange], *, text: str, back: str,
                   committed: bool) -> Response:
     counts = {kind: sum(1 for c in changes if c.kind == kind) for kind in ("new", "changed", "unchanged")}
-    return page(request, "values_preview.html", {"changes": changes, "counts": counts, "text": text,
-                                                 "back": _back(back), "committed": committed})
+    shown = sorted(changes, key=lambda c: c.kind == "unchanged")[:PREVIEW_ROWS]  # stable: file order kept
+    return page(request, "values_preview.html", {"changes": changes, "shown": shown, "counts": counts,
+                                                 "text": text, "back": _back(back), "committed": committed})
 
 
 def _preview(request: Request, viewer: Person, text: str, back: str) -> Response:
@@ -128,6 +133,13 @@ async def preview(request: Request, viewer: WebViewer, file: Annotated[UploadFil
         return _upload_page(request, back=back, error="values: choose a CSV file or paste its rows", status=422)
     # The preview reads the database: the threadpool, as for the sync pages, keeps the event loop free.
     return await run_in_threadpool(_preview, request, viewer, csv_text, back)
+
+
+@router.post("/values/edit", dependencies=CSRF)
+def edit(request: Request, viewer: WebViewer, text: Annotated[str, Form(max_length=MAX_CSV_BYTES)] = "",
+         back: Annotated[str, Form(max_length=300)] = "/team") -> Response:
+    """Back from a preview to the upload form, with the rows it previewed."""
+    return _upload_page(request, text=text, back=back)
 
 
 @router.post("/values/commit", dependencies=CSRF)

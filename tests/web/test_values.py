@@ -21,7 +21,7 @@ def stored(session, key: str) -> dict[date, float]:  # noqa: ANN001
 def test_a_manager_enters_a_value_and_the_next_brief_uses_it(client, tokens, session, org):
     sign_in(client, tokens["growth-lead@t.test"])
     page = client.get("/kpis/ppc-tacos").text
-    assert 'action="/kpis/ppc-tacos/values"' in page
+    assert 'action="/kpis/ppc-tacos/values#enter-value"' in page
     # A Wednesday of 2026-W38: a weekly KPI files it under that week's Monday, replacing 10.5.
     resp = post_form(client, "/kpis/ppc-tacos", "/kpis/ppc-tacos/values", {"period": "2026-09-16", "value": "12.75"})
     assert resp.status_code == 303 and "saved=2026-09-14" in resp.headers["location"]
@@ -84,6 +84,8 @@ def test_an_upload_is_previewed_then_saved_whole(client, tokens, session):
     assert "1 new, 1 changed, 1 unchanged" in preview.text
     assert "10.5%" in preview.text and "26.25%" in preview.text  # what is stored now, and the exact new figure
     assert stored(session, "ppc-tacos") == before_tacos and stored(session, "ppc-acos") == before_acos
+    edit = client.post("/values/edit", data={"csrf": csrf_of(preview.text), "text": CSV, "back": "/team"})
+    assert edit.status_code == 200 and "ppc-acos,2026-09-21,26.25" in edit.text  # back to fix a row
     commit = client.post("/values/commit", data={"csrf": csrf_of(preview.text), "text": CSV, "back": "/team"})
     assert commit.status_code == 200 and "Values saved" in commit.text
     assert stored(session, "ppc-tacos")[date(2026, 9, 14)] == 11

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from assistant.domain.models import Meeting
+from assistant.domain.models import ActionItem, Meeting
 from assistant.settings import get_settings
 from tests.web.conftest import add_draft, brief_content, csrf_of
 
@@ -36,7 +36,15 @@ def test_the_team_page_says_what_to_look_at_per_report(client, tokens, session, 
     monkeypatch.setenv("CADENCE_TODAY", "2026-09-30")  # 2026-W40
     get_settings.cache_clear()
     ppc, am, lead = org["ppc@t.test"], org["am@t.test"], org["growth-lead@t.test"]
-    session.add(Meeting(manager_id=lead.id, report_id=am.id, date=date(2026, 9, 22), status="rushed", minutes=8))
+    rushed = Meeting(manager_id=lead.id, report_id=am.id, date=date(2026, 9, 22), status="rushed", minutes=8)
+    session.add(rushed)
+    session.commit()
+    session.add_all([ActionItem(meeting_id=rushed.id, text="Send the image brief", owner_id=am.id,
+                                due=date(2026, 9, 25), created_by_id=lead.id),  # overdue on 2026-09-30
+                     ActionItem(meeting_id=rushed.id, text="Book the photographer", owner_id=lead.id,
+                                due=date(2026, 10, 9), created_by_id=lead.id),
+                     ActionItem(meeting_id=rushed.id, text="Agree the keyword list", owner_id=am.id, done=True,
+                                created_by_id=am.id)])
     session.commit()
     waiting = add_draft(session, kind="brief", subject=ppc, viewer=lead, period="2026-W38",
                         **brief_content(session, ppc, lead))
@@ -49,6 +57,8 @@ def test_the_team_page_says_what_to_look_at_per_report(client, tokens, session, 
     assert "Last 1:1: <strong>3 weeks ago</strong>" in pia and "2026-09-10" in pia  # W37's held 1:1
     assert f'href="/drafts/{waiting.id}">1 draft waiting for you' in pia
     assert "Last 1:1: <strong>last week</strong>" in abe and "rushed" in abe and "waiting for you" not in abe
+    assert f'href="/meetings/{rushed.id}">2 open action items</a> <span class="pill pill-bad">1 overdue' in abe
+    assert "open action item" not in pia
     assert "Your 1:1s with them, 12 weeks to 2026-W40" in html
     session.add(Meeting(manager_id=lead.id, report_id=ppc.id, date=date(2026, 10, 2), status="scheduled"))
     session.commit()

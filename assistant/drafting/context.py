@@ -13,8 +13,9 @@ from sqlmodel import Session, col, select
 
 from assistant.analysis.kpi import KpiStatus
 from assistant.analysis.text import history_query
-from assistant.domain.models import CheckIn, Person
-from assistant.domain.sources import checkin_source, kpi_source
+from assistant.domain.meetings import ActionView, OneOnOneRecord
+from assistant.domain.models import CheckIn, Meeting, Person
+from assistant.domain.sources import checkin_source, kpi_source, meeting_source
 from assistant.domain.team import can_see
 from assistant.drafting.grounding import Facts
 from assistant.errors import NotFound
@@ -113,3 +114,47 @@ def grounding_facts(facts: dict[str, Any], *, checkins: list[dict[str, Any]], hi
         for item in block:
             g.sources.add(item["id"])
     return g
+
+
+# ---------------------------------------------------------------- 1:1 records
+MAX_ACTIONS = 10  # open action items a draft carries (overdue first); done ones and agenda items alike
+MAX_DONE = 5
+
+
+def meeting_ref(meeting: Meeting | None) -> dict[str, Any] | None:
+    return None if meeting is None else {"id": meeting_source(meeting.id), "date": meeting.date.isoformat(),
+                                         "status": meeting.status}
+
+
+def action_fact(view: ActionView) -> dict[str, Any]:
+    """An action item without its wording: what the facts may carry (the text is data, not a figure source)."""
+    return {"meeting": meeting_source(view.meeting.id), "agreed_on": view.meeting.date.isoformat(),
+            "owner": view.owner_name, "due": view.item.due.isoformat() if view.item.due else None,
+            "overdue": view.overdue, "done": view.item.done}
+
+
+def action_block(view: ActionView) -> dict[str, Any]:
+    """The same with its wording, for a data block."""
+    return {**action_fact(view), "text": view.item.text}
+
+
+def one_on_one_parts(record: OneOnOneRecord, names: dict[int, str]) -> tuple[dict[str, Any], dict[str, Any], set[str]]:
+    """A report's 1:1 record for a brief: (facts without free text, data blocks with it, citable ids).
+
+    ``names`` maps person ids to names (the agenda's authors).
+    """
+    opened, done = record.open_actions[:MAX_ACTIONS], record.done_actions[-MAX_DONE:]
+    agenda = record.agenda[:MAX_ACTIONS]
+    facts = {"last_meeting": meeting_ref(record.last), "next_meeting": meeting_ref(record.coming),
+             "open_actions": [action_fact(v) for v in opened], "done_actions": [action_fact(v) for v in done],
+             "overdue_actions": sum(1 for v in opened if v.overdue), "agenda_items": len(agenda)}
+    coming = meeting_source(record.coming.id) if record.coming else None
+    blocks = {
+        "actions": [action_block(v) for v in opened + done],
+        "agenda": [{"meeting": coming, "by": names.get(a.author_id, ""), "text": a.text} for a in agenda],
+        "meeting_notes": [{"meeting": meeting_source(record.last.id), "date": record.last.date.isoformat(),
+                           "text": record.last.notes}] if record.last is not None and record.last.notes else [],
+    }
+    sources = {meeting_source(m.id) for m in (record.last, record.coming) if m is not None}
+    sources |= {v["meeting"] for v in facts["open_actions"] + facts["done_actions"]}
+    return facts, blocks, sources

@@ -13,7 +13,9 @@ import re
 from typing import Any
 
 from assistant.core.templates import fmt_number as num
+from assistant.drafting.grounding import Facts, check_text
 from assistant.drafting.schemas import (
+    FEEDBACK_WORD_CAP,
     BriefModelOut,
     FeedbackItem,
     FeedbackModelOut,
@@ -47,10 +49,10 @@ def numberless(text: str) -> str:
     return " ".join(s for s in sentences if s and not re.search(r"\d", s))
 
 
-def _quote(text: str) -> str:
-    """``text`` cut at the last word break before QUOTE_CHARS, unless it is only a little over."""
-    if len(text) > QUOTE_CHARS + QUOTE_LEEWAY:
-        text = text[:QUOTE_CHARS].rsplit(" ", 1)[0]
+def _quote(text: str, limit: int = QUOTE_CHARS) -> str:
+    """``text`` cut at the last word break before ``limit``, unless it is only a little over."""
+    if len(text) > limit + QUOTE_LEEWAY:
+        text = text[:limit].rsplit(" ", 1)[0]
     return text.strip()
 
 
@@ -59,16 +61,44 @@ TREND_WORDS = {"better": "improving", "worse": "worsening", "flat": "flat"}
 
 
 def compose_brief(context: Context) -> BriefModelOut:
-    """Watch, what the numbers say, what moved, what to recognise, and the questions to ask."""
+    """What was agreed last time and the report's agenda, then watch, what the numbers say, what
+    moved, what to recognise, and the questions to ask."""
     facts, checkins, playbook = context["facts"], context["checkins"], _ids(context["playbook"])
     gamed = [f for f in facts["flags"] if f["code"] == "gamed"]
     sections = [
+        Section(title="What was agreed last time", items=_agreed(context["actions"])),
+        Section(title="On their agenda", items=[Item(text=f'{a["by"]} wants to talk about {_wording(a["text"])}.',
+                                                     sources=[a["meeting"]]) for a in context["agenda"]]),
         Section(title="Watch", items=_watch(facts, checkins, playbook, gamed)),
         Section(title="What the numbers say", items=_numbers(facts["kpis"])),
         Section(title="What moved", items=_moved(facts["follow_through"], checkins)),
         Section(title="Recognise", items=_recognise(facts["kpis"], playbook, {f["kpi"] for f in gamed})),
     ]
     return BriefModelOut(sections=[s for s in sections if s.items], questions=_questions(facts, gamed))
+
+
+def _wording(text: str, limit: int = QUOTE_CHARS) -> str:
+    """An agenda or action item's words in quotes, or a pointer to the 1:1 when they carry a
+    figure, a number word or a date (someone's claim, not data the guard can trace)."""
+    if check_text(text, Facts()):
+        return "an item whose wording has figures (read it on the 1:1 page)"
+    return f'"{_quote(" ".join(text.split()), limit)}"'
+
+
+def _agreed(actions: list[dict[str, Any]]) -> list[Item]:
+    """Open action items (the facts list them overdue first) with owner and due date, then the done ones."""
+    items = []
+    for a in actions:
+        if a["done"]:
+            text = f"Done since the last 1:1: {a['owner']}, {_wording(a['text'])}. Acknowledge it."
+        elif a["overdue"]:
+            text = (f"Overdue since {a['due']}: {a['owner']}, {_wording(a['text'])} (agreed on {a['agreed_on']}). "
+                    "Ask what got in the way, and agree a new date or drop it.")
+        else:
+            due = f"due {a['due']}" if a["due"] else "no due date"
+            text = f"Open, {due}: {a['owner']}, {_wording(a['text'])} (agreed on {a['agreed_on']})."
+        items.append(Item(text=text, sources=[a["meeting"]]))
+    return items
 
 
 def _watch(facts: dict[str, Any], checkins: list[dict[str, Any]], playbook: list[str],
@@ -156,6 +186,8 @@ def _questions(facts: dict[str, Any], gamed: list[dict[str, Any]]) -> list[str]:
                  "and which change drove both?" for f in gamed]
     questions += [f"How did you decide {m['kpi_name']} was {_said(m['said'])} in {m['week']}?"
                   for m in facts["self_report_mismatches"][:2]]
+    if facts["one_on_one"]["overdue_actions"]:
+        questions.append("What got in the way of the overdue action items, and is each one still worth doing?")
     if facts["recurring_blockers"]:
         questions.append("This blocker keeps returning: what decision or support would clear it, and from whom?")
     if cad["meetings_cancelled"] or cad["meetings_rushed"]:
@@ -183,6 +215,8 @@ BLOCKERS = {
 }
 MOVED = {"better": "this week moved it the right way", "worse": "the number went the wrong way this week"}
 ORDINALS = {2: "second", 3: "third", 4: "fourth", 5: "fifth"}
+OWN_ACTIONS_SHOWN = 2  # of the person's open action items, overdue first
+ACTION_QUOTE = 150  # characters of an action item quoted in feedback (an item holds 320)
 
 
 def compose_feedback(context: Context) -> FeedbackModelOut:
@@ -206,6 +240,7 @@ def compose_feedback(context: Context) -> FeedbackModelOut:
         section("Metric check", *_metric_check(facts["metric_check"], wrong, ref)),
         section("Goals", *_goals_moved(facts["goals"])),
         section("Patterns", *_patterns(recurring, facts["patterns"]["follow_through"])),
+        section("Action items", *_own_actions(context["own_actions"][:OWN_ACTIONS_SHOWN])),
     ]
     if not facts["role_goals"]["clear"]:
         sections.append(section("Role goals", *on_checkin(
@@ -213,6 +248,10 @@ def compose_feedback(context: Context) -> FeedbackModelOut:
             "Raise it with your manager so you know which outcomes are yours.")))
     sections.append(section("Sharpen next week", _sharpen(answers, wrong, recurring, ref)))
     sections.append(section("Encouragement", _encourage(facts, answers, playbook, ref)))
+    # Action items are the part that gives way to the word cap: the judgements come first.
+    actions = next(s for s in sections if s.title == "Action items")
+    while actions.items and sum(len(i.text.split()) for s in sections for i in s.items) > FEEDBACK_WORD_CAP:
+        actions.items.pop()
     return FeedbackModelOut(sections=[s for s in sections if s.items])
 
 
@@ -259,6 +298,20 @@ def _patterns(recurring: list[dict[str, Any]], follow: dict[str, Any]) -> list[F
         items.append(FeedbackItem(text=f"Your priorities have not shown up in the next week's wins "
                                        f"{follow['not_followed']} times in the last {follow['pairs']} weeks checked. "
                                        "Pick fewer, smaller outcomes you can finish.", sources=follow["sources"][-6:]))
+    return items
+
+
+def _own_actions(actions: list[dict[str, Any]]) -> list[FeedbackItem]:
+    """The person's open action items from their 1:1s, overdue first, each with its due date."""
+    items = []
+    for a in actions:
+        if a["overdue"]:
+            text = (f"Overdue since {a['due']}: {_wording(a['text'], ACTION_QUOTE)}, from your 1:1 on "
+                    f"{a['agreed_on']}. Finish it or agree a new date.")
+        else:
+            due = f"Due {a['due']}" if a["due"] else "Open, with no due date"
+            text = f"{due}: {_wording(a['text'], ACTION_QUOTE)}, from your 1:1 on {a['agreed_on']}."
+        items.append(FeedbackItem(text=text, sources=[a["meeting"]]))
     return items
 
 

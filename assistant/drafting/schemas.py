@@ -29,8 +29,8 @@ class BriefModelOut(_Strict):
 
 
 # ---------------------------------------------------------------- check-in feedback
-FeedbackTitle = Literal["Wins", "Priorities", "Blockers", "Metric check", "Goals", "Patterns", "Role goals",
-                        "Sharpen next week", "Encouragement"]
+FeedbackTitle = Literal["Wins", "Priorities", "Blockers", "Metric check", "Goals", "Patterns", "Action items",
+                        "Role goals", "Sharpen next week", "Encouragement"]
 FEEDBACK_WORD_CAP = 220
 """Read in under a minute: about 220 words at an ordinary reading pace."""
 ONE_ITEM = ("Sharpen next week", "Encouragement")
@@ -50,7 +50,7 @@ class FeedbackModelOut(_Strict):
     """Feedback on one check-in: the four answers judged, goals and patterns, then the one
     thing to sharpen and one earned encouragement (each a section with one item)."""
 
-    sections: list[FeedbackSection] = Field(max_length=9)
+    sections: list[FeedbackSection] = Field(max_length=10)
 
     @model_validator(mode="after")
     def _short(self) -> FeedbackModelOut:

@@ -40,11 +40,15 @@ def cadence(**over: Any) -> dict[str, Any]:
     return row | over
 
 
+NO_ONE_ON_ONE = {"last_meeting": None, "next_meeting": None, "open_actions": [], "done_actions": [],
+                 "overdue_actions": 0, "agenda_items": 0}
+
+
 def brief_context(**facts: Any) -> dict[str, Any]:
     base = {"kpis": [], "flags": [], "self_report_mismatches": [], "recurring_blockers": [],
-            "follow_through": [], "cadence": cadence()}
-    checkins = facts.pop("checkins", [])
-    return {"facts": base | facts, "checkins": checkins, "history": [], "playbook": PLAYBOOK}
+            "follow_through": [], "cadence": cadence(), "one_on_one": NO_ONE_ON_ONE}
+    blocks = {k: facts.pop(k, []) for k in ("checkins", "actions", "agenda", "meeting_notes")}
+    return {"facts": base | facts, "history": [], "playbook": PLAYBOOK, **blocks}
 
 
 def titles(out: Any) -> list[str]:
@@ -155,7 +159,9 @@ def feedback_context(wins: str = "outcome", priorities: str = "measurable", name
                                         "this_week": None, "this_week_sources": [], "never_turn_into_wins": False,
                                         "sources": []}},
     }
-    return {"facts": base | facts, "checkins": [], "history": [], "playbook": PLAYBOOK}
+    own = facts.pop("own_actions", [])
+    return {"facts": base | facts | {"own_actions": own}, "checkins": [], "history": [], "playbook": PLAYBOOK,
+            "own_actions": own}
 
 
 def check(key: str, said: str, agrees: bool | None) -> dict[str, Any]:

@@ -15,6 +15,8 @@ from assistant.analysis import (
     weeks_back,
 )
 from assistant.analysis.cadence import CadenceSpan
+from assistant.domain.calendar import today
+from assistant.domain.meetings import one_on_one_record
 from assistant.domain.models import CheckIn, Draft, Person
 from assistant.domain.sources import kpi_source
 from assistant.drafting import context as ctx
@@ -38,7 +40,6 @@ class BriefOut(BriefModelOut):
 def default_week(session: Session, subject: Person) -> str:
     """The subject's latest check-in week, else the current ISO week."""
     from assistant.analysis import week_of
-    from assistant.domain.calendar import today
 
     latest = session.exec(select(CheckIn.week).where(CheckIn.person_id == subject.id)
                           .order_by(col(CheckIn.week).desc())).first()
@@ -59,11 +60,16 @@ def gather(session: Session, viewer: Person, subject: Person, week: str) -> Draf
     checkins = ctx.checkin_blocks(session, subject, window)
     latest = checkins[0] if checkins else {"blockers": "", "priorities": ""}
     history = ctx.history_blocks(session, viewer, subject, latest, exclude_weeks=window)
+    # What was agreed is as of today, whichever week the brief is on: it prepares the coming 1:1.
+    agreed, one_on_one, meeting_sources = ctx.one_on_one_parts(one_on_one_record(session, viewer, subject, on=today()),
+                                                               {subject.id: subject.name})
     queries = [f"{f['code']} {f['kpi_name']}: what to ask in a 1:1" for f in flags]
     queries += ["check-in says on track but the data is off target"] if mismatches else []
     queries += ["a blocker that keeps coming back week after week"] if blockers else []
     if cadence.lookback.meetings_cancelled or cadence.lookback.meetings_rushed:
         queries.append("cancelled or rushed 1:1 meetings")
+    if agreed["overdue_actions"]:
+        queries.append("commitments from the last 1:1 that slipped: follow up without blame")
     queries.append("recognising strong performance specifically")
     playbook = ctx.playbook_blocks(queries)
 
@@ -78,6 +84,7 @@ def gather(session: Session, viewer: Person, subject: Person, week: str) -> Draf
         "follow_through": [{"week": f.week, "next_week": f.next_week, "verdict": f.verdict,
                             "sources": f.sources} for f in follow],
         "cadence": cadence_facts(cadence.lookback),
+        "one_on_one": agreed,
     }
     # Every stored value the facts show is citable, not only the latest: a mismatch or a
     # trend item may rest on an older point of the same series.
@@ -88,7 +95,7 @@ def gather(session: Session, viewer: Person, subject: Person, week: str) -> Draf
     blocker_sources = {src for b in blockers for src in b.sources}
     grounding = ctx.grounding_facts(facts, checkins=checkins, history=history, playbook=playbook,
                                     kpi_sources=kpi_sources,
-                                    extra_sources={*cadence.lookback.sources, *blocker_sources})
+                                    extra_sources={*cadence.lookback.sources, *blocker_sources, *meeting_sources})
     computed = {
         "week": week,
         "flags": [{"kpi": f["kpi"], "code": f["code"], "reason": f["reason"]} for f in flags],
@@ -98,11 +105,13 @@ def gather(session: Session, viewer: Person, subject: Person, week: str) -> Draf
         "cadence": {k: v for k, v in facts["cadence"].items() if k != "sources"},
     }
     context = {"viewer_name": viewer.name, "subject_name": subject.name, "subject_role": subject.role,
-               "week": week, "facts": facts, "checkins": checkins, "history": history, "playbook": playbook}
+               "week": week, "facts": facts, "checkins": checkins, "history": history, "playbook": playbook,
+               **one_on_one}
     return DraftJob(
         kind="brief", subject=subject, viewer=viewer, period=week, template="brief.j2", context=context,
         schema=BriefOut, facts=grounding, computed=computed, checks=claims, compose=compose_brief,
-        trim_steps=[pop_last("history"), pop_last("playbook", keep=1), shorten_series("kpis"),
+        trim_steps=[pop_last("history"), shorten_text("meeting_notes", ("text",)), pop_last("playbook", keep=1),
+                    shorten_series("kpis"),
                     shorten_text("checkins", ctx.TEXT_FIELDS), pop_last("checkins", keep=1)],
     )
 

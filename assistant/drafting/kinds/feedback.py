@@ -24,7 +24,8 @@ from assistant.analysis import (
 )
 from assistant.analysis.kpi import KpiStatus
 from assistant.analysis.text import is_empty, priority_items, words
-from assistant.domain.calendar import quarter_of
+from assistant.domain.calendar import quarter_of, today
+from assistant.domain.meetings import open_actions_owned
 from assistant.domain.models import CheckIn, Draft, Person
 from assistant.domain.sources import checkin_source, kpi_source
 from assistant.domain.team import is_manager_of
@@ -38,6 +39,7 @@ from assistant.kpi_audit.stored import audit_visible
 from assistant.llm import Provider
 
 PATTERN_WEEKS = 8  # how far back "priorities that never turn into wins" looks
+OWN_ACTIONS = 3  # open action items of the person's a feedback names (overdue first)
 SERIES_POINTS = 4  # KPI points shown per KPI: the week's value and the three before it
 
 _ACTIVITY = re.compile(r"\b(worked on|working on|looked into|spent|answered|handled|attended|meetings?|calls?|"
@@ -202,6 +204,7 @@ def gather(session: Session, viewer: Person, subject: Person, week: str) -> Draf
     queries += ["role goals are unclear: raise ownership with the manager"] if not role_goals["clear"] else []
     queries.append("recognising strong performance specifically")
     playbook = ctx.playbook_blocks(queries, limit=4)
+    own_actions = open_actions_owned(session, viewer, subject, on=today())[:OWN_ACTIONS]
 
     kpis = []
     for s in statuses:
@@ -214,6 +217,7 @@ def gather(session: Session, viewer: Person, subject: Person, week: str) -> Draf
         "metric_check": metric_check(checkin, statuses, {m.kpi for m in mismatches if m.kind != "unclear"}),
         "self_report_mismatches": [m.model_dump(mode="json") for m in mismatches],
         "kpis": kpis, "flags": flags, "goals": goals, "role_goals": role_goals, "patterns": found,
+        "own_actions": [ctx.action_fact(v) for v in own_actions],
     }
     kpi_sources = {src for s in statuses for src in s.sources}
     kpi_sources |= {src for g in goals for src in g["sources"]}
@@ -222,6 +226,7 @@ def gather(session: Session, viewer: Person, subject: Person, week: str) -> Draf
     kpi_sources |= {kpi_source(s.key, p) for s in statuses for p, _ in s.series[-SERIES_POINTS:]}
     extra = {src for b in found["recurring_blockers"] for src in b["sources"]}
     extra |= set(found["follow_through"]["sources"])
+    extra |= {a["meeting"] for a in facts["own_actions"]}
     grounding = ctx.grounding_facts(facts, checkins=checkins, history=history, playbook=playbook,
                                     kpi_sources=kpi_sources, extra_sources=extra)
     computed = {
@@ -235,7 +240,7 @@ def gather(session: Session, viewer: Person, subject: Person, week: str) -> Draf
     }
     context = {"viewer_name": viewer.name, "subject_name": subject.name, "subject_role": subject.role,
                "asked_by_subject": viewer.id == subject.id, "week": week, "facts": facts, "checkins": checkins,
-               "history": history, "playbook": playbook}
+               "history": history, "playbook": playbook, "own_actions": [ctx.action_block(v) for v in own_actions]}
     return DraftJob(
         kind="feedback", subject=subject, viewer=viewer, period=week, template="feedback.j2", context=context,
         schema=FeedbackOut, facts=grounding, computed=computed, checks=claims, compose=compose_feedback,

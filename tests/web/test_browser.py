@@ -291,6 +291,35 @@ def test_founder_plans_next_quarter_end_to_end(visit):
     assert overflow <= 0, f"the plan scrolls sideways on a phone by {overflow}px: {wide}"
 
 
+def test_a_kpi_value_and_people_on_a_phone(visit):
+    """A manager's refused value keeps what was typed; the next is saved; a founder hands out a link."""
+    v = visit("manager", width=390)
+    v.go("/kpis/ppc-ntb")
+    v.page.fill("#enter-value input[name=value]", "abc")
+    v.page.click("#enter-value button[type=submit]")
+    v.page.wait_for_load_state()
+    assert "not a plain number" in v.page.inner_text("#enter-value .alert")
+    assert v.page.input_value("#enter-value input[name=value]") == "abc"
+    v.shot("kpi-value-refused")
+    v.page.fill("#enter-value input[name=period]", "2026-10-14")  # a Wednesday: filed under its Monday
+    v.page.fill("#enter-value input[name=value]", "21.75")
+    v.page.click("#enter-value button[type=submit]")
+    v.page.wait_for_url("**saved=2026-10-12**")
+    assert "21.8%" in v.page.inner_text("#v-2026-10-12")
+    for path in ("/kpis/ppc-ntb", "/values/upload?back=/team", "/team"):
+        v.go(path)
+        assert v.page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, path
+    f = visit("founder", width=390)
+    f.go("/admin/people")
+    person = f.page.locator("details.person-admin", has_text="Grace Liu")
+    person.locator("summary").click()
+    person.get_by_role("button", name="Sign-in link").click()
+    f.page.wait_for_load_state()
+    assert "/signin/link?t=cad_" in f.page.input_value("#signin-link")
+    assert f.page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    f.shot("people")
+
+
 def test_server_log_is_clean(live):
     text = (live["home"] / "server.log").read_text(errors="replace")
     assert "Traceback" not in text, text[-3000:]

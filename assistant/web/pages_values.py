@@ -24,14 +24,15 @@ from assistant.domain.kpis import (
     parse_values,
     plan_values,
     upsert_values,
+    visible_kpis,
 )
-from assistant.domain.models import Person
+from assistant.domain.models import Access, Person
 from assistant.domain.schemas import KpiValueIn
 from assistant.errors import InvalidInput
 from assistant.web.pages_people import render_kpi_page
 from assistant.web.render import page
 from assistant.web.security import FormFields, check_csrf
-from assistant.web.signin import WebViewer
+from assistant.web.signin import WebViewer, landing
 
 router = APIRouter()
 CSRF = [Depends(check_csrf)]
@@ -69,21 +70,24 @@ def enter(request: Request, key: str, viewer: WebViewer, data: FormFields) -> Re
     return RedirectResponse(f"/kpis/{key}?saved={change.period.isoformat()}#enter-value", status_code=303)
 
 
-def _back(target: str) -> str:
-    """Where the upload was started (the Team or a KPI page): a same-site path only."""
-    return target if target.startswith(("/team", "/kpis/")) and "//" not in target else "/team"
+def _back(target: str, viewer: Person) -> str:
+    """Where the upload was started (the Team or a KPI page), else the viewer's landing page."""
+    pages = ("/kpis/",) if viewer.access == Access.member else ("/team", "/kpis/")
+    return target if target.startswith(pages) and "//" not in target and "\\" not in target else landing(viewer)
 
 
-def _upload_page(request: Request, *, text: str = "", back: str = "/team", error: str | None = None,
+def _upload_page(request: Request, viewer: Person, *, text: str = "", back: str = "", error: str | None = None,
                  status: int = 200) -> Response:
-    return page(request, "values_upload.html", {"text": text, "back": _back(back), "error": error,
-                                                "max_rows": MAX_UPLOAD_ROWS, "max_mb": MAX_CSV_BYTES // 1024 // 1024},
-                status_code=status)
+    with Session(get_engine()) as session:
+        kpis = visible_kpis(session, viewer)  # the ids a row may name, listed for whoever types them
+    return page(request, "values_upload.html", {"text": text, "back": _back(back, viewer), "error": error,
+                                                "kpis": kpis, "max_rows": MAX_UPLOAD_ROWS,
+                                                "max_mb": MAX_CSV_BYTES // 1024 // 1024}, status_code=status)
 
 
 @router.get("/values/upload")
-def upload_form(request: Request, viewer: WebViewer, back: str = "/team") -> Response:
-    return _upload_page(request, back=back)
+def upload_form(request: Request, viewer: WebViewer, back: str = "") -> Response:
+    return _upload_page(request, viewer, back=back)
 
 
 async def _csv_text(file: UploadFile | None, text: str) -> str:
@@ -104,12 +108,12 @@ PREVIEW_ROWS = 200
 """Rows a preview lists, those that change first: a 50,000-row upload is a count, not a table."""
 
 
-def _changes_page(request: Request, changes: list[ValueChange], *, text: str, back: str,
+def _changes_page(request: Request, viewer: Person, changes: list[ValueChange], *, text: str, back: str,
                   committed: bool) -> Response:
     counts = {kind: sum(1 for c in changes if c.kind == kind) for kind in ("new", "changed", "unchanged")}
     shown = sorted(changes, key=lambda c: c.kind == "unchanged")[:PREVIEW_ROWS]  # stable: file order kept
     return page(request, "values_preview.html", {"changes": changes, "shown": shown, "counts": counts,
-                                                 "text": text, "back": _back(back), "committed": committed})
+                                                 "text": text, "back": _back(back, viewer), "committed": committed})
 
 
 def _preview(request: Request, viewer: Person, text: str, back: str) -> Response:
@@ -117,34 +121,34 @@ def _preview(request: Request, viewer: Person, text: str, back: str) -> Response
         try:
             changes = plan_values(session, viewer, parse_values(text.encode(), "text/csv"))
         except InvalidInput as exc:
-            return _upload_page(request, text=text, back=back, error=exc.message, status=422)
-        return _changes_page(request, changes, text=text, back=back, committed=False)
+            return _upload_page(request, viewer, text=text, back=back, error=exc.message, status=422)
+        return _changes_page(request, viewer, changes, text=text, back=back, committed=False)
 
 
 @router.post("/values/preview", dependencies=CSRF)
 async def preview(request: Request, viewer: WebViewer, file: Annotated[UploadFile | None, File()] = None,
                   text: Annotated[str, Form(max_length=MAX_CSV_BYTES)] = "",
-                  back: Annotated[str, Form(max_length=300)] = "/team") -> Response:
+                  back: Annotated[str, Form(max_length=300)] = "") -> Response:
     try:
         csv_text = await _csv_text(file, text)
     except InvalidInput as exc:
-        return _upload_page(request, text=text, back=back, error=exc.message, status=422)
+        return _upload_page(request, viewer, text=text, back=back, error=exc.message, status=422)
     if not csv_text.strip():
-        return _upload_page(request, back=back, error="values: choose a CSV file or paste its rows", status=422)
+        return _upload_page(request, viewer, back=back, error="values: choose a CSV file or paste its rows", status=422)
     # The preview reads the database: the threadpool, as for the sync pages, keeps the event loop free.
     return await run_in_threadpool(_preview, request, viewer, csv_text, back)
 
 
 @router.post("/values/edit", dependencies=CSRF)
 def edit(request: Request, viewer: WebViewer, text: Annotated[str, Form(max_length=MAX_CSV_BYTES)] = "",
-         back: Annotated[str, Form(max_length=300)] = "/team") -> Response:
+         back: Annotated[str, Form(max_length=300)] = "") -> Response:
     """Back from a preview to the upload form, with the rows it previewed."""
-    return _upload_page(request, text=text, back=back)
+    return _upload_page(request, viewer, text=text, back=back)
 
 
 @router.post("/values/commit", dependencies=CSRF)
 def commit(request: Request, viewer: WebViewer, text: Annotated[str, Form(max_length=MAX_CSV_BYTES)] = "",
-           back: Annotated[str, Form(max_length=300)] = "/team") -> Response:
+           back: Annotated[str, Form(max_length=300)] = "") -> Response:
     with Session(get_engine(), expire_on_commit=False) as session:
         try:
             values = parse_values(text.encode(), "text/csv")
@@ -153,6 +157,6 @@ def commit(request: Request, viewer: WebViewer, text: Annotated[str, Form(max_le
             upsert_values(session, viewer, values)
         except InvalidInput as exc:
             session.rollback()  # refused whole: nothing of the upload is kept
-            return _upload_page(request, text=text, back=back, error=exc.message, status=422)
+            return _upload_page(request, viewer, text=text, back=back, error=exc.message, status=422)
         session.commit()
-        return _changes_page(request, changes, text="", back=back, committed=True)
+        return _changes_page(request, viewer, changes, text="", back=back, committed=True)

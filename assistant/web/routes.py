@@ -14,7 +14,6 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import RedirectResponse, Response
 
-from assistant.domain.models import Access, Person
 from assistant.errors import Unauthorized
 from assistant.settings import get_settings
 from assistant.web import (
@@ -29,7 +28,7 @@ from assistant.web import (
 )
 from assistant.web.render import STATIC, page
 from assistant.web.security import SESSION_COOKIE, SecurityHeaders, check_csrf, secret_key, session_max_age
-from assistant.web.signin import end_session, redeem_link, start_session, web_viewer
+from assistant.web.signin import end_session, landing, redeem_link, start_session, web_viewer
 
 router = APIRouter(include_in_schema=False)
 for _module in (pages_week, pages_people, pages_drafts, pages_plan, pages_reports):
@@ -54,11 +53,6 @@ def _safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return "/"
-
-
-def landing(person: Person) -> str:
-    """Where a person lands after sign-in: a member on their week, a manager or founder on their team."""
-    return "/week" if person.access == Access.member else "/team"
 
 
 @router.get("/")

@@ -26,7 +26,7 @@ from assistant.domain.auth import (
     revoke_named_token,
     spend_link,
 )
-from assistant.domain.models import Person
+from assistant.domain.models import Access, Person
 from assistant.errors import Unauthorized
 from assistant.settings import get_settings
 
@@ -93,3 +93,8 @@ def web_viewer(request: Request) -> Person:
 
 
 WebViewer = Annotated[Person, Depends(web_viewer)]
+
+
+def landing(person: Person) -> str:
+    """Where a person lands after sign-in: a member on their week, a manager or founder on their team."""
+    return "/week" if person.access == Access.member else "/team"

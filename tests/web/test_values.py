@@ -69,6 +69,17 @@ def test_only_the_owner_their_managers_and_founders_enter_values(client, tokens,
 CSV = "kpi,period,value\nppc-tacos,2026-09-14,11\nppc-acos,2026-09-21,26.25\nppc-acos,2026-09-14,27.5\n"
 
 
+def test_the_upload_page_lists_the_viewers_kpi_ids_and_goes_back_where_it_may(client, tokens):
+    sign_in(client, tokens["ppc@t.test"])
+    page = client.get("/values/upload?back=/team").text  # a member has no Team page to go back to
+    assert "<code>ppc-tacos</code>" in page and "ops-turnover" not in page
+    assert 'href="/week">Cancel' in page
+    assert 'href="/kpis/ppc-acos">Cancel' in client.get("/values/upload?back=/kpis/ppc-acos").text
+    assert 'href="/week">Cancel' in client.get("/values/upload?back=//evil.test").text
+    sign_in(client, tokens["growth-lead@t.test"])
+    assert 'href="/team">Cancel' in client.get("/values/upload").text
+
+
 def _preview(client, text: str = "", file: str | None = None):  # noqa: ANN001, ANN202
     token = csrf_of(client.get("/values/upload?back=/team").text)
     files = {"file": ("values.csv", file.encode(), "text/csv")} if file is not None else None

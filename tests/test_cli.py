@@ -147,3 +147,14 @@ def test_demo_lands_on_this_week_and_rerunning_revokes_the_old_credentials(home)
                                                    col(ApiToken.name).in_(["demo", LINK_NAME]))).all()
         assert len(live) == 16
     engine.dispose()
+
+
+def test_draft_goals_defaults_to_next_quarter_past_the_midpoint(home):
+    assert cadence("import", str(SMALL_ORG), home=home).returncode == 0
+    env_today = {"CADENCE_TODAY": "2026-11-20"}
+    r = subprocess.run([sys.executable, "-m", "assistant", "draft", "goals", "--person", "ppc@t.test",
+                        "--as", "founder@t.test"], capture_output=True, text=True, cwd=ROOT, timeout=120,
+                       env={**{k: v for k, v in os.environ.items() if not k.startswith("CADENCE_")},
+                            "CADENCE_HOME": str(home), **env_today})
+    assert r.returncode == 0, r.stderr
+    assert '"period": "2027-Q1"' in r.stdout or '"quarter": "2027-Q1"' in r.stdout

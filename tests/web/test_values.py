@@ -20,6 +20,10 @@ def stored(session, key: str) -> dict[date, float]:  # noqa: ANN001
 
 def test_a_manager_enters_a_value_and_the_next_brief_uses_it(client, tokens, session, org):
     sign_in(client, tokens["growth-lead@t.test"])
+    first = post_form(client, "/team", f"/people/{org['ppc@t.test'].id}/brief")
+    session.rollback()
+    before = session.get(Draft, int(first.headers["location"].rsplit("/", 1)[1]))
+    assert "TACOS was 10.5% on 2026-09-14" in json.dumps(before.output)
     page = client.get("/kpis/ppc-tacos").text
     assert 'action="/kpis/ppc-tacos/values#enter-value"' in page
     # A Wednesday of 2026-W38: a weekly KPI files it under that week's Monday, replacing 10.5.
@@ -32,7 +36,7 @@ def test_a_manager_enters_a_value_and_the_next_brief_uses_it(client, tokens, ses
     assert brief.status_code == 303, brief.text
     session.rollback()  # the test session's snapshot ends: it sees the server's commits
     draft = session.get(Draft, int(brief.headers["location"].rsplit("/", 1)[1]))
-    assert draft.period == "2026-W38"
+    assert draft.period == "2026-W38" and draft.id != before.id
     said = json.dumps(draft.output)
     assert "TACOS was 12.75% on 2026-09-14" in said and "10.5%" not in said
 

@@ -256,10 +256,12 @@ class OneOnOneRecord:
     """What the report put on the coming 1:1's agenda."""
 
 
-def names_for(session: Session, viewer: Person, ids: set[int]) -> dict[int, str]:
-    """Names of these people as the viewer may read them: anyone outside the viewer's view
-    (the manager a report had before a move) is "an earlier manager", never named."""
+def names_for(session: Session, viewer: Person, ids: set[int], meetings: list[Meeting] = ()) -> dict[int, str]:
+    """Names of these people as the viewer may read them: the people the viewer may see, and
+    both people of any of ``meetings`` the viewer is in (a report knows their manager). Anyone
+    else (the manager a report had before a move) is "an earlier manager", never named."""
     visible = visible_person_ids(session, viewer)
+    visible |= {pid for m in meetings if part_in(m, viewer) for pid in (m.manager_id, m.report_id)}
     rows = session.exec(select(Person.id, Person.name).where(col(Person.id).in_(ids))).all() if ids else []
     return {pid: name if pid in visible else "an earlier manager" for pid, name in rows}
 
@@ -267,7 +269,7 @@ def names_for(session: Session, viewer: Person, ids: set[int]) -> dict[int, str]
 def action_views(session: Session, viewer: Person, meetings: dict[int, Meeting], items: list[ActionItem],
                  on: date) -> list[ActionView]:
     """``items`` (of ``meetings``, already visible) with owner names and whether each is overdue on ``on``."""
-    names = names_for(session, viewer, {a.owner_id for a in items})
+    names = names_for(session, viewer, {a.owner_id for a in items}, list(meetings.values()))
     return [ActionView(item=a, meeting=meetings[a.meeting_id], owner_name=names[a.owner_id],
                        overdue=not a.done and a.due is not None and a.due < on) for a in items]
 

@@ -14,6 +14,7 @@ from assistant.domain.team import visible_people
 from assistant.drafting.edits import edit_draft
 from assistant.drafting.markdown import to_markdown
 from assistant.web.draftview import apply_edit, sections, string_lists
+from assistant.web.pages_meetings import brief_agenda
 from assistant.web.render import page
 from assistant.web.security import FormFields, check_csrf
 from assistant.web.signin import WebViewer
@@ -62,7 +63,7 @@ def draft_page(request: Request, draft_id: RowId, viewer: WebViewer, session: Se
         "lists": string_lists(content), "charts": brief_charts(session, viewer, draft), "editing": editing,
         "markdown": to_markdown(content, title=title), "requester": requester, "mine": mine,
         "may_discard": mine or viewer.access == "founder", "unverified": unverified,
-        "superseded_by": draft.meta.get("superseded_by")})
+        "superseded_by": draft.meta.get("superseded_by"), "agenda": brief_agenda(session, viewer, draft)})
 
 
 def _content(session: Session, viewer: Person, draft: Draft) -> dict:

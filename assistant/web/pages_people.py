@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from sqlmodel import Session
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from assistant.analysis.kpi import kpi_status, kpi_status_of
 from assistant.api.deps import RowId
@@ -12,16 +12,17 @@ from assistant.core.db import get_session
 from assistant.domain.calendar import current_week, today
 from assistant.domain.checkins import get_visible_checkin, list_visible_checkins
 from assistant.domain.kpis import get_visible_kpi, period_start, series, visible_kpis
-from assistant.domain.meetings import get_visible_meeting, visible_meetings
+from assistant.domain.meetings import visible_meetings
 from assistant.domain.models import Access, Person
 from assistant.domain.reports.store import value_sources
-from assistant.domain.team import visible_people, visible_person
+from assistant.domain.team import is_manager_of, visible_people, visible_person
 from assistant.errors import Forbidden, NotFound
 from assistant.kpi_audit.present import counts, flag_views
 from assistant.kpi_audit.rules import VERDICTS
 from assistant.retrieval.playbook import load_sections
 from assistant.web.bridge import audit_visible, run_draft
 from assistant.web.errors import Retry
+from assistant.web.pages_meetings import default_next_date
 from assistant.web.render import page
 from assistant.web.security import check_csrf
 from assistant.web.signin import WebViewer
@@ -63,6 +64,7 @@ def person_page(request: Request, person_id: RowId, viewer: WebViewer, session: 
         "person": person, "week": week, "kpis": statuses, "charts": {s.key: kpi_chart(s) for s in statuses},
         "checkins": list_visible_checkins(session, viewer, person_id=person.id, limit=26),
         "meetings": meetings, "is_lead": viewer.access != Access.member and viewer.id != person.id,
+        "may_schedule": is_manager_of(session, viewer, person.id), "next_date": default_next_date(),
     })
 
 
@@ -96,12 +98,6 @@ def render_kpi_page(request: Request, session: Session, viewer: Person, key: str
                                       "sources": value_sources(session, kpi.id, kpi.metric), "notice": notice,
                                       "entry": entry or {"period": period_start(kpi, today()).isoformat(), "value": ""},
                                       "entry_error": error}, status_code=status_code)
-
-
-@router.get("/meetings/{meeting_id}")
-def meeting_page(meeting_id: RowId, viewer: WebViewer, session: Session = SessionDep) -> Response:
-    meeting = get_visible_meeting(session, viewer, meeting_id)
-    return RedirectResponse(f"/people/{meeting.report_id}#meeting-{meeting.id}", status_code=303)
 
 
 @router.get("/playbook/{section_id}")

@@ -17,6 +17,7 @@ from assistant.domain.schemas import CheckInWrite
 from assistant.errors import InvalidInput
 from assistant.web.bridge import run_draft
 from assistant.web.errors import Retry
+from assistant.web.pages_meetings import week_card
 from assistant.web.render import page
 from assistant.web.security import FormFields, check_csrf
 from assistant.web.signin import WebViewer
@@ -42,6 +43,7 @@ def _render(request: Request, session: Session, viewer: Person, week: str, *, fo
         "statuses": [s.value for s in MetricStatus],
         "past": list_visible_checkins(session, viewer, person_id=viewer.id, limit=26),
         "draft": latest_visible_draft(session, viewer, kind="feedback", subject_id=viewer.id, period=week),
+        "one_on_one": week_card(session, viewer),
     }, status_code=status)
 
 

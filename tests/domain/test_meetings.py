@@ -150,6 +150,19 @@ def test_the_record_a_brief_opens_with(session, people, held):
     assert (nothing.last, nothing.coming, nothing.open_actions, nothing.agenda) == (None, None, [], [])
     own = open_actions_owned(session, report, report, on=ON)
     assert [v.item.id for v in own] == [late.id, soon.id, undated.id]
+    # the report names their manager although a member sees no one else's records
+    assert "Gil Growth" in [v.owner_name for v in one_on_one_record(session, report, report, on=ON).open_actions]
+
+
+def test_after_a_move_the_new_line_reads_the_record_without_the_earlier_managers_name(session, people, held):
+    m, _ = held
+    add_action(session, people[MANAGER], m.id, ActionItemCreate(text="Ask finance", owner=MANAGER))
+    people[REPORT].manager_id = people[OUTSIDER].id
+    session.add(people[REPORT])
+    session.commit()
+    record = one_on_one_record(session, people[OUTSIDER], people[REPORT], on=ON)
+    assert [v.owner_name for v in record.open_actions] == ["an earlier manager"]
+    assert one_on_one_record(session, people[MANAGER], people[REPORT], on=ON).open_actions == []
 
 
 def test_deleting_a_person_deletes_their_1on1s_with_everything_in_them(session, people, held):

@@ -245,14 +245,14 @@ def search(
     """Find check-ins (that EMAIL may see) or playbook sections by meaning."""
     from assistant.core.db import session_scope
     from assistant.domain.team import person_by_email
-    from assistant.retrieval import drain_all
     from assistant.retrieval.search import run_search
+    from assistant.retrieval.worker import drain_if_free
     from assistant.settings import get_settings
 
     if kind not in ("checkins", "playbook") or fmt not in ("text", "json"):
         raise typer.BadParameter("--kind is checkins or playbook; --format is text or json")
     if not get_settings().chroma_url:
-        drain_all()  # embedded index: apply pending check-ins first (the server has its indexer)
+        drain_if_free()  # embedded index: apply pending check-ins first, unless a running server drains them
     with session_scope() as session:
         results = run_search(session, person_by_email(session, as_email), query, kind, k)
     if fmt == "json":

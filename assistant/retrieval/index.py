@@ -8,13 +8,18 @@ truncates long inputs). Search folds field hits back into one hit per check-in. 
 document of each check-in carries ``primary=True`` so the index can be counted in
 check-ins for parity with SQL.
 
-Metadata: person_id, week (ISO), checkin_id, field, primary. No team or manager is stored:
-it would go stale when people move teams, so search filters on person_id against who the
-viewer may see in SQL now. The outbox drain that keeps the index current is in worker.py.
+Metadata: person_id, week (ISO), checkin_id, field, primary, and the check-in's ``version``
+(its updated_at) and ``sha`` (a hash of what was indexed). No team or manager is stored: it
+would go stale when people move teams, so search filters on person_id against who the
+viewer may see in SQL now. ``version`` keeps a late drain from writing an older text over a
+newer one; ``sha`` lets health compare the index's content with SQL, not just its counts.
+The outbox drain that keeps the index current is in worker.py.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import signal
 import subprocess
 import sys
@@ -22,6 +27,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import UTC
 from typing import Any
 
 import numpy as np
@@ -39,6 +45,7 @@ from assistant.settings import get_settings
 FIELDS = ("blockers", "wins", "priorities")  # metric statuses are structured facts read from
 # SQL; as text ("ppc-tacos on track") they are identical week to week and crowd out real hits
 LABELS = {"wins": "Wins", "priorities": "Priorities", "blockers": "Blockers"}
+CONTENT_SAMPLE = 500  # check-ins whose indexed content health compares with SQL (all, when fewer)
 MEMO_SIZE = 65_536  # distinct texts whose vectors a reindex remembers (~100 MB as float32)
 BATCH = 64  # check-ins per reindex step (~190 texts): fills the embedder's batches of 32, and
 # keeps the last Chroma write, the one not overlapped with embedding, short (measured: 0.97 vs
@@ -51,6 +58,20 @@ def field_text(checkin: CheckIn, field: str) -> str:
     return f"{LABELS[field]}: {value}" if value else ""
 
 
+def checkin_version(checkin: CheckIn) -> str:
+    """The check-in's updated_at as sortable text (UTC, microseconds): later writes sort later."""
+    stamp = checkin.updated_at
+    if stamp.tzinfo is not None:
+        stamp = stamp.astimezone(UTC).replace(tzinfo=None)
+    return stamp.isoformat(timespec="microseconds")
+
+
+def content_sha(checkin: CheckIn) -> str:
+    """A short hash of everything the check-in's documents carry, to compare index and SQL."""
+    parts = [checkin.person_id, checkin.week, *(field_text(checkin, f) for f in FIELDS)]
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
+
+
 def checkin_documents(checkin: CheckIn) -> list[tuple[str, str, dict[str, Any]]]:
     """(id, text, metadata) per non-empty field; an empty check-in still gets one document."""
     docs = []
@@ -60,10 +81,20 @@ def checkin_documents(checkin: CheckIn) -> list[tuple[str, str, dict[str, Any]]]
             docs.append((field, text))
     if not docs:
         docs.append(("empty", "(empty check-in)"))
+    version, sha = checkin_version(checkin), content_sha(checkin)
     return [(f"{checkin_source(checkin.id)}:{field}", text,
              {"checkin_id": checkin.id, "person_id": checkin.person_id, "week": checkin.week,
-              "field": field, "primary": i == 0})
+              "field": field, "primary": i == 0, "version": version, "sha": sha})
             for i, (field, text) in enumerate(docs)]
+
+
+def _indexed(collection: Any, checkin_ids: list[int], key: str) -> dict[int, str]:
+    """``key`` of each check-in's primary document in the index, by check-in id."""
+    if not checkin_ids:
+        return {}
+    got = collection.get(where={"$and": [{"checkin_id": {"$in": checkin_ids}}, {"primary": True}]},
+                         include=["metadatas"])
+    return {m["checkin_id"]: m.get(key, "") for m in got["metadatas"] or []}
 
 
 class _Memo:
@@ -103,9 +134,15 @@ def _embed(checkins: Iterable[CheckIn], memo: _Memo | None = None) -> dict[str, 
 
 def index_checkins(checkins: Iterable[CheckIn], *, delete_first: list[int]) -> int:
     """Embed and write check-ins' documents; ``delete_first`` ids lose their old documents
-    first. Returns the documents written."""
-    batch = _embed(checkins)
+    first. A check-in the index already holds in a newer version is left as it is (a drain
+    that read it before the latest edit must not undo that edit). Returns the documents written."""
     collection = store.collection(store.CHECKINS)
+    checkins = list(checkins)
+    indexed = _indexed(collection, [c.id for c in checkins], "version")
+    newer = {c.id for c in checkins if indexed.get(c.id, "") > checkin_version(c)}
+    checkins = [c for c in checkins if c.id not in newer]
+    delete_first = [i for i in delete_first if i not in newer]
+    batch = _embed(checkins)
     if delete_first:  # one call: a delete per check-in scanned the metadata once each
         collection.delete(where={"checkin_id": {"$in": list(delete_first)}})
     if batch["ids"]:
@@ -207,20 +244,39 @@ def index_health(session: Session) -> dict:
         "outbox_pending": pending, "outbox_failing": failing,
         "outbox_lag_seconds": round((utcnow() - oldest).total_seconds(), 1) if oldest else 0.0,
         "outbox_last_error": last_error, "checkins_sql": sql_count,
-        "checkins_indexed": None, "playbook_sections": None, "playbook_current": None,
+        "checkins_indexed": None, "content_checked": 0, "content_stale": None,
+        "playbook_sections": None, "playbook_current": None,
         "parity": False, "status": "error", "error": None,
     }
+    expected = {c.id: content_sha(c) for c in _content_sample(session, sql_count)}
     try:
-        out["checkins_indexed"] = len(store.all_ids(store.collection(store.CHECKINS), {"primary": True}))
+        collection = store.collection(store.CHECKINS)
+        out["checkins_indexed"] = len(store.all_ids(collection, {"primary": True}))
+        indexed = _indexed(collection, list(expected), "sha")
         out["playbook_sections"] = store.collection(store.PLAYBOOK).count()
         out["playbook_current"] = playbook.playbook_is_current()
     except Exception as exc:  # noqa: BLE001 - health reports the failure instead of failing
         out["error"] = f"{type(exc).__name__}: {exc}"[:500]
         return out
+    out["content_checked"] = len(expected)
+    out["content_stale"] = sum(indexed.get(i) != sha for i, sha in expected.items())
     # the playbook syncs itself on the next playbook search, so it is reported, not gated on
-    out["parity"] = out["checkins_indexed"] == sql_count
+    out["parity"] = out["checkins_indexed"] == sql_count and out["content_stale"] == 0
     out["status"] = "ok" if out["parity"] and pending == 0 else "lagging"
     return out
+
+
+def _content_sample(session: Session, total: int) -> list[CheckIn]:
+    """Every check-in when there are at most CONTENT_SAMPLE; else the most recently changed
+    half of that (where a lost or late write shows first) and a random other half."""
+    if total <= CONTENT_SAMPLE:
+        return list(session.exec(select(CheckIn)).all())
+    recent = list(session.exec(select(CheckIn).order_by(col(CheckIn.updated_at).desc())
+                               .limit(CONTENT_SAMPLE // 2)).all())
+    seen = [c.id for c in recent]
+    rest = session.exec(select(CheckIn).where(col(CheckIn.id).not_in(seen)).order_by(func.random())
+                        .limit(CONTENT_SAMPLE - len(recent))).all()
+    return recent + list(rest)
 
 
 def probe(timeout: float = 120.0) -> str | None:

@@ -3,12 +3,15 @@
 A check-in write adds an outbox row in its own SQL transaction; a drain applies the rows to
 Chroma and deletes them, or records the failure on them and leaves them for the next try.
 Exactly one drainer per deployment: :class:`IndexerThread` inside the server for the
-embedded default, or ``cadence indexer`` (:func:`run_indexer`) beside a Chroma server.
+embedded default, or ``cadence indexer`` (:func:`run_indexer`) beside a Chroma server. Both
+hold the drain lock (lease.py) while they drain, so a second server process, however it was
+started, leaves the outbox to the first.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 
@@ -19,6 +22,7 @@ from assistant.core.db import begin_write, get_engine
 from assistant.domain.models import CheckIn, Outbox
 from assistant.retrieval import store
 from assistant.retrieval.index import index_checkins, probe
+from assistant.retrieval.lease import DrainLock, drain_lock
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +80,18 @@ def drain_all(engine: Engine | None = None, *, batch: int = 500) -> int:
     return total
 
 
+def drain_if_free(engine: Engine | None = None) -> int | None:
+    """Drain everything now unless another process holds the drain lock (a running server):
+    the rows applied, or None when it was left to that process."""
+    lock = drain_lock(engine or get_engine())
+    if not lock.acquire():
+        return None
+    try:
+        return drain_all(engine)
+    finally:
+        lock.release()
+
+
 class IndexerThread:
     """The in-process indexer for the embedded default: drains every ``interval`` seconds.
 
@@ -87,11 +103,37 @@ class IndexerThread:
 
     MAX_BACKOFF = 300.0
 
-    def __init__(self, engine: Engine | None = None, interval: float = 5.0) -> None:
+    def __init__(self, engine: Engine | None = None, interval: float = 5.0, lock: DrainLock | None = None) -> None:
         self.engine = engine
         self.interval = interval
+        self.drained = 0  # outbox rows this process applied
+        self._lock = lock
+        self._draining = False
+        self._detail = "checking the index"
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="cadence-indexer", daemon=True)
+
+    def state(self) -> dict:
+        """For /api/health: whether this process drains, and if not, who does."""
+        return {"mode": "thread", "draining": self._draining, "detail": self._detail, "drained": self.drained,
+                "pid": os.getpid()}
+
+    def _holds_lock(self) -> bool:
+        """Whether this process drains now: it keeps the lock once it has it, and tries for it
+        each interval while another process holds it (that one may stop)."""
+        if self._lock is None:
+            self._lock = drain_lock(self.engine or get_engine())
+        if self._lock.held or self._lock.acquire():
+            if not self._draining:
+                log.info("this process drains the index outbox (%s)", self._lock.where)
+            self._draining, self._detail = True, f"this process drains the outbox ({self._lock.where})"
+            return True
+        if self._draining or self._detail.startswith("checking"):
+            log.warning("another process holds %s and drains the outbox; this one does not", self._lock.where)
+        self._draining = False
+        self._detail = (f"another process holds {self._lock.where} and drains the outbox; "
+                        "this one takes over if it stops")
+        return False
 
     def start(self) -> IndexerThread:
         store.mark_unusable("index check in progress")
@@ -101,6 +143,9 @@ class IndexerThread:
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
         self._thread.join(timeout)
+        if self._lock is not None and not self._thread.is_alive():
+            self._lock.release()
+        self._draining = False
         store.mark_unusable(None)
 
     def _checked(self, backoff: float) -> float | None:
@@ -109,6 +154,7 @@ class IndexerThread:
         store.mark_unusable(problem)
         if problem is None:
             return None
+        self._detail = f"the index failed its check: {problem}"
         log.error("search index unusable, check-ins keep saving; next check in %.0f s: %s", backoff, problem)
         return backoff
 
@@ -124,17 +170,29 @@ class IndexerThread:
                     continue
                 checked = True
             try:
-                drain_all(self.engine)
+                if self._holds_lock():
+                    self.drained += drain_all(self.engine)
             except Exception:  # noqa: BLE001 - the thread must outlive a bad drain; rows stay queued
                 log.exception("indexer drain failed; retrying in %.0f s", self.interval)
             self._stop.wait(self.interval)
 
 
 def run_indexer(engine: Engine | None = None, *, interval: float = 2.0, once: bool = False) -> int:
-    """The ``cadence indexer`` loop (one per deployment, beside a Chroma server)."""
+    """The ``cadence indexer`` loop (one per deployment, beside a Chroma server): it drains
+    while it holds the drain lock, and waits for it while another indexer holds it."""
+    lock = drain_lock(engine or get_engine())
     total = 0
-    while True:
-        total += drain_all(engine)
-        if once:
-            return total
-        time.sleep(interval)
+    waiting = False
+    try:
+        while True:
+            if lock.held or lock.acquire():
+                waiting = False
+                total += drain_all(engine)
+            elif not waiting:
+                waiting = True
+                log.warning("another process holds %s and drains the outbox; waiting for it", lock.where)
+            if once:
+                return total
+            time.sleep(interval)
+    finally:
+        lock.release()

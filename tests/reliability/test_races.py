@@ -127,3 +127,60 @@ def test_one_goal_suggestion_accepted_at_once_makes_one_goal(app_on, monkeypatch
     figure("races", f"{engine.dialect.name}: {N} concurrent accepts of one suggestion, goals stored", made)
     assert sorted(codes) == [201] + [409] * (N - 1), codes
     assert made == 1
+
+
+HOLD = """
+import sys, time
+from assistant.core.db import make_engine
+from assistant.retrieval.lease import drain_lock
+lock = drain_lock(make_engine(sys.argv[1]))
+print("held" if lock.acquire() else "refused", flush=True)
+time.sleep(600)
+"""
+
+
+def test_one_process_holds_the_drain_lock_until_it_dies(db_url, monkeypatch, tmp_path):
+    """With a Chroma server the drainer's lock is PostgreSQL's (workers may be on several
+    machines); on SQLite it is CADENCE_HOME/indexer.lock. Either way one holder, and the lock
+    goes with a killed process."""
+    import os
+    import subprocess
+    import sys
+
+    from assistant.core.db import make_engine
+    from assistant.retrieval.lease import drain_lock
+    from tests.conftest import ROOT
+
+    monkeypatch.setenv("CADENCE_CHROMA_URL", "http://127.0.0.1:9")  # a Chroma server (never contacted here)
+    get_settings.cache_clear()
+    engine = make_engine(db_url)
+    env = {**os.environ, "CADENCE_HOME": str(get_settings().home), "CADENCE_CHROMA_URL": "http://127.0.0.1:9"}
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, db_url], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        here, again = drain_lock(engine), drain_lock(engine)
+        kind = type(here).__name__
+        assert kind == ("AdvisoryLock" if engine.dialect.name == "postgresql" else "FileLock")
+        assert here.acquire() is False and here.held is False
+        holder.kill()
+        holder.wait(30)
+        assert _wait_for(here.acquire), f"{kind} not released with its process"
+        assert here.held and again.acquire() is False  # one holder inside a process too
+        here.release()
+        assert again.acquire() is True
+        again.release()
+        figure("races", f"{engine.dialect.name}: drain lock ({kind}) holders at once", 1)
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+        engine.dispose()
+
+
+def _wait_for(attempt, seconds: float = 20) -> bool:  # noqa: ANN001
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if attempt():
+            return True
+        time.sleep(0.2)
+    return False

@@ -247,5 +247,5 @@ def test_documents_carry_person_and_week_but_no_team(session, engine, org):
     for meta in got["metadatas"]:
         assert meta["person_id"] == people["ana"].id and meta["week"] == "2026-W10"
         # who may see a check-in is decided in SQL at query time, never from the index
-        assert set(meta) == {"checkin_id", "person_id", "week", "field", "primary"}
+        assert set(meta) == {"checkin_id", "person_id", "week", "field", "primary", "version", "sha"}
     assert sum(bool(m["primary"]) for m in got["metadatas"]) == 1

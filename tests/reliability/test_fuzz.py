@@ -80,3 +80,70 @@ def test_schema_fuzz_three_roles(client, tokens, monkeypatch):
     for line in sorted(set(found))[:40]:
         print("  ", line)
     assert server_errors == 0 and not found, sorted(set(found))[:20]
+
+
+ABSURD_WEEKS = ("9999-W52", "2027-W53", "0000-W01")
+ABSURD_QUARTERS = ("9999-Q4", "0000-Q1")
+ABSURD_NUMBERS = ("9" * 30, "-1")
+NESTED = "[" * 5000
+
+
+def _json_error(resp) -> bool:  # noqa: ANN001
+    ctype = resp.headers.get("content-type", "")
+    return 400 <= resp.status_code < 500 and ctype.startswith("application/json") and \
+        {"error", "message"} <= set(resp.json())
+
+
+def test_absurd_inputs_answer_a_4xx_json_error(client, tokens, monkeypatch):
+    """Every operation of the schema, fed the inputs a red-team pass found: weeks and quarters
+    that do not exist (in query parameters and in bodies), 30-digit offsets, 5,000 levels of
+    nested JSON and a body over the size limit. Each answer is a 4xx ErrorBody."""
+    monkeypatch.setenv("CADENCE_MAX_BODY_BYTES", "65536")
+    from assistant.settings import get_settings
+
+    get_settings.cache_clear()
+    spec = client.get("/openapi.json").json()
+    headers = {"Authorization": f"Bearer {tokens['founder@t.test']}"}
+    sent, bad = 0, []
+
+    def check(method: str, url: str, **kw) -> None:  # noqa: ANN003
+        nonlocal sent
+        sent += 1
+        resp = client.request(method, url, headers={**headers, **kw.pop("headers", {})}, **kw)
+        if not _json_error(resp):
+            bad.append(f"{method.upper()} {url} -> {resp.status_code} {resp.text[:120]}")
+
+    for path, operations in spec["paths"].items():
+        url = path.replace("{quarter}", "2026-Q4")
+        for key in ("{person_id}", "{checkin_id}", "{goal_id}", "{draft_id}", "{meeting_id}", "{objective_id}",
+                    "{index}"):
+            url = url.replace(key, "1")
+        url = url.replace("{key}", "ppc-acos").replace("{kpi}", "ppc-acos")
+        for method, op in operations.items():
+            params = {p["name"] for p in op.get("parameters", []) if p["in"] == "query"}
+            for name in params & {"week", "week_from", "week_to"}:
+                for week in ABSURD_WEEKS:
+                    check(method, url, params={name: week, **({"q": "tacos"} if "q" in params else {})})
+            for name in params & {"quarter"}:
+                for quarter in ABSURD_QUARTERS:
+                    check(method, url, params={name: quarter})
+            for name in params & {"offset", "limit", "person_id", "k"}:
+                for number in ABSURD_NUMBERS:
+                    check(method, url, params={name: number, **({"q": "tacos"} if "q" in params else {})})
+            if "{quarter}" in path:
+                for quarter in ABSURD_QUARTERS:
+                    check(method, path.replace("{quarter}", quarter).replace("{objective_id}", "1")
+                          .replace("{kpi}", "ppc-acos"), json={})
+            body = op.get("requestBody", {}).get("content", {})
+            if "application/json" in body:
+                check(method, url, content=NESTED, headers={"Content-Type": "application/json"})
+                check(method, url, content=b"[" + b"0," * 40000 + b"0]", headers={"Content-Type": "application/json"})
+                ref = body["application/json"].get("schema", {}).get("$ref", "")
+                fields = spec["components"]["schemas"].get(ref.rsplit("/", 1)[-1], {}).get("properties", {})
+                for field, values in (("week", ABSURD_WEEKS), ("quarter", ABSURD_QUARTERS)):
+                    if field in fields:
+                        for value in values:
+                            check(method, url, json={"person": "ppc@t.test", "title": "t", field: value})
+    figure("fuzz", "absurd inputs sent (weeks, quarters, offsets, nested JSON, oversized bodies)", sent)
+    figure("fuzz", "absurd inputs not answered with a 4xx ErrorBody", len(bad))
+    assert sent > 50 and not bad, bad[:20]

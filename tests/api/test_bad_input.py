@@ -111,3 +111,18 @@ def test_ambiguous_csv_is_refused_with_line_and_column(client, tokens, csv_body,
     assert where in resp.json()["message"]
     periods = [v["period"] for v in client.get("/api/kpis/ppc-acos/values", headers=lead).json()]
     assert "2026-09-28" not in periods
+
+
+def test_an_unexpected_fault_on_a_page_is_an_error_page(engine, tokens, monkeypatch):
+    from assistant.app import create_app
+    from tests.web.conftest import sign_in
+
+    def broken(*args, **kwargs):  # noqa: ANN002, ANN003
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr("assistant.web.pages_week.visible_checkin_of_week", broken)
+    with TestClient(create_app(), raise_server_exceptions=False) as client:
+        sign_in(client, tokens["ppc@t.test"])
+        resp = client.get("/week")
+    assert resp.status_code == 500 and resp.headers["content-type"].startswith("text/html")
+    assert "Something failed on our side" in resp.text and "disk on fire" not in resp.text

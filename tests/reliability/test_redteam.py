@@ -7,8 +7,9 @@ not see, or the hidden guardrail's key, name or figures (``tests/api/conftest.py
 drafts, 1:1s and pages exercised include the moved report's old manager's, the founder's
 brief that cites the hidden guardrail, and feedback a manager asked for on a member.
 Bounded: one org of 7 people, a fixed list of routes, the TestClient only (no network).
-About 1,400 requests in 35 s on two cores, so it runs with the slow suite; the per-item tests
-in tests/api (test_guardrail_privacy, test_draft_ownership) run in the fast one.
+About 1,400 requests, 17 s on an idle two-core machine and 35 s under load, so it runs with the
+slow suite; the per-item tests in tests/api (test_guardrail_privacy, test_draft_ownership) run
+in the fast one. The two people in a 1:1 may read each other's name on its page.
 """
 
 from __future__ import annotations
@@ -101,7 +102,9 @@ def test_redteam_every_viewer_subject_and_route(engine, spy, monkeypatch):
         session.commit()
         kpis = list(session.exec(select(Kpi.key)))
         checkins = list(session.exec(select(CheckIn.id)))
-        meetings = list(session.exec(select(Meeting.id)))
+        by_id = {p.id: p.email for p in people.values()}
+        # The two people in a 1:1 know each other: its page may name the other one to either.
+        meetings = {m.id: {by_id[m.manager_id], by_id[m.report_id]} for m in session.exec(select(Meeting))}
     leaks = Leaks(people)
     requests = pairs = 0
     app = create_app()
@@ -111,12 +114,13 @@ def test_redteam_every_viewer_subject_and_route(engine, spy, monkeypatch):
             h = {"Authorization": f"Bearer {tokens[email]}"}
             spy.requests.clear()
 
-            def get(url: str, *, web: bool = False, h=h, hidden=hidden, email=email) -> None:  # noqa: ANN001
+            def get(url: str, *, web: bool = False, known: set[str] = frozenset(), h=h, hidden=hidden,  # noqa: ANN001
+                    email=email) -> None:
                 nonlocal requests
                 requests += 1
                 resp = client.get(url) if web else client.get(url, headers=h)
                 assert resp.status_code < 500, (email, url, resp.status_code, resp.text[:300])
-                leaks.check(resp.text, hidden, f"{email} GET {url}")
+                leaks.check(resp.text, hidden - (known if email in known else set()), f"{email} GET {url}")
 
             with Session(engine) as session:
                 drafts = list(session.exec(select(Draft.id)))
@@ -143,9 +147,11 @@ def test_redteam_every_viewer_subject_and_route(engine, spy, monkeypatch):
             sign_in(client, tokens[email])
             for url in ("/week", "/team", "/drafts", "/plan", "/audit", *(f"/kpis/{k}" for k in kpis),
                         *(f"/people/{p.id}" for p in people.values()), *(f"/checkins/{c}" for c in checkins),
-                        *(f"/meetings/{m}" for m in meetings),
                         *(u for d in drafts for u in (f"/drafts/{d}", f"/drafts/{d}/markdown"))):
                 get(url, web=True)
+            for mid, pair in meetings.items():
+                get(f"/meetings/{mid}", web=True, known=pair)
+                get(f"/api/meetings/{mid}", known=pair)
             client.post("/signout", data={"csrf": csrf_of(client.get("/week").text)})
             for i, messages in enumerate(spy.requests):
                 leaks.check("\n".join(m["content"] for m in messages), hidden, f"{email} prompt {i}")

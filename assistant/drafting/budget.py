@@ -25,6 +25,9 @@ def pop_last(key: str, keep: int = 0) -> TrimStep:
     return step
 
 
+CUT = " [...]"
+
+
 def shorten_text(key: str, fields: tuple[str, ...], floor: int = 200) -> TrimStep:
     """Halve the longest free-text field among context[key] items, down to ``floor`` characters."""
 
@@ -33,12 +36,14 @@ def shorten_text(key: str, fields: tuple[str, ...], floor: int = 200) -> TrimSte
         for item in ctx.get(key) or []:
             for f in fields:
                 n = len(item.get(f) or "")
-                if n > floor and (best is None or n > best[0]):
+                # A text cut to the floor is the floor plus the mark: cutting it again gains nothing,
+                # and a step that always succeeds would keep the budget search from ever ending.
+                if n > floor + len(CUT) and (best is None or n > best[0]):
                     best = (n, item, f)
         if best is None:
             return False
         n, item, f = best
-        item[f] = item[f][: max(floor, n // 2)].rstrip() + " [...]"
+        item[f] = item[f][: max(floor, n // 2)].rstrip() + CUT
         return True
 
     return step

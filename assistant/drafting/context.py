@@ -117,8 +117,11 @@ def grounding_facts(facts: dict[str, Any], *, checkins: list[dict[str, Any]], hi
 
 
 # ---------------------------------------------------------------- 1:1 records
-MAX_ACTIONS = 10  # open action items a draft carries (overdue first); done ones and agenda items alike
-MAX_DONE = 5
+# What a brief carries of the 1:1 record: a brief already fills most of its token budget, and a
+# 1:1 rarely agrees more than a handful of things.
+MAX_ACTIONS = 6  # open action items, overdue first
+MAX_DONE = 3  # done since the last 1:1, the latest
+MAX_AGENDA = 5  # the report's points for the coming 1:1, oldest first
 
 
 def meeting_ref(meeting: Meeting | None) -> dict[str, Any] | None:
@@ -144,7 +147,7 @@ def one_on_one_parts(record: OneOnOneRecord, names: dict[int, str]) -> tuple[dic
     ``names`` maps person ids to names (the agenda's authors).
     """
     opened, done = record.open_actions[:MAX_ACTIONS], record.done_actions[-MAX_DONE:]
-    agenda = record.agenda[:MAX_ACTIONS]
+    agenda = record.agenda[:MAX_AGENDA]
     facts = {"last_meeting": meeting_ref(record.last), "next_meeting": meeting_ref(record.coming),
              "open_actions": [action_fact(v) for v in opened], "done_actions": [action_fact(v) for v in done],
              "overdue_actions": sum(1 for v in opened if v.overdue), "agenda_items": len(agenda)}

@@ -123,3 +123,33 @@ def test_action_items_give_way_to_the_word_cap_before_any_judgement():
     assert shown is not None and len(shown.items) <= 2
     plenty = compose_feedback(feedback_context(own_actions=actions[:1]))
     assert [s.title for s in plenty.sections].count("Action items") == 1
+
+
+def test_a_long_1on1_record_is_trimmed_into_the_budget(session, demo, record):
+    manager, report = demo(MANAGER), demo(REPORT)
+    long = "the supplier comparison for the hero range, with lead times and prices checked " * 6
+    for i in range(12):
+        add_action(session, manager, record["held"].id,
+                   ActionItemCreate(text=f"Item {'abcdefghijkl'[i]}: {long}"[:500], owner=REPORT))
+        add_agenda_item(session, report, record["coming"].id,
+                        AgendaItemCreate(text=f"Point {'abcdefghijkl'[i]}: {long}"[:500]))
+    update_meeting(session, manager, record["held"].id, MeetingUpdate(notes=long * 8))
+    session.commit()
+    content = draft_brief(session, manager, report).content
+    usage = content["usage"]
+    assert usage["prompt_tokens_counted"] <= usage["prompt_budget"] and usage["context_trims"] > 0
+    assert content["grounding"]["ungrounded"] == []
+    first = content["sections"][0]
+    assert first["title"] == "What was agreed last time" and "bid rule test plan" in first["items"][0]["text"]
+
+
+def test_a_text_cut_to_its_floor_is_not_cut_again():
+    """Otherwise the step always succeeds and a budget that cannot be met is searched forever."""
+    from assistant.drafting.budget import shorten_text
+
+    step, ctx = shorten_text("notes", ("text",), floor=10), {"notes": [{"text": "x" * 45}]}
+    steps = 0
+    while step(ctx):
+        steps += 1
+        assert steps < 10, ctx
+    assert (steps, ctx["notes"][0]["text"]) == (3, "x" * 10 + " [...]")  # 45 -> 22, 14, 10 characters

@@ -110,9 +110,13 @@ def gather(session: Session, viewer: Person, subject: Person, week: str) -> Draf
     return DraftJob(
         kind="brief", subject=subject, viewer=viewer, period=week, template="brief.j2", context=context,
         schema=BriefOut, facts=grounding, computed=computed, checks=claims, compose=compose_brief,
-        trim_steps=[pop_last("history"), shorten_text("meeting_notes", ("text",)), pop_last("playbook", keep=1),
-                    shorten_series("kpis"),
-                    shorten_text("checkins", ctx.TEXT_FIELDS), pop_last("checkins", keep=1)],
+        # The 1:1 record's wording is shortened before the playbook goes, and its items go last
+        # (done ones first: the list holds the open ones first).
+        trim_steps=[pop_last("history"), shorten_text("meeting_notes", ("text",)),
+                    shorten_text("actions", ("text",), floor=120), shorten_text("agenda", ("text",), floor=120),
+                    pop_last("playbook", keep=1), shorten_series("kpis"),
+                    shorten_text("checkins", ctx.TEXT_FIELDS), pop_last("checkins", keep=1),
+                    pop_last("actions", keep=2), pop_last("agenda", keep=1)],
     )
 
 

@@ -79,6 +79,11 @@ def part_in(meeting: Meeting, viewer: Person) -> str | None:
     return "manager" if viewer.id == meeting.manager_id else "report" if viewer.id == meeting.report_id else None
 
 
+def participant(session: Session, meeting: Meeting, side: str) -> Person | None:
+    """The report (``side == "report"``) or the manager of a 1:1."""
+    return session.get(Person, meeting.report_id if side == "report" else meeting.manager_id)
+
+
 def _writable(session: Session, viewer: Person, meeting_id: int) -> Meeting:
     """The meeting, when the viewer may see it (else NotFound) and is in it (else Forbidden)."""
     meeting = get_visible_meeting(session, viewer, meeting_id)

@@ -44,6 +44,20 @@ from assistant.domain.team import can_see, reports_tree
 from assistant.errors import Forbidden, InvalidInput, NotFound
 
 
+def everyone(session: Session, viewer: Person) -> list[Person]:
+    """Every person, by name: the founders' people page."""
+    _founder(viewer, "see the whole company's people list")
+    return list(session.exec(select(Person).order_by(Person.name, Person.id)))
+
+
+def removal_preview(session: Session, viewer: Person, person: Person) -> tuple[Person | None, list[Person]]:
+    """Who a removal hands ``person``'s reports to, and which reports move."""
+    _founder(viewer, "remove people")
+    manager = session.get(Person, person.manager_id) if person.manager_id else None
+    reports = list(session.exec(select(Person).where(Person.manager_id == person.id).order_by(Person.name)))
+    return manager, reports
+
+
 def delete_person(session: Session, viewer: Person, person_id: int) -> dict[str, int]:
     """Delete ``person_id`` and their data; returns counts per kind. The caller commits.
 

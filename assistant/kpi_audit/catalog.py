@@ -277,10 +277,8 @@ def _catalog_vectors(catalog: Catalog) -> tuple[object, list[list[float]]] | Non
 
 
 def _embed_catalog(catalog: Catalog) -> tuple[object, list[list[float]]] | None:
-    try:
-        from assistant.core.embeddings import EmbeddingUnavailable, get_embedder
-    except ImportError:
-        return None
+    from assistant.core.embeddings import EmbeddingUnavailable, get_embedder
+
     try:
         embedder = get_embedder()
         return embedder, embedder.embed(_entry_texts(catalog)[0])

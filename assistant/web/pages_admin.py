@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import ValidationError
-from sqlmodel import Session, select
+from sqlmodel import Session
 from starlette.responses import Response
 
 from assistant.api.deps import RowId
 from assistant.core.db import begin_write, get_engine, get_session
 from assistant.domain.models import Access, Person
-from assistant.domain.people import create_person, delete_person, update_person
+from assistant.domain.people import create_person, delete_person, everyone, removal_preview, update_person
 from assistant.domain.schemas import PersonCreate, PersonUpdate
 from assistant.domain.team import visible_person
 from assistant.errors import CadenceError, Forbidden
@@ -32,14 +32,11 @@ def require_founder(viewer: Person) -> None:
         raise Forbidden("only founders manage people")
 
 
-def _people(session: Session) -> list[Person]:
-    return list(session.exec(select(Person).order_by(Person.name, Person.id)))
-
-
-def _render(request: Request, session: Session, *, forms: dict | None = None, errors: dict | None = None,
-            notice: str | None = None, link: dict | None = None, status: int = 200) -> Response:
+def _render(request: Request, session: Session, viewer: Person, *, forms: dict | None = None,
+            errors: dict | None = None, notice: str | None = None, link: dict | None = None,
+            status: int = 200) -> Response:
     """The people page; ``forms`` and ``errors`` (keyed by person id, or "new") refill a refused form."""
-    people = _people(session)
+    people = everyone(session, viewer)
     return page(request, "admin_people.html", {
         "people": people, "managers": [p for p in people if p.access != Access.member],
         "names": {p.id: p.name for p in people}, "accesses": [a.value for a in Access],
@@ -50,7 +47,7 @@ def _render(request: Request, session: Session, *, forms: dict | None = None, er
 @router.get("/admin/people")
 def people_page(request: Request, viewer: WebViewer, session: Session = Depends(get_session)) -> Response:
     require_founder(viewer)
-    return _render(request, session)
+    return _render(request, session, viewer)
 
 
 def _form(data: dict[str, str]) -> dict[str, str]:
@@ -77,13 +74,13 @@ def add_person(request: Request, viewer: WebViewer, data: FormFields) -> Respons
             begin_write(session)
             person = create_person(session, viewer, body)
         except ValidationError as exc:
-            return _render(request, session, forms={"new": form}, errors={"new": _problem(exc)}, status=422)
+            return _render(request, session, viewer, forms={"new": form}, errors={"new": _problem(exc)}, status=422)
         except CadenceError as exc:
             session.rollback()
-            return _render(request, session, forms={"new": form}, errors={"new": exc.message},
+            return _render(request, session, viewer, forms={"new": form}, errors={"new": exc.message},
                            status=exc.status_code)
         session.commit()
-        return _render(request, session, notice=f"{person.name} was added. Give them a sign-in link below.")
+        return _render(request, session, viewer, notice=f"{person.name} was added. Give them a sign-in link below.")
 
 
 @router.post("/admin/people/{person_id}", dependencies=CSRF)
@@ -96,13 +93,14 @@ def change_person(request: Request, person_id: RowId, viewer: WebViewer, data: F
             begin_write(session)
             person = update_person(session, viewer, person_id, body)
         except ValidationError as exc:
-            return _render(request, session, forms={person_id: form}, errors={person_id: _problem(exc)}, status=422)
+            return _render(request, session, viewer, forms={person_id: form}, errors={person_id: _problem(exc)},
+                           status=422)
         except CadenceError as exc:
             session.rollback()
-            return _render(request, session, forms={person_id: form}, errors={person_id: exc.message},
+            return _render(request, session, viewer, forms={person_id: form}, errors={person_id: exc.message},
                            status=exc.status_code)
         session.commit()
-        return _render(request, session, notice=f"Saved {person.name}.")
+        return _render(request, session, viewer, notice=f"Saved {person.name}.")
 
 
 @router.post("/admin/people/{person_id}/link", dependencies=CSRF)
@@ -113,7 +111,7 @@ def signin_link(request: Request, person_id: RowId, viewer: WebViewer) -> Respon
         person = visible_person(session, viewer, person_id)
         url = create_signin_link(session, person, str(request.base_url))
         session.commit()
-        return _render(request, session, link={"person": person, "url": url,
+        return _render(request, session, viewer, link={"person": person, "url": url,
                                                "minutes": int(LINK_TTL.total_seconds() // 60)})
 
 
@@ -124,8 +122,7 @@ def confirm_remove(request: Request, person_id: RowId, viewer: WebViewer,
     person = visible_person(session, viewer, person_id)
     if person.id == viewer.id:
         raise Forbidden("a founder cannot remove themself; ask another founder")
-    manager = session.get(Person, person.manager_id) if person.manager_id else None
-    reports = list(session.exec(select(Person).where(Person.manager_id == person.id).order_by(Person.name)))
+    manager, reports = removal_preview(session, viewer, person)
     return page(request, "admin_remove.html", {"person": person, "manager": manager, "reports": reports})
 
 
@@ -137,4 +134,4 @@ def remove_person(request: Request, person_id: RowId, viewer: WebViewer) -> Resp
         name = visible_person(session, viewer, person_id).name
         delete_person(session, viewer, person_id)
         session.commit()
-        return _render(request, session, notice=f"{name} was removed, with everything by or about them.")
+        return _render(request, session, viewer, notice=f"{name} was removed, with everything by or about them.")

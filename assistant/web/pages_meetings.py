@@ -28,6 +28,7 @@ from assistant.domain.meetings import (
     open_actions_owned,
     own_private_note,
     part_in,
+    participant,
     record_meeting,
     set_action_done,
     update_meeting,
@@ -144,8 +145,7 @@ def post_agenda(request: Request, meeting_id: RowId, viewer: WebViewer, data: Fo
 def post_action(request: Request, meeting_id: RowId, viewer: WebViewer, data: FormFields) -> Response:
     def act(session: Session) -> None:
         meeting = get_visible_meeting(session, viewer, meeting_id)
-        owner_id = meeting.report_id if data.get("owner") == "report" else meeting.manager_id
-        owner = session.get(Person, owner_id)
+        owner = participant(session, meeting, "report" if data.get("owner") == "report" else "manager")
         body = ActionItemCreate(text=data.get("text", ""), owner=owner.email if owner else "",
                                 due=data.get("due") or None)
         add_action(session, viewer, meeting_id, body)

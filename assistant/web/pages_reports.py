@@ -16,16 +16,17 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 from starlette.responses import RedirectResponse, Response
 
 from assistant.api.reports import LimitedRoute, dates_of, uploads_of
 from assistant.core.db import begin_write, get_engine, get_session
 from assistant.domain.kpis import set_kpi_metric, visible_kpis
-from assistant.domain.models import Access, Person, ReportImport
+from assistant.domain.models import Person
 from assistant.domain.reports.detect import LABELS
 from assistant.domain.reports.importer import Upload, import_reports
 from assistant.domain.reports.metrics import METRICS, check_metric
+from assistant.domain.reports.store import recent_imports
 from assistant.errors import CadenceError, InvalidInput, NotFound
 from assistant.settings import get_settings
 from assistant.web.render import page
@@ -62,12 +63,9 @@ def _staged(token: str, viewer: Person) -> tuple[Path, dict]:
 
 def _render(request: Request, session: Session, viewer: Person, *, error: str | None = None,
             notice: str | None = None, status: int = 200) -> Response:
-    imports = select(ReportImport).order_by(col(ReportImport.id).desc()).limit(10)
-    if viewer.access != Access.founder:
-        imports = imports.where(ReportImport.person_id == viewer.id)
     return page(request, "reports.html", {
         "kpis": visible_kpis(session, viewer), "metrics": METRICS, "labels": LABELS, "error": error,
-        "notice": notice, "imports": list(session.exec(imports)), "max_mb": get_settings().report_max_mb,
+        "notice": notice, "imports": recent_imports(session, viewer), "max_mb": get_settings().report_max_mb,
     }, status_code=status)
 
 

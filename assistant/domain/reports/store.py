@@ -8,7 +8,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from assistant.domain.calendar import today
-from assistant.domain.models import KpiValue, ReportImport, ReportTotal
+from assistant.domain.models import Access, KpiValue, Person, ReportImport, ReportTotal
 from assistant.domain.reports.detect import LABELS
 from assistant.domain.reports.metrics import METRICS, Stored
 from assistant.domain.reports.parsed import ParsedReport
@@ -16,6 +16,14 @@ from assistant.errors import InvalidInput
 
 DOLLARS = frozenset({"USD", "CAD", "AUD", "NZD", "MXN", "SGD", "HKD"})
 """Currencies a bare ``$`` may stand for."""
+
+
+def recent_imports(session: Session, viewer: Person, limit: int = 10) -> list[ReportImport]:
+    """The latest imports a viewer may list: a founder's whole company's, anyone else's own."""
+    query = select(ReportImport).order_by(col(ReportImport.id).desc()).limit(limit)
+    if viewer.access != Access.founder:
+        query = query.where(ReportImport.person_id == viewer.id)
+    return list(session.exec(query))
 
 
 def stored_totals(session: Session, kinds: set[str], start: date, end: date) -> list[tuple[int, str, Stored]]:

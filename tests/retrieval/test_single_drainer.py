@@ -50,7 +50,8 @@ def test_a_second_server_process_leaves_the_embedded_index_to_the_first(engine, 
         session.commit()
     port = _port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CADENCE_")}
-    env.update(CADENCE_HOME=str(home), CADENCE_INDEXER="thread")
+    env.update(CADENCE_HOME=str(home), CADENCE_INDEXER="thread",
+               CADENCE_DATABASE_URL=engine.url.render_as_string(hide_password=False))
     with open(tmp_path / "first.log", "w") as log:
         first = subprocess.Popen([sys.executable, "-m", "uvicorn", "server:app", "--port", str(port)], cwd=ROOT,
                                  env=env, stdout=log, stderr=subprocess.STDOUT)

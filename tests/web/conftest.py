@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
@@ -10,6 +19,39 @@ from sqlmodel import Session, select
 from assistant.domain.models import CheckIn, Draft, Meeting, Person
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@contextmanager
+def live_server(home: Path, *, ready: str = "/signin", **settings: str) -> Iterator[str]:
+    """A real uvicorn on a free loopback port over ``home``, for Chromium; yields its base URL.
+
+    Only the given CADENCE_ settings reach it (none of the test run's own), and the wait for it
+    to answer ``ready`` is bounded (30 s) and fails with the server's log if it dies first.
+    """
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CADENCE_") and k != "OPENAI_API_KEY"}
+    env.update(CADENCE_HOME=str(home), **settings)
+    log = open(home / "server.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "assistant.app:create_app", "--factory",
+                             "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(base + ready, timeout=1)  # noqa: S310 (loopback only)
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    raise RuntimeError((home / "server.log").read_text()) from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()
 
 
 def csrf_of(html: str) -> str:

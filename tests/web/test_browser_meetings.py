@@ -8,11 +8,6 @@ Screenshots of the 1:1 page as each of them, and of the brief, go to /tmp/shots/
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -22,6 +17,7 @@ from assistant.core import db as dbmod
 from assistant.domain.auth import create_token
 from assistant.domain.models import Person
 from assistant.domain.orgfile import import_org, read_org_file
+from tests.web.conftest import live_server
 
 pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -38,14 +34,6 @@ if not Path(CHROMIUM).exists():
     pytest.skip("Chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
     home = tmp_path_factory.mktemp("web-1on1")
@@ -59,27 +47,8 @@ def live(tmp_path_factory):
         session.commit()
         report_id = people[REPORT].id
     engine.dispose()
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CADENCE_") and k != "OPENAI_API_KEY"}
-    env.update(CADENCE_HOME=str(home), CADENCE_LLM="offline", CADENCE_TODAY=TODAY)
-    log = open(home / "server.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "assistant.app:create_app", "--factory",
-                             "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=log)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(base + "/signin", timeout=1)  # noqa: S310 (loopback only)
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError((home / "server.log").read_text()) from None
-                time.sleep(0.2)
+    with live_server(home, ready="/signin", CADENCE_LLM="offline", CADENCE_TODAY=TODAY) as base:
         yield {"base": base, "tokens": tokens, "home": home, "report_id": report_id}
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
 
 
 @pytest.fixture(scope="module")

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from assistant.web.security import CSP
+from tests.web.conftest import live_server
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -53,29 +48,8 @@ def server(tmp_path_factory):
         pytest.skip("Chromium is not installed (apt-get install -y chromium)")
     pytest.importorskip("playwright.sync_api")
     home = tmp_path_factory.mktemp("docs-live")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CADENCE_") and k != "OPENAI_API_KEY"}
-    env.update(CADENCE_HOME=str(home), CADENCE_INDEXER="off")
-    log = open(home / "server.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "assistant.app:create_app", "--factory",
-                             "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=log)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(base + "/api/health", timeout=1)  # noqa: S310 (loopback only)
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError((home / "server.log").read_text()) from None
-                time.sleep(0.2)
+    with live_server(home, ready="/api/health", CADENCE_INDEXER="off") as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
 
 
 def _open(server: str, path: str, rendered: str) -> tuple[str, list[str], list[str]]:

@@ -1,0 +1,12 @@
+"""The assessment of a person's week: one typed judgement every draft, page and prompt reads.
+
+``assess(session, person, week, viewer=...)`` computes it from SQL: KPI readings with honest
+trends and audit verdicts, goals and their progress, blocker threads, self-report runs,
+cadence (and for a manager, their reports' rhythm), wins worth recognising, check-in
+quality and the data's age. Nothing downstream judges again.
+"""
+
+from assistant.assessment.build import assess
+from assistant.assessment.model import Assessment, BlockerThread, KpiReading, TrendReading
+
+__all__ = ["Assessment", "BlockerThread", "KpiReading", "TrendReading", "assess"]

@@ -1,0 +1,45 @@
+"""``assess``: the one judgement of a person's week, built from SQL in one place."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from assistant.analysis.text import priority_follow_through
+from assistant.assessment.age import data_age
+from assistant.assessment.cadence import cadence_reading, manager_rhythm
+from assistant.assessment.goals import goal_readings
+from assistant.assessment.kpis import kpi_readings
+from assistant.assessment.model import Assessment, FollowThrough
+from assistant.assessment.quality import checkin_quality
+from assistant.assessment.selfreport import self_report_runs
+from assistant.assessment.threads import blocker_threads, people_named
+from assistant.assessment.wins import wins_worth_recognising
+from assistant.domain.calendar import current_week, weeks_back
+from assistant.domain.models import CheckIn, Person
+
+WINDOW = 4  # the week in force and the three before it
+
+
+def assess(session: Session, person: Person, week: str | None = None, *, viewer: Person | None = None) -> Assessment:
+    """The assessment of ``person``'s ``week`` (default: the clock's week) as ``viewer``
+    (default: the person) may know it: KPIs and guardrails outside the viewer's view stay out."""
+    viewer = viewer or person
+    week = week or current_week()
+    window = weeks_back(week, WINDOW)
+    readings = kpi_readings(session, person, week, viewer)
+    goals = goal_readings(session, person, week, readings)
+    threads = blocker_threads(session, person, week)
+    checkin = session.exec(select(CheckIn).where(CheckIn.person_id == person.id, CheckIn.week == week)).first()
+    names = people_named(session, person, checkin.blockers) if checkin and checkin.blockers else []
+    reports = session.exec(select(Person).where(Person.manager_id == person.id)).all()
+    rhythm = manager_rhythm(session, person, week, {r.id: blocker_threads(session, r, week) for r in reports})
+    return Assessment(
+        person_id=person.id, name=person.name, role=person.role, access=person.access, week=week, window=window,
+        age=data_age(session, person, week), kpis=readings, goals=goals,
+        self_report=self_report_runs(session, person, week, readings), threads=threads,
+        cadence=cadence_reading(session, person, week), rhythm=rhythm,
+        follow_through=[FollowThrough(week=f.week, next_week=f.next_week, verdict=f.verdict, sources=f.sources)
+                        for f in priority_follow_through(session, person, window)],
+        wins=wins_worth_recognising(readings, goals, threads),
+        quality=checkin_quality(session, person, checkin, readings, names),
+    )

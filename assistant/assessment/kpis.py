@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from assistant.analysis.kpi import SERIES_POINTS, kpi_status_of
-from assistant.assessment.model import GuardrailReading, KpiReading, Point, Run
+from assistant.assessment.model import Finding, GuardrailReading, KpiReading, Point, Run
 from assistant.assessment.trend import read_trend
 from assistant.domain.calendar import iso_week_sunday
 from assistant.domain.kpis import get_visible_kpi, series
@@ -15,6 +15,18 @@ from assistant.domain.sources import kpi_source
 from assistant.errors import NotFound
 from assistant.kpi_audit.rules import KpiAudit
 from assistant.kpi_audit.stored import audit_visible
+
+
+def evidence_sources(evidence: object) -> list[str]:
+    """KPI-value ids for a flag's evidence: the points its reason cites, on the KPI and its guardrail."""
+    out = []
+    for side in ("kpi", "guardrail"):
+        ev = evidence.get(side) if isinstance(evidence, dict) else None
+        if isinstance(ev, dict) and ev.get("id") and ev.get("to"):
+            out.append(kpi_source(ev["id"], ev["to"]))
+            if ev.get("from"):
+                out.append(kpi_source(ev["id"], ev["from"]))
+    return out
 
 
 def points(key: str, pts: list[tuple]) -> list[Point]:
@@ -68,6 +80,8 @@ def reading(session: Session, viewer: Person, kpi: Kpi, week: str, audit: KpiAud
     if audit is not None:
         r.verdict = audit.verdict
         r.flags = [f.code for f in audit.flags if f.severity != "info"]
+        r.findings = [Finding(code=f.code, severity=f.severity, reason=f.reason, sources=evidence_sources(f.evidence))
+                      for f in audit.flags if f.severity != "info"]
         main = next((f for f in audit.flags if f.code in ("gamed", "vanity")), None)
         r.audit_reason = main.reason if main else None
         r.suggestion = audit.suggestion

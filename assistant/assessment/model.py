@@ -81,6 +81,15 @@ class GuardrailReading(BaseModel):
     sources: list[str] = Field(default_factory=list)
 
 
+class Finding(BaseModel):
+    """One audit flag on the KPI (warning and worse), with the sources of its evidence."""
+
+    code: str
+    severity: str
+    reason: str
+    sources: list[str] = Field(default_factory=list)
+
+
 class KpiReading(BaseModel):
     key: str
     name: str
@@ -99,6 +108,7 @@ class KpiReading(BaseModel):
     run: Run | None = None
     verdict: AuditVerdict = "healthy"
     flags: list[str] = Field(default_factory=list, description="Audit flag codes (warning and worse).")
+    findings: list[Finding] = Field(default_factory=list, description="The same flags with reasons and sources.")
     audit_reason: str | None = Field(None, description="The audit's reason for a gamed or vanity verdict.")
     suggestion: str | None = Field(None, description="The audit's actionable counterpart, for vanity KPIs.")
     guardrail: GuardrailReading | None = None

@@ -24,6 +24,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlmodel import Session
 
+from assistant.assessment.model import Assessment
 from assistant.core.db import begin_write
 from assistant.domain.drafts import reusable_draft, store_superseding
 from assistant.domain.models import DRAFT_META_INPUTS, Draft, Person
@@ -59,6 +60,8 @@ class DraftJob:
     computed one, not merely some number in the facts): where -> problems."""
     compose: Callable[[dict[str, Any]], BaseModel] | None = None
     """The kind's offline composer: its output written from ``context`` without a model."""
+    assessment: Assessment | None = None
+    """The assessment the draft was written from: what its claims are checked against."""
 
 
 @dataclass

@@ -16,12 +16,16 @@ KPI_GRACE = {"daily": 2, "weekly": 2, "monthly": 6, "quarterly": 15, "yearly": 5
 """Weeks a KPI's latest value may lag the week in force, by how often it is reported (a
 weekly KPI loaded a week late is still current; a monthly one covers the month before)."""
 
-_AGO = {0: "this week", 1: "last week", 2: "two weeks ago", 3: "three weeks ago", 4: "four weeks ago",
-        5: "five weeks ago", 6: "six weeks ago", 7: "seven weeks ago", 8: "eight weeks ago"}
+_WORDS = ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
 
 
 def ago(weeks: int) -> str:
-    return _AGO.get(weeks, f"{weeks} weeks ago")
+    """How long ago, in words up to twelve weeks (a note's figure is then the week it names, not a count)."""
+    if weeks <= 0:
+        return "this week"
+    if weeks == 1:
+        return "last week"
+    return f"{_WORDS[weeks - 2]} weeks ago" if weeks - 2 < len(_WORDS) else f"{weeks} weeks ago"
 
 
 def data_age(session: Session, person: Person, week: str) -> DataAge:
@@ -29,10 +33,11 @@ def data_age(session: Session, person: Person, week: str) -> DataAge:
     end = iso_week_sunday(week)
     last_checkin = session.exec(select(func.max(CheckIn.week)).where(CheckIn.person_id == person.id,
                                                                      CheckIn.week <= week)).one()
+    # The period bound sits in the join: a KPI whose only values are later still counts as one without a value.
     latest = session.exec(
-        select(Kpi.id, Kpi.frequency, func.max(KpiValue.period)).join(KpiValue, KpiValue.kpi_id == Kpi.id, isouter=True)
-        .where(Kpi.owner_id == person.id, (KpiValue.period <= end) | (KpiValue.period.is_(None)))
-        .group_by(Kpi.id, Kpi.frequency)).all()
+        select(Kpi.id, Kpi.frequency, func.max(KpiValue.period))
+        .join(KpiValue, (KpiValue.kpi_id == Kpi.id) & (KpiValue.period <= end), isouter=True)
+        .where(Kpi.owner_id == person.id).group_by(Kpi.id, Kpi.frequency)).all()
     has_kpis = bool(latest)
     periods = [p for _, _, p in latest if p is not None]
     last_value: date | None = max(periods) if periods else None

@@ -226,11 +226,15 @@ class CadenceReading(BaseModel):
     cancelled: int = 0
     rushed: int = 0
     last_held: date | None = None
+    last_status: str | None = Field(None, description="held | rushed: how the last 1:1 that took place went.")
     weeks_since_held: int | None = Field(None, description="Weeks from the last held (or rushed) 1:1 to the week "
                                          "in force; None when none is on record.")
+    interval_weeks: int = Field(1, description="The person's usual weeks between 1:1s (1: weekly).")
+    missed_in_a_row: int = Field(0, description="1:1s that rhythm expected since the last one, this week's "
+                                                "not counted.")
     missing_checkin_weeks: list[str] = Field(default_factory=list)
-    slipping: bool = Field(False, description="Cancelled + rushed reach the slipping threshold, or the streak "
-                                              "without a held 1:1 is long.")
+    slipping: bool = Field(False, description="Cancelled + rushed reach the slipping threshold, or two expected "
+                                              "1:1s in a row did not take place (never one missed meeting).")
     sources: list[str] = Field(default_factory=list)
 
 
@@ -242,6 +246,7 @@ class ReportRhythm(BaseModel):
     rushed: int
     last_held: date | None = None
     weeks_since_held: int | None = None
+    slipping: bool = False
     sources: list[str] = Field(default_factory=list)
 
 

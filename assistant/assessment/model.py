@@ -282,6 +282,7 @@ class Win(BaseModel):
 class AnswerQuality(BaseModel):
     label: str
     detail: str | None = None
+    kpis: list[str] = Field(default_factory=list, description="Keys of the person's KPIs the answer names.")
 
 
 class CheckinQuality(BaseModel):

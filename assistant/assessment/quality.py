@@ -48,9 +48,10 @@ def checkin_quality(session: Session, person: Person, checkin: CheckIn | None, r
     if is_empty(wins):
         q.wins = AnswerQuality(label="empty")
     elif _OUTCOME.search(wins) or (named(wins) and re.search(r"\d", wins)):
-        q.wins = AnswerQuality(label="outcome", detail=", ".join(named(wins)) or None)
+        q.wins = AnswerQuality(label="outcome", detail=", ".join(named(wins)) or None, kpis=named(wins))
     else:
-        q.wins = AnswerQuality(label="activity" if _ACTIVITY.search(wins) or not named(wins) else "outcome")
+        q.wins = AnswerQuality(label="activity" if _ACTIVITY.search(wins) or not named(wins) else "outcome",
+                               kpis=named(wins))
     if is_empty(pri):
         q.priorities = AnswerQuality(label="empty")
     else:
@@ -59,7 +60,7 @@ def checkin_quality(session: Session, person: Person, checkin: CheckIn | None, r
         dated = bool(_DATE.search(pri)) or bool(re.search(r"\d", pri))
         label = ("tied_and_dated" if tied and dated else "tied_to_kpi" if tied else "dated" if dated
                  else "task_list" if len(items) >= 2 else "vague")
-        q.priorities = AnswerQuality(label=label, detail=", ".join(tied) or None)
+        q.priorities = AnswerQuality(label=label, detail=", ".join(tied) or None, kpis=tied)
     if is_empty(blk):
         q.blockers = AnswerQuality(label="none")
     else:

@@ -6,17 +6,17 @@ guard can trace it:
 - ``value`` / ``period``: the latest stored value with period on or before the Sunday of
   the week asked for (the week's Monday + 6 days).
 - ``previous_value``: the stored value before that one.
-- ``change``: ``value - change_from_value``, where ``change_from_value`` is the oldest of
-  the last 4 points (3 steps back; fewer when the series is shorter), rounded to 4 places.
+- ``trend`` and the change it cites: ``assistant.assessment.trend.read_trend`` over the last
+  13 points, the one rule every page and draft labels a move by (see its docstring):
+  ``improving`` / ``worsening`` / ``flat`` read here as better / worse / flat; None below 2
+  points.
+- ``change``: ``value - change_from_value``, where ``change_from_value`` is the trend's cited
+  start point (the oldest of the last 4 points, or the first of the 13 when only the longer
+  move counts), rounded to 4 places.
 - ``change_pct``: ``100 * change / |change_from_value|``, rounded to 1 place (None when the
   base is 0).
 - ``gap``: ``value - target``, rounded to 4 places.
 - ``on_target``: direction-aware: up means ``value >= target``, down ``value <= target``.
-- ``trend``: ``assistant.kpi_audit.trends.trend`` over the last 8 points (second-half mean vs
-  first-half mean, slope agreeing) judged by ``assistant.kpi_audit.trends.moved`` with a 5%
-  threshold: better | worse | flat; None below 4 points. 8 rather than the audit's 12
-  because a brief asks what moved lately (FCR rising to W36 then sliding reads as 'flat'
-  over 12 points, 'worse' over 8).
 """
 
 from __future__ import annotations
@@ -31,12 +31,9 @@ from assistant.domain.calendar import iso_week_sunday, quarter_bounds
 from assistant.domain.kpis import guardrail_view, series
 from assistant.domain.models import CheckIn, Kpi, Person, RoleGoal
 from assistant.domain.sources import checkin_source, kpi_source
-from assistant.kpi_audit import trends as stats
 
 SERIES_POINTS = 13  # a quarter of weekly points plus the one before it
-CHANGE_POINTS = 4  # "change over the last 4 points": first to last of them
-TREND_THRESHOLD = 0.05  # same relative threshold the audit uses for a move
-TREND_WINDOW = 8  # about two months of weekly values
+TREND_WORDS = {"improving": "better", "worsening": "worse", "flat": "flat"}
 
 Point = tuple[date, float]
 
@@ -144,14 +141,17 @@ def kpi_status_of(session: Session, kpi: Kpi, week: str, *, viewer: Person | Non
         st.on_target = on_target(st.value, kpi.target, kpi.direction)
     if len(pts) >= 2:
         st.previous_period, st.previous_value = pts[-2]
-        st.change_from_period, st.change_from_value = pts[-min(CHANGE_POINTS, len(pts))]
-        st.change = _r(st.value - st.change_from_value)
-        st.sources.append(kpi_source(kpi.key, st.change_from_period))
-        if st.change_from_value != 0:
-            st.change_pct = _r(100 * (st.value - st.change_from_value) / abs(st.change_from_value), 1)
-    t = stats.trend(pts, window=TREND_WINDOW)
-    if t is not None:
-        st.trend = stats.moved(t, better=kpi.direction, threshold=TREND_THRESHOLD)
+        # The assessment imports this module, so its trend rule is imported when first used.
+        from assistant.assessment.model import Point as Cited
+        from assistant.assessment.trend import read_trend
+
+        t = read_trend([Cited(period=p, value=v, source=kpi_source(kpi.key, p)) for p, v in st.series],
+                       kpi.direction)
+        st.trend = TREND_WORDS.get(t.label)
+        if t.start is not None:
+            st.change_from_period, st.change_from_value = t.start.period, t.start.value
+            st.change, st.change_pct = t.change, t.change_pct
+            st.sources.append(t.start.source)
     return st
 
 

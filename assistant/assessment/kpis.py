@@ -3,13 +3,13 @@ audit's verdict and, for a KPI the audit calls gamed, its guardrail's movement b
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from assistant.analysis.kpi import SERIES_POINTS, kpi_status_of
 from assistant.assessment.model import Finding, GuardrailReading, KpiReading, Point, Run
 from assistant.assessment.trend import read_trend
 from assistant.domain.calendar import iso_week_sunday
-from assistant.domain.kpis import get_visible_kpi, series
+from assistant.domain.kpis import get_visible_kpi, series, visible_kpis
 from assistant.domain.models import Kpi, Person
 from assistant.domain.sources import kpi_source
 from assistant.errors import NotFound
@@ -92,8 +92,8 @@ def reading(session: Session, viewer: Person, kpi: Kpi, week: str, audit: KpiAud
 
 
 def kpi_readings(session: Session, person: Person, week: str, viewer: Person) -> list[KpiReading]:
-    """Every KPI ``person`` owns, as ``viewer`` may know it, as of the end of ``week``; primary first."""
-    kpis = session.exec(select(Kpi).where(Kpi.owner_id == person.id).order_by(Kpi.id)).all()
+    """Every KPI ``person`` owns that ``viewer`` may see, as of the end of ``week``; primary first."""
+    kpis = visible_kpis(session, viewer, owner_id=person.id)
     kpis = sorted(kpis, key=lambda k: (k.tier != "primary", k.id))
     audits = {a.id: a for a in audit_visible(session, viewer, owner_id=person.id)} if kpis else {}
     return [reading(session, viewer, k, week, audits.get(k.key)) for k in kpis]

@@ -28,7 +28,7 @@ def assess(session: Session, person: Person, week: str | None = None, *, viewer:
     window = weeks_back(week, WINDOW)
     readings = kpi_readings(session, person, week, viewer)
     goals = goal_readings(session, person, week, readings)
-    threads = blocker_threads(session, person, week)
+    threads = blocker_threads(session, person, week, readings)
     checkin = session.exec(select(CheckIn).where(CheckIn.person_id == person.id, CheckIn.week == week)).first()
     names = people_named(session, person, checkin.blockers) if checkin and checkin.blockers else []
     reports = session.exec(select(Person).where(Person.manager_id == person.id)).all()

@@ -1,8 +1,29 @@
-"""The week's check-in judged on its content: wins, priorities, blockers."""
+"""The week's check-in judged on its content (wins, priorities, blockers), never on its form.
+
+Labels (``CheckinQuality`` fields; ``detail`` adds what was found):
+- ``empty`` (True): filed, but wins and priorities are both empty or near-empty (nothing, "-",
+  "busy week", "same as last week": every content word filler, or one word alone). A signal
+  to raise ("no wins or priorities written"), never praised.
+- ``wins.label``: ``empty`` (empty or near-empty); ``outcome`` (a result: decided, launched,
+  cut, reached... or one of the person's KPIs named with a number; detail: the KPI keys);
+  ``activity`` (work described without a result: worked on, answered, meetings...).
+- ``priorities.label``: ``empty``; ``tied_and_dated`` (names one of the person's KPIs and a
+  date or deadline); ``tied_to_kpi`` (detail: the KPI keys); ``dated`` (a weekday, a date, "by
+  end of month", a week or quarter); ``task_list`` (two or more items, none tied or dated);
+  ``vague``.
+- ``blockers.label``: ``none`` (nothing written); ``names_person_and_decision`` (a person or
+  role of the org, matched by ``threads.people_named``, and the decision needed: approve,
+  sign-off, decide...); ``names_person``; ``names_party`` (an outside party only: the 3PL, a
+  supplier); ``decision_without_person`` (a decision, nobody named); ``vague``. ``names``
+  lists who was named (``WaitsOn.is_manager`` marks the person's own manager).
+- ``has_kpis`` False: the person owns no KPI, so nothing may say "agrees with your KPI data";
+  ``has_manager`` False: nobody to "raise it with your manager".
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from sqlmodel import Session
 
@@ -13,59 +34,102 @@ from assistant.domain.sources import checkin_source
 
 # Words in KPI names too common to show that a check-in talks about that KPI.
 GENERIC = {"rate", "share", "order", "per", "total", "average", "first", "time", "number", "new", "last", "day",
-           "week", "hero", "sku", "all", "ad", "customer"}
+           "week", "hero", "sku", "all", "ad", "customer", "sales", "score", "line", "product", "by", "launched"}
+STEM = 6  # "escalated" names "escalation": words sharing their first six letters match
+# Content words that say nothing about the week's work.
+FILLER = {"busy", "stuff", "thing", "same", "usual", "ok", "okay", "fine", "good", "tbd", "tba", "nothing", "much",
+          "lot", "work", "working", "various", "misc", "normal", "see", "above", "continue", "continuing",
+          "progress", "bau", "na", "n/a", "etc", "last", "more", "todo", "later"}
 _OUTCOME = re.compile(r"\b(decided|decision|approved|signed|launched|shipped|closed|resolved|cut|reduced|lowered|"
                       r"raised|lifted|increased|improved|grew|won|hit|reached|fixed|saved|recovered|agreed|"
                       r"back up|down to|up to)\b", re.IGNORECASE)
 _ACTIVITY = re.compile(r"\b(worked on|working on|looked into|spent|answered|handled|attended|meetings?|calls?|"
                        r"continued|started|helped|busy|tickets|emails|posts|tasks?|caught up|went through|"
                        r"got through)\b", re.IGNORECASE)
-_DATE = re.compile(r"\b(by|before|until|on) (mon|tue|wed|thu|fri|sat|sun|\d{1,2}(st|nd|rd|th)?|jan|feb|mar|apr|may|"
-                   r"jun|jul|aug|sep|oct|nov|dec|end of|next week|the \d)", re.IGNORECASE)
-_DECISION = re.compile(r"\b(decision|decide|approv\w*|sign[- ]?off|go-ahead|budget|answer|ok from|confirm\w*)\b",
-                       re.IGNORECASE)
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_DATE = re.compile(
+    rf"\b(?:(?:by|before|until|on|due|this|next)\s+(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*"
+    rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}"
+    r"|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}(?:/\d{2,4})?|w\d{1,2}\b|q[1-4]\b"
+    r"|(?:by |before |until )?(?:the )?end of (?:the )?(?:week|month|quarter|day|[a-z]{3,9})"
+    r"|(?:by|before|until) (?:next week|tomorrow|the \d)|\beo[dwm]\b|tomorrow|next week|this week)",
+    re.IGNORECASE)
+_DECISION = re.compile(r"\b(decision|decide|approv\w*|sign[- ]?off|signs? off|go-ahead|green light|ok from|"
+                       r"confirm\w*|agree\w* on)\b", re.IGNORECASE)
 
 
-def kpi_words(readings: list[KpiReading]) -> dict[str, set[str]]:
-    """Words that name each KPI in free text: its name and the key without the owner prefix."""
-    return {r.key: (words(r.name) | (set(r.key.split("-")[1:]) or {r.key})) - GENERIC for r in readings}
+def _stem(word: str) -> str:
+    return word[:STEM]
 
 
-def checkin_quality(session: Session, person: Person, checkin: CheckIn | None, readings: list[KpiReading],
+def name_terms(key: str, name: str) -> set[str]:
+    """Words that name a KPI in free text (stemmed): its name and its key without the owner prefix."""
+    raw = words(name) | (set(key.split("-")[1:]) or {key})
+    return {_stem(w) for w in raw - GENERIC if len(w) > 1}
+
+
+def names_kpi(text: str, terms: set[str]) -> bool:
+    return bool(terms & {_stem(w) for w in words(text)})
+
+
+def kpi_words(readings: Sequence[KpiReading]) -> dict[str, set[str]]:
+    """Per KPI key, the stemmed words that name it in free text."""
+    return {r.key: name_terms(r.key, r.name) for r in readings}
+
+
+def near_empty(text: str | None) -> bool:
+    """Nothing, or nothing of substance: every content word filler, or a single word without a figure."""
+    if is_empty(text):
+        return True
+    ws = words(text or "")
+    return not (ws - FILLER) or (len(ws) < 2 and not re.search(r"\d", text or ""))
+
+
+def _wins(text: str, tied: list[str]) -> AnswerQuality:
+    if near_empty(text):
+        return AnswerQuality(label="empty")
+    if _OUTCOME.search(text) or (tied and re.search(r"\d", text)):
+        return AnswerQuality(label="outcome", detail=", ".join(tied) or None)
+    return AnswerQuality(label="activity" if _ACTIVITY.search(text) or not tied else "outcome",
+                         detail=", ".join(tied) or None)
+
+
+def _priorities(text: str, tied: list[str]) -> AnswerQuality:
+    if near_empty(text):
+        return AnswerQuality(label="empty")
+    dated = bool(_DATE.search(text))
+    label = ("tied_and_dated" if tied and dated else "tied_to_kpi" if tied else "dated" if dated
+             else "task_list" if len(priority_items(text)) >= 2 else "vague")
+    return AnswerQuality(label=label, detail=", ".join(tied) or None)
+
+
+def _blockers(text: str, names: list[WaitsOn]) -> AnswerQuality:
+    if is_empty(text):
+        return AnswerQuality(label="none")
+    people = [n for n in names if n.person_id is not None]
+    parties = [n for n in names if n.person_id is None]
+    decision = bool(_DECISION.search(text))
+    label = ("names_person_and_decision" if people and decision else "names_person" if people
+             else "names_party" if parties else "decision_without_person" if decision else "vague")
+    return AnswerQuality(label=label, detail=", ".join(n.name for n in people or parties) or None)
+
+
+def checkin_quality(session: Session, person: Person, checkin: CheckIn | None, readings: Sequence[KpiReading],
                     names: list[WaitsOn]) -> CheckinQuality:
-    has_manager = person.manager_id is not None
+    """``checkin`` (the week's, or None when none was filed) judged on content; ``names`` are the
+    people, roles and parties its blockers name (``threads.people_named``)."""
+    has_kpis, has_manager = bool(readings), person.manager_id is not None
     if checkin is None:
-        return CheckinQuality(filed=False, has_kpis=bool(readings), has_manager=has_manager)
+        return CheckinQuality(filed=False, has_kpis=has_kpis, has_manager=has_manager)
     kw = kpi_words(readings)
 
-    def named(text: str) -> list[str]:
-        ws = words(text)
-        return [k for k, v in kw.items() if v & ws]
+    def tied(text: str) -> list[str]:
+        return [k for k, terms in kw.items() if names_kpi(text, terms)]
 
     wins, pri, blk = checkin.wins or "", checkin.priorities or "", checkin.blockers or ""
-    q = CheckinQuality(filed=True, checkin_id=checkin.id, has_kpis=bool(readings), has_manager=has_manager,
-                       empty=is_empty(wins) and is_empty(pri), names=names, sources=[checkin_source(checkin.id)])
-    if is_empty(wins):
-        q.wins = AnswerQuality(label="empty")
-    elif _OUTCOME.search(wins) or (named(wins) and re.search(r"\d", wins)):
-        q.wins = AnswerQuality(label="outcome", detail=", ".join(named(wins)) or None, kpis=named(wins))
-    else:
-        q.wins = AnswerQuality(label="activity" if _ACTIVITY.search(wins) or not named(wins) else "outcome",
-                               kpis=named(wins))
-    if is_empty(pri):
-        q.priorities = AnswerQuality(label="empty")
-    else:
-        items = priority_items(pri)
-        tied = named(pri)
-        dated = bool(_DATE.search(pri)) or bool(re.search(r"\d", pri))
-        label = ("tied_and_dated" if tied and dated else "tied_to_kpi" if tied else "dated" if dated
-                 else "task_list" if len(items) >= 2 else "vague")
-        q.priorities = AnswerQuality(label=label, detail=", ".join(tied) or None, kpis=tied)
-    if is_empty(blk):
-        q.blockers = AnswerQuality(label="none")
-    else:
-        decision = bool(_DECISION.search(blk))
-        label = ("names_person_and_decision" if names and decision else "names_person" if names
-                 else "decision_without_person" if decision else "vague")
-        q.blockers = AnswerQuality(label=label, detail=", ".join(n.name for n in names) or None)
-    return q
+    return CheckinQuality(
+        filed=True, checkin_id=checkin.id, has_kpis=has_kpis, has_manager=has_manager,
+        empty=near_empty(wins) and near_empty(pri), wins=_wins(wins, tied(wins)),
+        priorities=_priorities(pri, tied(pri)), blockers=_blockers(blk, names), names=names,
+        sources=[checkin_source(checkin.id)],
+    )

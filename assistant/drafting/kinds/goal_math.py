@@ -10,11 +10,14 @@ redo the sum from the arithmetic line:
 - trend_effect: trend_per_week x ``HORIZON_WEEKS`` (a quarter), rounded to 2 places, counted
   only when the trend points the KPI's better way; a worsening trend is not projected (the
   goal is to reverse it) and counts 0.
-- improvement: ``IMPROVEMENT_PCT`` % of |baseline| in the better direction, rounded to 2 places.
+- improvement: ``IMPROVEMENT_PCT`` % of |baseline| in the better direction, rounded to 2 places; for a
+  percent KPI that rises toward 100%, of the room left (100 - baseline) when that is smaller, since
+  a CSAT at 97.8% cannot gain a tenth of itself.
 - projected: baseline + trend_effect +/- improvement.
-- cap: the best value in the history moved ``CAP_PCT`` % further in the better direction;
-  a target past it is not plausible from the record, so target = the cap (percent KPIs are
-  also kept within 0-100, everything else at or above 0).
+- cap: the best value in the history moved ``CAP_PCT`` % further in the better direction (of the
+  room left to 100% for a rising percent KPI, when that is smaller); a target past it is not
+  plausible from the record, so target = the cap (percent KPIs are also kept within 0-100,
+  everything else at or above 0).
 - target: projected, or the cap when the projection goes past it.
 
 ``+ 0.0`` after a rounding turns a -0.0 into 0.0, so a flat trend never prints as "-0".
@@ -23,8 +26,10 @@ redo the sum from the arithmetic line:
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
+
+from pydantic import BaseModel, Field
 
 from assistant.core.templates import fmt_number
 from assistant.domain.models import Kpi
@@ -64,9 +69,16 @@ def trend_effect(trend: float, better: float) -> tuple[float, float]:
     return over_quarter, over_quarter if over_quarter * better > 0 else 0.0
 
 
-def improvement(base: float) -> float:
-    """``IMPROVEMENT_PCT`` % of the baseline's size."""
-    return round(abs(base) * IMPROVEMENT_PCT / 100, 2)
+def room(value: float, unit: str, better: float) -> float:
+    """How far ``value`` may move the better way, as the size a step is a share of: |value|, or
+    the room left to 100% for a rising percent KPI when that is smaller."""
+    size = abs(value)
+    return max(0.0, min(size, 100.0 - value)) if unit == "percent" and better > 0 else size
+
+
+def improvement(base: float, unit: str = "count", better: float = 1.0) -> float:
+    """``IMPROVEMENT_PCT`` % of the baseline's size (``room``)."""
+    return round(room(base, unit, better) * IMPROVEMENT_PCT / 100, 2)
 
 
 def projected(base: float, effect: float, gain: float, better: float) -> float:
@@ -74,11 +86,11 @@ def projected(base: float, effect: float, gain: float, better: float) -> float:
     return round(base + effect + better * gain, 2) + 0.0
 
 
-def cap(before: list[Point], better: float) -> tuple[float, Point]:
-    """The plausibility cap: the best value so far moved ``CAP_PCT`` % further; and that best point."""
+def cap(before: list[Point], better: float, unit: str = "count") -> tuple[float, Point]:
+    """The plausibility cap: the best value so far moved ``CAP_PCT`` % (of its ``room``) further; and that point."""
     best_point = (min if better < 0 else max)(before, key=lambda p: p[1])
     best = best_point[1]
-    return round(best + better * abs(best) * CAP_PCT / 100, 2) + 0.0, best_point
+    return round(best + better * room(best, unit, better) * CAP_PCT / 100, 2) + 0.0, best_point
 
 
 def target(projection: float, limit: float, better: float, unit: str) -> tuple[float, bool]:
@@ -99,23 +111,25 @@ def compute_goal(kpi: Kpi, points: list[Point], start: date, end: date) -> dict[
     base, window = baseline(before)
     trend = trend_per_week(before)
     projected_trend, effect = trend_effect(trend, better)
-    gain = improvement(base)
+    gain = improvement(base, kpi.unit, better)
     projection = projected(base, effect, gain, better)
-    limit, best_point = cap(before, better)
+    limit, best_point = cap(before, better, kpi.unit)
     best = best_point[1]
     goal_target, capped = target(projection, limit, better, kpi.unit)
     unit = kpi.unit
+    of_what = "baseline" if room(base, unit, better) == abs(base) else "room left to 100%"
     window_text = (f"the last {len(window)} {kpi.frequency} values before the quarter, "
                    f"{window[0][0].isoformat()} to {window[-1][0].isoformat()}")
     trend_text = (f"trend {trend:+g} a week x {HORIZON_WEEKS} weeks = {projected_trend:+g}"
                   + ("" if effect else " (points the wrong way or is flat: not projected, counts 0)"))
     arithmetic = (
         f"baseline {fmt_number(base, unit)} (mean of {window_text}); {trend_text}; "
-        f"improvement {'-' if down else '+'}{fmt_number(gain, unit)} ({IMPROVEMENT_PCT}% of the baseline); "
+        f"improvement {'-' if down else '+'}{fmt_number(gain, unit)} ({IMPROVEMENT_PCT}% of the {of_what}); "
         f"projected {fmt_number(base, unit)} {'+' if effect >= 0 else '-'} {fmt_number(abs(effect), unit)} "
         f"{'-' if down else '+'} {fmt_number(gain, unit)} = {fmt_number(projection, unit)}; "
         f"plausibility cap {fmt_number(limit, unit)} (best {fmt_number(best, unit)} on {best_point[0].isoformat()}, "
-        f"{CAP_PCT}% further) {'binds' if capped else 'does not bind'}; "
+        f"{CAP_PCT}% {'of the room left ' if room(best, unit, better) != abs(best) else ''}further) "
+        f"{'binds' if capped else 'does not bind'}; "
         f"target {fmt_number(goal_target, unit)} by {end.isoformat()}"
     )
     return {
@@ -189,3 +203,103 @@ def gap_text(a: float, b: float, unit: str) -> str:
     """The distance between two values of a KPI: percentage points for percent KPIs, never '%'."""
     gap = round(abs(a - b), 2)
     return f"{fmt_number(gap)} points" if unit == "percent" else fmt_number(gap, unit)
+
+
+def gap_to(value: float, agreed: float, unit: str, direction: str) -> str:
+    """Where ``value`` stands against ``agreed``: 'already met' or the distance still to go."""
+    met = not looser(value, agreed, direction)
+    return "already met" if met else f"{gap_text(value, agreed, unit)} short of it"
+
+
+# ---------------------------------------------------------------- pace through the quarter
+class Pace(BaseModel):
+    """Where a goal in force stands against a straight line from its baseline to its target."""
+
+    expected: float = Field(description="The value the straight line reaches at the share of the quarter elapsed.")
+    progress: float | None = Field(description="Share of the way from baseline to target covered (1.0 = there); "
+                                   "None when the baseline already met the target.")
+    on_pace: bool = Field(description="The latest value is at or past ``expected`` in the KPI's better direction.")
+    behind_by: float = Field(description="How far the latest value trails ``expected`` (0 when on pace).")
+
+
+def elapsed_share(day: date, start: date, end: date) -> float:
+    """The share of the quarter ``start``..``end`` (both inclusive) gone by the end of ``day``, 0-1."""
+    total = (end - start).days + 1
+    return min(max(((day - start).days + 1) / total, 0.0), 1.0)
+
+
+def pace(baseline: float, target: float, latest: float, share: float, direction: str) -> Pace:
+    """Whether ``latest`` is on pace for ``target``: the line from ``baseline`` (the quarter's start)
+    to ``target`` (its end) read at ``share`` of the quarter (``elapsed_share``). A goal whose
+    baseline already meets its target is on pace while the latest value still meets it."""
+    better = better_sign(direction)
+    share = min(max(share, 0.0), 1.0)
+    if (target - baseline) * better <= 0:  # met before the quarter began: hold the target
+        expected, progress = target, None
+    else:
+        expected = round(baseline + (target - baseline) * share, 4) + 0.0
+        progress = round((latest - baseline) / (target - baseline), 4) + 0.0
+    behind = max(0.0, (expected - latest) * better)
+    return Pace(expected=round(expected, 2) + 0.0, progress=progress, on_pace=behind == 0,
+                behind_by=round(behind, 2) + 0.0)
+
+
+# ---------------------------------------------------------------- milestone objectives
+_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
+                                        "dec"), start=1)}
+_BY_DATE = re.compile(r"\bby\s+(?:(\d{4})-(\d{2})-(\d{2})|(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]{3})[a-z]*|"
+                      r"([a-z]{3})[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?)\b", re.IGNORECASE)
+_BY_END = re.compile(r"\bby\s+(?:the\s+)?(?:end\s+of\s+(?:the\s+)?quarter|quarter[- ]end)\b", re.IGNORECASE)
+DELIVERY_VERBS = ("launch", "dual-source", "ship", "open", "migrate", "hire", "roll out", "switch", "set up",
+                  "introduce", "consolidate", "onboard", "move", "build", "cut the range", "list", "expand into",
+                  "replace", "renegotiate", "sign", "release", "redesign", "rebuild", "complete", "finish")
+"""How a milestone objective starts when its title sets no date: a deliverable, not a level to hold."""
+
+
+def milestone_due(title: str, start: date, end: date) -> date | None:
+    """The date a milestone objective is due ("Launch the spring collection by April 1" -> 1 April
+    of the year that puts it on or after ``start``), its quarter's ``end`` for "by quarter end" or a
+    title that starts with a delivery verb and names no measured number; None for a KPI objective."""
+    m = _BY_DATE.search(title)
+    if m:
+        if m[1]:
+            return date(int(m[1]), int(m[2]), int(m[3]))
+        day, month = (m[4], m[5]) if m[4] else (m[7], m[6])
+        month_no = _MONTHS.get(month.lower()[:3])
+        if month_no is not None and 1 <= int(day) <= 31:
+            for year in (start.year, start.year + 1):
+                try:
+                    due = date(year, month_no, int(day))
+                except ValueError:
+                    return None
+                if due >= start:
+                    return due
+    if _BY_END.search(title):
+        return end
+    lowered = title.lower().lstrip()
+    if any(lowered.startswith(v) for v in DELIVERY_VERBS) and objective_number(title) is None:
+        return end
+    return None
+
+
+def checkpoints(start: date, due: date) -> list[date]:
+    """Two dated checkpoints on the way to a deliverable: a plan agreed within the first fifth of
+    the time, the work half done at the middle."""
+    span = max((due - start).days, 2)
+    return [start + timedelta(days=max(1, span // 5)), start + timedelta(days=span // 2)]
+
+
+# ---------------------------------------------------------------- which goal leads
+STAGE_FIT_RANK = {"early": {"volume": 0, "any": 1, "quality": 2},
+                  "growth": {"volume": 0, "quality": 0, "any": 1},
+                  "mature": {"quality": 0, "any": 1, "volume": 2}}
+"""How well a catalog KPI's stage fit ('volume', 'quality', 'any') suits the company's stage: early
+leads with volume, growth with profitable volume (both count), mature with quality and margin."""
+
+
+def importance(stage: str, fit: str, *, named: bool, gamed: bool, primary: bool, order: int) -> tuple:
+    """A sort key, most important first: a gamed KPI after every honest one (its guardrail leads);
+    a KPI the objective's title names (or a milestone's deliverable) before one that only serves it;
+    then the fit with the stage, the primary KPI before the secondary, and the objectives' own order."""
+    fits = STAGE_FIT_RANK.get(stage, STAGE_FIT_RANK["growth"])
+    return (gamed, not named, fits.get(fit, 1), not primary, order)

@@ -4,13 +4,16 @@ Labels (``CheckinQuality`` fields; ``detail`` adds what was found):
 - ``empty`` (True): filed, but wins and priorities are both empty or near-empty (nothing, "-",
   "busy week", "same as last week": every content word filler, or one word alone). A signal
   to raise ("no wins or priorities written"), never praised.
-- ``wins.label``: ``empty`` (empty or near-empty); ``outcome`` (a result: decided, launched,
-  cut, reached... or one of the person's KPIs named with a number; detail: the KPI keys);
-  ``activity`` (work described without a result: worked on, answered, meetings...).
+- ``wins.label``: ``empty`` (empty or near-empty); ``flagged_kpi`` (a result, but every KPI it
+  names is one the audit calls gamed or vanity: "Impressions hit 1.82M"; detail: those keys;
+  never to be praised as a result); ``outcome`` (a result: decided, launched, live, cut,
+  reached..., a figure against an earlier one, or one of the person's KPIs named with a
+  number; detail: the KPI keys); ``activity`` (work described without a result: worked on,
+  answered, meetings...).
 - ``priorities.label``: ``empty``; ``tied_and_dated`` (names one of the person's KPIs and a
   date or deadline); ``tied_to_kpi`` (detail: the KPI keys); ``dated`` (a weekday, a date, "by
-  end of month", a week or quarter); ``task_list`` (two or more items, none tied or dated);
-  ``vague``.
+  end of month", "in Q4", "next week"; a figure alone is no date); ``task_list`` (two or more
+  items, none tied or dated); ``vague``.
 - ``blockers.label``: ``none`` (nothing written); ``names_person_and_decision`` (a person or
   role of the org, matched by ``threads.people_named``, and the decision needed: approve,
   sign-off, decide...); ``names_person``; ``names_party`` (an outside party only: the 3PL, a
@@ -29,20 +32,25 @@ from sqlmodel import Session
 
 from assistant.analysis.text import is_empty, priority_items, words
 from assistant.assessment.model import AnswerQuality, CheckinQuality, KpiReading, WaitsOn
+from assistant.core.words import fold_plural
 from assistant.domain.models import CheckIn, Person
 from assistant.domain.sources import checkin_source
 
 # Words in KPI names too common to show that a check-in talks about that KPI.
 GENERIC = {"rate", "share", "order", "per", "total", "average", "first", "time", "number", "new", "last", "day",
            "week", "hero", "sku", "all", "ad", "customer", "sales", "score", "line", "product", "by", "launched"}
+_GENERIC = {fold_plural(w) for w in GENERIC}
 STEM = 6  # "escalated" names "escalation": words sharing their first six letters match
 # Content words that say nothing about the week's work.
 FILLER = {"busy", "stuff", "thing", "same", "usual", "ok", "okay", "fine", "good", "tbd", "tba", "nothing", "much",
           "lot", "work", "working", "various", "misc", "normal", "see", "above", "continue", "continuing",
           "progress", "bau", "na", "n/a", "etc", "last", "more", "todo", "later"}
 _OUTCOME = re.compile(r"\b(decided|decision|approved|signed|launched|shipped|closed|resolved|cut|reduced|lowered|"
-                      r"raised|lifted|increased|improved|grew|won|hit|reached|fixed|saved|recovered|agreed|"
-                      r"back up|down to|up to)\b", re.IGNORECASE)
+                      r"raised|lifted|increased|improved|grew|won|hit|reached|fixed|saved|recovered|agreed|placed|"
+                      r"booked|confirmed|cleared|delivered|completed|finished|achieved|beat|beating|halved|doubled|"
+                      r"live|went live|rolled out|set up|done|back (?:at|in|to|up|on)|down to|up to)\b", re.IGNORECASE)
+# A figure against an earlier one ("#14 (was #19)", "from 4.5 to 3.6", "9.9% to 11.0%") is a result.
+_CHANGE = re.compile(r"\bwas\s+[#$]?\d|\d[\d.,]*\s*[%x]?\s*(?:to|→|->)\s*[#$]?\d|\b(?:up|down) from\b", re.IGNORECASE)
 _ACTIVITY = re.compile(r"\b(worked on|working on|looked into|spent|answered|handled|attended|meetings?|calls?|"
                        r"continued|started|helped|busy|tickets|emails|posts|tasks?|caught up|went through|"
                        r"got through)\b", re.IGNORECASE)
@@ -50,7 +58,8 @@ _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DATE = re.compile(
     rf"\b(?:(?:by|before|until|on|due|this|next)\s+(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*"
     rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}"
-    r"|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}(?:/\d{2,4})?|w\d{1,2}\b|q[1-4]\b"
+    r"|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}(?:/\d{2,4})?"
+    r"|(?:by|in|into|before|for|during|through|until|end of) (?:the )?(?:q[1-4]|w\d{1,2}|(?:20\d\d-)?w\d{1,2})\b"
     r"|(?:by |before |until )?(?:the )?end of (?:the )?(?:week|month|quarter|day|[a-z]{3,9})"
     r"|(?:by|before|until) (?:next week|tomorrow|the \d)|\beo[dwm]\b|tomorrow|next week|this week)",
     re.IGNORECASE)
@@ -64,8 +73,8 @@ def _stem(word: str) -> str:
 
 def name_terms(key: str, name: str) -> set[str]:
     """Words that name a KPI in free text (stemmed): its name and its key without the owner prefix."""
-    raw = words(name) | (set(key.split("-")[1:]) or {key})
-    return {_stem(w) for w in raw - GENERIC if len(w) > 1}
+    raw = words(name) | {fold_plural(w) for w in key.split("-")[1:] or [key]}
+    return {_stem(w) for w in raw - _GENERIC if len(w) > 1}
 
 
 def names_kpi(text: str, terms: set[str]) -> bool:
@@ -85,13 +94,16 @@ def near_empty(text: str | None) -> bool:
     return not (ws - FILLER) or (len(ws) < 2 and not re.search(r"\d", text or ""))
 
 
-def _wins(text: str, tied: list[str]) -> AnswerQuality:
+def _wins(text: str, tied: list[str], flagged: set[str]) -> AnswerQuality:
     if near_empty(text):
         return AnswerQuality(label="empty")
-    if _OUTCOME.search(text) or (tied and re.search(r"\d", text)):
-        return AnswerQuality(label="outcome", detail=", ".join(tied) or None)
+    result = bool(_OUTCOME.search(text) or _CHANGE.search(text) or (tied and re.search(r"\d", text)))
+    if result and tied and set(tied) <= flagged:
+        return AnswerQuality(label="flagged_kpi", detail=", ".join(tied), kpis=tied)
+    if result:
+        return AnswerQuality(label="outcome", detail=", ".join(tied) or None, kpis=tied)
     return AnswerQuality(label="activity" if _ACTIVITY.search(text) or not tied else "outcome",
-                         detail=", ".join(tied) or None)
+                         detail=", ".join(tied) or None, kpis=tied)
 
 
 def _priorities(text: str, tied: list[str]) -> AnswerQuality:
@@ -100,7 +112,7 @@ def _priorities(text: str, tied: list[str]) -> AnswerQuality:
     dated = bool(_DATE.search(text))
     label = ("tied_and_dated" if tied and dated else "tied_to_kpi" if tied else "dated" if dated
              else "task_list" if len(priority_items(text)) >= 2 else "vague")
-    return AnswerQuality(label=label, detail=", ".join(tied) or None)
+    return AnswerQuality(label=label, detail=", ".join(tied) or None, kpis=tied)
 
 
 def _blockers(text: str, names: list[WaitsOn]) -> AnswerQuality:
@@ -129,7 +141,8 @@ def checkin_quality(session: Session, person: Person, checkin: CheckIn | None, r
     wins, pri, blk = checkin.wins or "", checkin.priorities or "", checkin.blockers or ""
     return CheckinQuality(
         filed=True, checkin_id=checkin.id, has_kpis=has_kpis, has_manager=has_manager,
-        empty=near_empty(wins) and near_empty(pri), wins=_wins(wins, tied(wins)),
+        empty=near_empty(wins) and near_empty(pri),
+        wins=_wins(wins, tied(wins), {r.key for r in readings if r.verdict in ("gamed", "vanity")}),
         priorities=_priorities(pri, tied(pri)), blockers=_blockers(blk, names), names=names,
         sources=[checkin_source(checkin.id)],
     )

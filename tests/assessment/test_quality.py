@@ -49,9 +49,23 @@ def test_an_empty_or_near_empty_checkin_is_a_signal(session, org, wins, prioriti
 def test_a_checkin_with_content_is_not_empty(session, org):
     q = judge(session, org["ppc"], wins="Cut TACOS to 11.8% by pausing the broad bakeware campaigns.",
               priorities="Get TACOS under 11% by Friday\nTest two new-to-brand audiences", blockers="")
-    assert not q.empty and q.wins.label == "outcome" and q.wins.detail == "ppc-tacos"
-    assert q.priorities.label == "tied_and_dated" and q.priorities.detail == "ppc-tacos, ppc-ntb"
+    assert not q.empty and q.wins.label == "outcome" and q.wins.kpis == ["ppc-tacos"]
+    assert q.priorities.label == "tied_and_dated" and q.priorities.kpis == ["ppc-tacos", "ppc-ntb"]
     assert not near_empty("Shipped PO-2291") and near_empty("ok")
+
+
+@pytest.mark.parametrize("wins,label", [
+    ("Dutch oven now #14 for 'enameled dutch oven' (was #19).", "outcome"),  # a figure against an earlier one
+    ("Days-of-cover sheet live and shared.", "outcome"),
+    ("Answered tickets and attended the planning meetings.", "activity"),
+    ("ACOS 21.9%, the lowest we have ever had.", "flagged_kpi"),  # a result on a gamed KPI is no result to praise
+    ("ACOS down to 22% and TACOS down to 11%.", "outcome"),  # a healthy KPI moved too
+])
+def test_wins_judged_on_what_they_rest_on(session, org, wins, label):
+    acos = KpiReading(key="ppc-acos", name="ACOS (ad spend / ad-attributed sales)", unit="percent",
+                      direction="down", tier="primary", verdict="gamed")
+    q = judge(session, org["ppc"], readings=(acos, TACOS), wins=wins, priorities="Holiday bids")
+    assert q.wins.label == label
 
 
 @pytest.mark.parametrize("blockers,label,who", [
@@ -74,6 +88,8 @@ def test_blocker_names_a_person_or_decision(session, org, blockers, label, who):
     ("Finish the audit before the end of the month", "dated"),
     ("Audit PO-2291 and 5.5 qt listings", "vague"),  # a figure is not a date
     ("Audit bakeware\nRename campaigns\nClean negatives", "task_list"),
+    ("Set a Q4 stretch for the bakeware bids", "vague"),  # naming a quarter sets no deadline
+    ("Ship the holiday images in Q4", "dated"),
 ])
 def test_priorities_tied_to_a_kpi_or_a_date(session, org, priorities, label):
     assert judge(session, org["ppc"], wins="Launched the holiday campaigns.", priorities=priorities).priorities.label \

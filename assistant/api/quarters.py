@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path
 
 from assistant.api.deps import RowId, SessionDep, ViewerDep, WriteSessionDep, errors
 from assistant.domain.calendar import QUARTER, check_quarter
+from assistant.domain.goals import close_quarter
 from assistant.domain.kpi_links import confirm_link, visible_links
 from assistant.domain.quarters import (
     create_objective,
@@ -18,6 +19,7 @@ from assistant.domain.quarters import (
     update_objective,
 )
 from assistant.domain.schemas import (
+    GoalClosed,
     KpiLinkPublic,
     KpiLinkSet,
     ObjectiveCreate,
@@ -80,3 +82,12 @@ def set_link(quarter: QuarterPath, kpi: KpiKey, body: KpiLinkSet, session: Write
     link = confirm_link(session, viewer, check_quarter(quarter), kpi, body.objective)
     session.commit()
     return link.public()
+
+
+@router.post("/{quarter}/close", response_model=list[GoalClosed], responses=errors(403, 422))
+def close(quarter: QuarterPath, session: WriteSessionDep, viewer: ViewerDep) -> list[GoalClosed]:
+    """Close an ended quarter's goals: each active goal with a KPI and a target becomes achieved or missed
+    on its final value; the rest stay active and say why. Founders only; closing twice changes nothing."""
+    closed = close_quarter(session, viewer, check_quarter(quarter))
+    session.commit()
+    return closed

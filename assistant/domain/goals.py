@@ -1,11 +1,18 @@
-"""Role goals: set by founders (anyone) and managers (their reports)."""
+"""Role goals: set by founders (anyone) and managers (their reports), and closed when their
+quarter ends: each active goal with a KPI and a target becomes achieved or missed on the KPI's
+last value inside the quarter (its final value), which next quarter's suggestions read."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlmodel import Session, col, select
 
-from assistant.domain.models import Kpi, Objective, Person, Quarter, RoleGoal
-from assistant.domain.schemas import GoalCreate, GoalPublic, GoalUpdate
+from assistant.domain.calendar import quarter_bounds, today
+from assistant.domain.kpis import series
+from assistant.domain.models import GoalStatus, Kpi, Objective, Person, Quarter, RoleGoal
+from assistant.domain.quarters import require_founder
+from assistant.domain.schemas import GoalClosed, GoalCreate, GoalPublic, GoalUpdate
 from assistant.domain.team import (
     can_see,
     is_manager_of,
@@ -90,3 +97,66 @@ def goal_public(session: Session, goal: RoleGoal) -> GoalPublic:
     return GoalPublic(id=goal.id, person_id=goal.person_id, quarter=goal.quarter_id, title=goal.title,
                       kpi=kpi.key if kpi else None, target=goal.target, objective=goal.objective_key,
                       status=goal.status)
+
+
+# ---------------------------------------------------------------- closing a quarter
+def final_value(session: Session, goal: RoleGoal) -> tuple[date, float] | None:
+    """The goal's KPI's last value dated inside the goal's quarter (None: no KPI or no value there)."""
+    if goal.kpi_id is None:
+        return None
+    start, end = quarter_bounds(goal.quarter_id)
+    inside = [p for p in series(session, goal.kpi_id, until=end) if start <= p[0] <= end]
+    return inside[-1] if inside else None
+
+
+def meets(value: float, target: float, direction: str) -> bool:
+    """Whether ``value`` reaches ``target`` in the KPI's better direction (``down``: at or under it)."""
+    return value <= target if direction == "down" else value >= target
+
+
+def outcome(session: Session, goal: RoleGoal, *, day: date | None = None) -> GoalClosed:
+    """How ``goal`` ended, or stands: its recorded status, except that an active goal of an ended
+    quarter is judged on its final value (achieved / missed, and by how much)."""
+    kpi = session.get(Kpi, goal.kpi_id) if goal.kpi_id else None
+    final = final_value(session, goal)
+    status, gap, note = GoalStatus(goal.status), None, ""
+    ended = quarter_bounds(goal.quarter_id)[1] < (day or today())
+    if kpi is not None and goal.target is not None and final is not None:
+        gap = round(abs(final[1] - goal.target), 2)
+        hit = meets(final[1], goal.target, kpi.direction)
+        if status == GoalStatus.active and ended:
+            status = GoalStatus.achieved if hit else GoalStatus.missed
+        unit = " points" if kpi.unit == "percent" else ""
+        by = "" if gap == 0 else f" by {gap:g}{unit}"
+        note = {GoalStatus.achieved: f"achieved: final {final[1]:g} against {goal.target:g}",
+                GoalStatus.missed: f"missed{by}: final {final[1]:g} against {goal.target:g}",
+                GoalStatus.dropped: f"dropped (final {final[1]:g} against {goal.target:g})",
+                }.get(status, f"active: latest {final[1]:g} against {goal.target:g}")
+    elif status == GoalStatus.active and ended:
+        note = ("still open: it has no target to judge it by; close it as achieved, missed or dropped by hand"
+                if goal.target is None or kpi is None else
+                f"still open: {kpi.name} has no value dated in {goal.quarter_id}; close it by hand")
+    else:
+        note = status.value
+    return GoalClosed(id=goal.id, person_id=goal.person_id, quarter=goal.quarter_id, title=goal.title,
+                      kpi=kpi.key if kpi else None, target=goal.target, final_value=final[1] if final else None,
+                      final_period=final[0] if final else None, status=status, gap=gap, note=note)
+
+
+def close_quarter(session: Session, viewer: Person, quarter: str, *, day: date | None = None) -> list[GoalClosed]:
+    """Close ``quarter``'s goals once it has ended: each active one that can be judged is stored as
+    achieved or missed (closing twice changes nothing); the rest stay active and say why."""
+    require_founder(viewer, "closes a quarter's goals")
+    end = quarter_bounds(quarter)[1]
+    if end >= (day or today()):
+        raise InvalidInput(f"quarter: {quarter} ends on {end.isoformat()}; its goals close after that")
+    goals = session.exec(select(RoleGoal).where(RoleGoal.quarter_id == quarter).order_by(RoleGoal.id)).all()
+    out = []
+    for goal in goals:
+        closed = outcome(session, goal, day=day)
+        if closed.status.value != goal.status:
+            goal.status = closed.status.value
+            session.add(goal)
+        out.append(closed)
+    session.flush()
+    return out

@@ -193,3 +193,17 @@ def closest_objective(text: str, objectives: list[Objective]) -> Objective | Non
         return (MEANING_WEIGHT * cosine(vectors[0], vectors[j + 1]) if vectors else 0.0) + WORDS_WEIGHT * lexical
 
     return objectives[max(range(len(objectives)), key=score)]
+
+
+def names(title: str, phrases: list[str]) -> bool:
+    """Whether an objective's ``title`` names one of ``phrases`` (a KPI's name, its catalog name and
+    aliases): every content word of the phrase is in the title ("Returns under 4% of orders" names
+    'return rate'; "Repeat purchase rate to 30%" does not name 'repeat contact rate'). A one-word
+    phrase counts only from four letters on, so 'cr' or 'aov' never match by accident."""
+    words = _words(title)
+    for phrase in phrases:
+        wanted = _words(phrase)
+        if wanted and wanted <= words and (len(wanted) > 1 or len(next(iter(wanted))) >= 4):
+            return True
+    return False
+

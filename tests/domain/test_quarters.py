@@ -89,3 +89,63 @@ def test_a_confirmed_link_wins_and_stays_in_its_quarter(session, org):
     assert links_for(session, [acos], "2026-Q4")[acos.id].status == "suggested"
     with pytest.raises(Forbidden):
         confirm_link(session, org["ppc@t.test"], "2027-Q1", "ppc-acos", "gm35")
+
+
+# ---------------------------------------------------------------- closing a quarter's goals
+def _q3_goals(session, org):  # noqa: ANN001, ANN202
+    from assistant.domain.models import RoleGoal
+
+    ppc = org["ppc@t.test"]
+    kpis = {k.key: k for k in session.exec(select(Kpi))}
+    session.add(Quarter(id="2026-Q3"))
+    rows = [RoleGoal(person_id=ppc.id, quarter_id="2026-Q3", title="TACOS under 10%", kpi_id=kpis["ppc-tacos"].id,
+                     target=10),
+            RoleGoal(person_id=ppc.id, quarter_id="2026-Q3", title="ACOS to 28%", kpi_id=kpis["ppc-acos"].id,
+                     target=28),
+            RoleGoal(person_id=ppc.id, quarter_id="2026-Q3", title="Write the bidding playbook"),
+            RoleGoal(person_id=ppc.id, quarter_id="2026-Q3", title="ACOS to 20%", kpi_id=kpis["ppc-acos"].id, target=20,
+                     status="dropped")]
+    session.add_all(rows)
+    session.commit()
+    return rows
+
+
+def test_an_ended_quarters_goals_close_on_their_final_value(session, org):
+    from assistant.domain.goals import close_quarter
+
+    rows = _q3_goals(session, org)
+    closed = {c.title: c for c in close_quarter(session, org["founder@t.test"], "2026-Q3", day=date(2026, 10, 5))}
+    tacos, acos = closed["TACOS under 10%"], closed["ACOS to 28%"]
+    # TACOS's last value in Q3 is 10.5 (14 Sep), above the 10% it had to stay under: missed by half a point.
+    assert (tacos.status, tacos.final_value, tacos.final_period, tacos.gap) == ("missed", 10.5, date(2026, 9, 14), 0.5)
+    assert tacos.note == "missed by 0.5 points: final 10.5 against 10"
+    assert (acos.status, acos.final_value) == ("achieved", 27.5)
+    playbook = closed["Write the bidding playbook"]
+    assert playbook.status == "active" and "close it" in playbook.note
+    assert closed["ACOS to 20%"].status == "dropped"  # a dropped goal stays dropped
+    session.commit()
+    assert [session.get(type(r), r.id).status for r in rows] == ["missed", "achieved", "active", "dropped"]
+    again = close_quarter(session, org["founder@t.test"], "2026-Q3", day=date(2026, 10, 5))
+    assert [c.status for c in again] == ["missed", "achieved", "active", "dropped"]
+
+
+def test_a_quarter_closes_only_once_it_has_ended_and_only_for_a_founder(session, org):
+    from assistant.domain.goals import close_quarter
+    from assistant.errors import InvalidInput
+
+    _q3_goals(session, org)
+    with pytest.raises(InvalidInput, match="ends on 2026-12-31"):
+        close_quarter(session, org["founder@t.test"], "2026-Q4", day=date(2026, 12, 31))
+    with pytest.raises(Forbidden):
+        close_quarter(session, org["growth-lead@t.test"], "2026-Q3", day=date(2026, 10, 5))
+
+
+def test_an_objective_names_a_kpi_only_with_all_its_words():
+    from assistant.domain.kpi_links import names
+
+    assert names("Returns under 4% of orders", ["Return rate"])
+    assert names("Customer satisfaction at least 95% on first replies", ["CSAT", "customer satisfaction"])
+    assert names("Amazon sales up 25% with TACOS under 12%", ["TACOS"])
+    assert not names("Repeat purchase rate to 30%", ["Repeat contact rate", "repeat contacts", "reopen rate"])
+    assert not names("Gross margin back above 35%", ["Contribution margin"])
+    assert not names("Listing conversion to 17%", ["cr", "aov"])  # too short to match alone

@@ -1,7 +1,8 @@
 """One pipeline for every draft kind: budget, prompt, provider, parse, guard, store.
 
     facts -> prompt (prompts/<kind>.j2, within budget) -> provider.complete(schema)
-          -> grounding guard (one repair try for failing items, then drop and count)
+          -> grounding guard: numbers trace to the facts, claims agree with the assessment
+             (one repair try for failing items, then drop and count)
           -> Draft row (output, computed facts and metadata apart; sources, usage) -> returned
 
 Preparing the same draft again (same requester, kind, subject, period and inputs) returns the
@@ -30,6 +31,8 @@ from assistant.domain.drafts import reusable_draft, store_superseding
 from assistant.domain.models import DRAFT_META_INPUTS, Draft, Person
 from assistant.domain.sources import parse_source
 from assistant.drafting.budget import TrimStep, fit
+from assistant.drafting.claims import PREFIX as CLAIM
+from assistant.drafting.claims import check_claims
 from assistant.drafting.grounding import Facts, Verdict, check_item, check_text
 from assistant.drafting.prompt import render
 from assistant.errors import DraftInvalid
@@ -70,6 +73,8 @@ class Outcome:
     dropped: list[dict[str, Any]]
     checked: int
     repaired: bool
+    disagreed: int = 0
+    """Dropped items that (also) contradicted the assessment."""
 
 
 def build_messages(job: DraftJob, budget: int) -> tuple[list[Message], int, int]:
@@ -92,11 +97,22 @@ def _problems(job: DraftJob, parsed: BaseModel) -> tuple[dict[str, Verdict], int
         verdict = check_item(text, sources, job.facts, needs_source=needs_source)
         if not verdict.ok:
             failing[where] = verdict
-    for where, problems in (job.verify(parsed) if job.verify else {}).items():
+    found = job.verify(parsed) if job.verify else {}
+    # Every provider's answer, the offline composer's included, is read against the assessment.
+    for where, problems in (check_claims(parsed, job.assessment, job.kind) if job.assessment else {}).items():
+        found[where] = [*found.get(where, []), *problems]
+    for where, problems in found.items():
         if problems:
             known = failing.get(where)
             failing[where] = Verdict(ok=False, problems=(known.problems if known else []) + problems)
     return failing, len(claims)
+
+
+def problem_kinds(verdict: Verdict) -> list[str]:
+    """What a stored draft may show of why an item was dropped (no figures quoted)."""
+    numbers = Verdict(ok=False, problems=[p for p in verdict.problems if not p.startswith(CLAIM)])
+    claims = ["disagrees with the assessment"] if len(numbers.problems) < len(verdict.problems) else []
+    return (numbers.kinds if numbers.problems else []) + claims
 
 
 def guard(job: DraftJob, provider: Provider, messages: list[Message], first: Any,
@@ -117,9 +133,10 @@ def guard(job: DraftJob, provider: Provider, messages: list[Message], first: Any
             parsed, repaired = second.parsed, True
             failing, checked = _problems(job, parsed)
     # Stored without the offending figures: an untraceable number never reaches the reader.
-    dropped = [{"where": where, "problems": v.kinds} for where, v in failing.items()]
+    dropped = [{"where": where, "problems": problem_kinds(v)} for where, v in failing.items()]
+    disagreed = sum(1 for v in failing.values() if any(p.startswith(CLAIM) for p in v.problems))
     return Outcome(parsed=drop(parsed, set(failing)), dropped=dropped, checked=checked,
-                   repaired=repaired), usage
+                   repaired=repaired, disagreed=disagreed), usage
 
 
 def drop(parsed: BaseModel, wheres: set[str]) -> BaseModel:
@@ -181,7 +198,8 @@ def run(session: Session, job: DraftJob, provider: Provider | None = None) -> Dr
     meta: dict[str, Any] = {
         "kind": job.kind, "subject": job.subject.email, "viewer": job.viewer.email, "period": job.period,
         "provider": provider.name, "model": first.model or provider.model,
-        "grounding": {"checked": outcome.checked, "ungrounded": outcome.dropped, "repaired": outcome.repaired},
+        "grounding": {"checked": outcome.checked, "ungrounded": outcome.dropped, "repaired": outcome.repaired,
+                      "claims_disagreeing": outcome.disagreed},
         # The offline provider reports no usage of its own: the counted prompt stands in.
         "usage": {"prompt_tokens": usage.prompt_tokens or prompt_tokens, "completion_tokens": usage.completion_tokens,
                   "prompt_budget": settings.prompt_budget, "prompt_tokens_counted": prompt_tokens,

@@ -37,8 +37,9 @@ FOLLOWED_KW = 0.4
 PARTLY_KW = 0.2
 
 # Blocker threads. A check-in's blockers are split into items (lines, bullets, or a sentence
-# opening with "Also" / "Separately" / "Another" ...), so two blockers written in one check-in
-# can be followed apart. Two items of the same person LINK when
+# opening with "Also" / "Separately" / "Another issue" ...), so two blockers written in one check-in
+# can be followed apart (a cue word must open the sentence: "Second slip this year." goes on
+# with the sentence before it). Two items of the same person LINK when
 #  - they are at most NEAR_WEEKS apart and their cosine is >= NEAR_COSINE, or
 #  - they are further apart (within the lookback) and their cosine is >= FAR_COSINE.
 # Demo figures (same-person check-ins): supply@'s PO-2291 thread W33-W34 0.305 (its weakest
@@ -48,14 +49,20 @@ PARTLY_KW = 0.2
 # manager) reaches 0.489: an unrelated pair sharing "waiting on Priya", so distance raises the
 # bar; ops-lead@'s 3PL migration returns after six weeks at 0.605.
 #
-# Links do not chain (see ``thread_blockers``): items are taken oldest first and an item joins
-# a thread only when it links to the thread's latest week or to at least half of its weeks
-# (MOST), so A-B and B-C no longer make one thread when C arrives after both and links to B
-# alone; a later pass merges two threads only when at least half of their cross pairs of
-# weeks link. Figures: supply@'s W35 (the manufacturer's backlog) links neither W33 nor W34,
-# so it starts alone and merges in by linking 2 of the other 4 weeks (W36 0.335, W37 0.31);
-# the five-phrasings fixture (tests/assessment/test_threads.py) links each week to the one
-# before at 0.39-0.75; two blockers written together each week cross at most 0.30.
+# Links do not chain (see ``thread_blockers``). Items are taken oldest first; an item joins a
+# thread only when it links to the thread's latest week or to at least MOST (half) of its
+# weeks, and joins one thread only. A later pass merges two threads only when at least MOST
+# of their cross pairs of weeks link. So a blocker that drifts week by week stays one thread
+# (each week links to the one before), while an item resembling two running threads joins the
+# better one instead of welding them together as union-find did: in the bridge fixture
+# (tests/assessment/test_threads.py) the dock printer (W40) and the 3PL invoice (W41) cross at
+# 0.09, the W42 item naming both links them at 0.54 and 0.56, and the result is two threads
+# (2 and 3 weeks; their cross pairs link 2 of 6) where union-find made one of 5. With only
+# three items such a bridge cannot be told from a drifting thread; later weeks decide.
+# Figures: supply@'s W35 (the manufacturer's backlog) links neither W33 nor W34, starts alone
+# and merges by linking 2 of the other 4 weeks (W36 0.335, W37 0.31); the five-phrasings
+# fixture links each week to the one before at 0.39-0.75; two blockers written together each
+# week, split into items, cross at most 0.30 and each item links its own thread's at 0.44-0.81.
 NEAR_WEEKS = 4
 NEAR_COSINE = 0.29
 FAR_COSINE = 0.55
@@ -209,8 +216,9 @@ def priority_follow_through(session: Session, person: Person, weeks: list[str], 
 
 
 # ---------------------------------------------------------------- blocker threads
-_ITEM_CUE = re.compile(r"(?<=[.!?;])\s+(?=(?:also|separately|additionally|another|in addition|on top of that|"
-                       r"unrelated(?:ly)?|second(?:ly)?|a second|plus)\b)", re.IGNORECASE)
+_ITEM_CUE = re.compile(r"(?<=[.!?;])\s+(?=(?:also|separately|additionally|in addition|on top of that|unrelated(?:ly)?|"
+                       r"secondly|plus|(?:another|a second|one more) (?:thing|issue|blocker|problem))\b)",
+                       re.IGNORECASE)
 
 
 class BlockerItem(BaseModel):
@@ -238,7 +246,8 @@ class BlockerGroup(BaseModel):
 
 def blocker_items(text: str) -> list[str]:
     """A check-in's blockers split into items: lines or bullets, and a sentence that opens a new
-    blocker ("Also ...", "Separately ...", "Another ..."); prose without such a cue stays one item."""
+    blocker ("Also ...", "Separately ...", "Another issue ..."); prose without such a cue stays one
+    item ("Second slip this year." continues the sentence before it)."""
     out = []
     for line in text.splitlines():
         line = " ".join(line.strip().lstrip("-*•").split())

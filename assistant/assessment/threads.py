@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from sqlmodel import Session, col, select
 
@@ -87,7 +88,8 @@ def says_resolved(text: str) -> bool:
     return False
 
 
-def _role_patterns(role: str) -> list[re.Pattern[str]]:
+@lru_cache(maxsize=256)
+def _role_patterns(role: str) -> tuple[re.Pattern[str], ...]:
     own = [w for w in re.findall(r"[a-z0-9]+", role.lower()) if w not in ROLE_GENERIC]
     out = [re.compile(rf"\b{re.escape(role)}\b", re.IGNORECASE)]
     for w in own + [a for o in own for a in ROLE_ALIASES.get(o, ())]:
@@ -96,7 +98,7 @@ def _role_patterns(role: str) -> list[re.Pattern[str]]:
         out.append(re.compile(rf"\b{cues}\s+(?:the |our |my )?{w}\b(?! (?:tickets?|queue|costs?|issues?|levels?))",
                               re.IGNORECASE))
         out.append(re.compile(rf"\b{w}\s+{after}\b", re.IGNORECASE))
-    return out
+    return tuple(out)
 
 
 def _closeness(person: Person, other: Person) -> int:

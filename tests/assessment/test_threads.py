@@ -176,3 +176,16 @@ def test_demo_threads(session, embedder):
     assert [(t.weeks[0], t.times, t.status) for t in support] == [
         ("2026-W41", 1, "open"), ("2026-W36", 2, "resolved"), ("2026-W30", 3, "resolved")]
     assert [w.name for w in support[1].waits_on] == ["Aisha Bello"]  # "from Aisha", "from supply"
+
+
+def test_blocker_items():
+    assert T.blocker_items("Two things:\n- Printer down\n- 3PL invoice missing\n-") == ["Printer down",
+                                                                                       "3PL invoice missing"]
+    assert T.blocker_items("Printer down again. Also, the 3PL invoice is missing.") == [
+        "Printer down again.", "Also, the 3PL invoice is missing."]
+    assert T.blocker_items("PO-2291 slipped to Aug 28. Second slip this year.") == [
+        "PO-2291 slipped to Aug 28. Second slip this year."]
+    assert T.blocker_items("Printer down; another issue: the 3PL invoice.") == [
+        "Printer down;", "another issue: the 3PL invoice."]
+    assert T.blocker_items("The factory moved the date. It is the third slip.") == [
+        "The factory moved the date. It is the third slip."]

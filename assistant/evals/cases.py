@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from assistant.domain.calendar import ISO_WEEK, QUARTER
 from assistant.errors import InvalidInput
 
-Task = Literal["brief", "feedback", "goals", "kpi_audit", "search"]
+Task = Literal["brief", "feedback", "goals", "kpi_audit", "search", "consistency"]
 LLM_TASKS = ("brief", "feedback", "goals")
 
 
@@ -86,6 +86,55 @@ class GoalsExpect(_Strict):
     min_goals: int = Field(1, ge=0)
 
 
+# ---------------------------------------------------------------- judgements a draft must state rightly
+class GuardrailDamageExpect(_Strict):
+    """A gamed KPI's draft names what happened to its guardrail (the damage), not only the KPI's gain."""
+
+    kpi: str = Field(min_length=1, description="The gamed KPI's name, or a distinctive part of it.")
+    guardrail: str = Field(min_length=1, description="Its guardrail's name, or a distinctive part of it.")
+
+
+class BlockerThreadExpect(_Strict):
+    """A blocker the draft describes: what it is, who it waits on, open or resolved, how often raised."""
+
+    about: list[str] = Field(min_length=1, description="Words of its content: an item naming any is about it.")
+    status: Literal["open", "resolved"]
+    waits_on: str | None = Field(None, description="The person it waits on, by name.")
+    times: int | None = Field(None, ge=1, description="How many check-ins raised it.")
+    first_week: str | None = Field(None, pattern=ISO_WEEK.pattern)
+    required: bool = Field(True, description="False: the draft may leave it out, but if it mentions it, rightly.")
+
+
+class ManagerCadenceExpect(_Strict):
+    """A brief on a manager states how many of one report's 1:1s they cancelled."""
+
+    report: str = Field(min_length=1, description="The report's name (first name is enough).")
+    cancelled: int = Field(ge=1)
+    leads: bool = Field(True, description="It is in the brief's first judged section (after the 1:1 record).")
+
+
+class StaleExpect(_Strict):
+    """The top of the draft says how old the data is."""
+
+    last_checkin_week: str = Field(pattern=ISO_WEEK.pattern)
+    weeks_ago: int = Field(ge=1)
+
+
+class RunExpect(_Strict):
+    """A self-report run stated as a run: the KPI and its first and last week marked on track."""
+
+    kpi: str = Field(min_length=1)
+    first_week: str = Field(pattern=ISO_WEEK.pattern)
+    last_week: str = Field(pattern=ISO_WEEK.pattern)
+
+
+class TrendExpect(_Strict):
+    """Every direction word the draft attaches to this KPI agrees with how it moved."""
+
+    kpi: str = Field(min_length=1)
+    motion: Literal["rising", "falling", "flat"]
+
+
 class Expect(_Strict):
     """What the output must show. Every key is optional; a scorer runs only for the keys set."""
 
@@ -105,6 +154,16 @@ class Expect(_Strict):
     max_hits: int | None = Field(None, ge=0)
     denied: bool = Field(False, description="The viewer may not see the subject: the call must give nothing.")
     goals: GoalsExpect | None = Field(None, description="goals: trace, feasibility, gaming and loosened targets.")
+    guardrail_damage: GuardrailDamageExpect | None = None
+    no_recognition_of: list[str] = Field([], description="KPIs (gamed, vanity, volume) nothing may praise.")
+    recognises: list[str] = Field([], description="Genuine wins the draft must recognise.")
+    blocker_threads: list[BlockerThreadExpect] | None = None
+    manager_cadence: list[ManagerCadenceExpect] | None = None
+    stale: StaleExpect | None = None
+    on_track_runs: list[RunExpect] | None = None
+    flat_within_noise: bool = Field(False, description="Nothing that moved at every step is called flat.")
+    trends: list[TrendExpect] | None = None
+    empty_checkin: bool = Field(False, description="The check-in is empty: said so, never praised.")
 
 
 class Case(_Strict):
@@ -128,7 +187,7 @@ class Case(_Strict):
             raise ValueError("a search case needs a query")
         if self.task != "search" and self.query:
             raise ValueError("query is for search cases only")
-        if self.task in ("brief", "feedback") and not (self.subject and self.week):
+        if self.task in ("brief", "feedback", "consistency") and not (self.subject and self.week):
             raise ValueError(f"a {self.task} case needs a subject and a week")
         if self.task == "goals" and not (self.subject and self.quarter):
             raise ValueError("a goals case needs a subject and a quarter")

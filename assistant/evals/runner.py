@@ -210,6 +210,10 @@ def execute(case: Case, session: Session, provider: Any) -> dict[str, Any]:
         period = case.quarter if case.task == "goals" else case.week
         draft = DRAFTERS[case.task](session, viewer, subject, period, provider=provider)
         return {"output": dict(draft.output), "facts": dict(draft.facts), "meta": dict(draft.meta)}
+    if case.task == "consistency":
+        from assistant.evals.consistency import observe
+
+        return observe(session, viewer, subject, case.week or "")
     if case.task == "kpi_audit":
         from assistant.kpi_audit.stored import audit_visible
 

@@ -9,20 +9,25 @@ judges a model here, so a run scores the same today and next month.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from assistant.domain.orgfile import OrgFile
 from assistant.drafting.schemas import BriefModelOut, FeedbackModelOut, GoalsModelOut
+from assistant.evals import reading
 from assistant.evals.cases import LLM_TASKS, Case
+from assistant.settings import PROJECT_ROOT
 
 REFUSALS = ("not_found", "forbidden")
 # Who asked about whom, by which model: a draft's metadata that is not text the reader gets.
 IDENTITY_KEYS = ("subject", "viewer", "kind", "provider", "model")
 DEFAULT_MAX_WORDS = 900
 DEFAULT_MIN_WORDS = 5
+EVALS_DIR = PROJECT_ROOT / "evals"
 
 
 @dataclass(frozen=True)
@@ -134,8 +139,8 @@ def privacy(obs: Observation) -> Score:
 def schema(obs: Observation) -> Score | None:
     """The output validates against the task's schema (the model part, for drafts)."""
     out = obs.output
-    if out is None:
-        return None
+    if out is None or obs.case.task == "consistency":
+        return None  # a side-by-side of two views' numbers, judged by ``consistency``
     model = SCHEMAS.get(obs.case.task)
     try:
         if obs.case.task == "kpi_audit":
@@ -395,13 +400,300 @@ def goals_reset(obs: Observation) -> Score | None:
                   "objectives, feasible, none rewarding gaming.", "; ".join(wrong[:4]) + ".")
 
 
+# ---------------------------------------------------------------- judgements (the assessment's, read in the text)
+def _draft_items(obs: Observation) -> list[reading.Item] | None:
+    """The draft's model-written items; None when there is no draft to read."""
+    if obs.output is None or obs.case.task not in LLM_TASKS:
+        return None
+    return reading.items(part(obs, "output"))
+
+
+def _org(obs: Observation) -> OrgFile:
+    return reading.org(EVALS_DIR / obs.case.fixture)
+
+
+def _names(obs: Observation, extra: list[str] = ()) -> tuple[dict[str, re.Pattern[str]], dict[str, str]]:
+    """Patterns for the subject's KPIs (and their guardrails) plus ``extra`` names; each KPI's better direction."""
+    series = reading.kpis_in_view(_org(obs), obs.case.subject, obs.case.week)
+    names = {k.name: reading.name_pattern(k.name) for k in series}
+    directions = {k.name: k.direction for k in series}
+    for e in extra:  # a case's shorter form ("New-customer share") also matches the full name in a draft
+        names[next((k.name for k in series if reading.name_pattern(e).search(k.name)), e)] = reading.name_pattern(e)
+    return names, directions
+
+
+def _label(names: dict[str, re.Pattern[str]], term: str) -> str:
+    """The key ``_names`` filed ``term`` under (its full KPI name when it is one)."""
+    p = reading.name_pattern(term)
+    return next((n for n in names if p.search(n)), term)
+
+
+def _motion(kind: str, direction: str | None) -> str | None:
+    """A word's kind as a motion: improving is rising for a KPI where up is better."""
+    if kind in ("rising", "falling", "flat"):
+        return kind
+    if direction is None:
+        return None
+    up = (kind == "improving") == (direction == "up")
+    return "rising" if up else "falling"
+
+
+def guardrail_damage(obs: Observation) -> Score | None:
+    """A gamed KPI's draft names the damage to its guardrail: the guardrail moved the wrong way."""
+    want = obs.case.expect.guardrail_damage
+    found = _draft_items(obs)
+    if want is None or found is None:
+        return None
+    names, directions = _names(obs, [want.kpi, want.guardrail])
+    guard = _label(names, want.guardrail)
+    bad = "falling" if directions.get(guard, "up") == "up" else "rising"
+    for it in found:
+        for s in reading.sentences(it.text):
+            for label, kind, _ in reading.attributed(s, names):
+                if label == guard and (kind == "worsening" or _motion(kind, directions.get(guard)) == bad):
+                    return Score("guardrail_damage", 1.0, True,
+                                 f"the draft says {want.guardrail} worsened beside {want.kpi}: "
+                                 f"'{reading.excerpt(s)}'.")
+    named = [it for it in found if names[guard].search(it.text)]
+    where = f"it is named ('{reading.excerpt(named[0].text)}') but never as worsening" if named else "it is never named"
+    return Score("guardrail_damage", 0.0, False,
+                 f"no item says {want.guardrail}, the guardrail of the gamed {want.kpi}, moved the wrong way: {where}.")
+
+
+def no_false_praise(obs: Observation) -> Score | None:
+    """Nothing recognises a gamed, vanity or volume KPI: not in a recognition section, nor praise elsewhere."""
+    banned = obs.case.expect.no_recognition_of
+    found = _draft_items(obs)
+    if not banned or found is None:
+        return None
+    for it in found:
+        for term in banned:
+            p = reading.name_pattern(term)
+            if it.recognition and p.search(it.text):
+                return Score("no_false_praise", 0.0, False,
+                             f"the '{it.section}' section recognises {term}: '{reading.excerpt(it.text)}'.")
+            praised = next((s for s in reading.sentences(it.text) if p.search(s) and reading.praises(s)), None)
+            if praised:
+                return Score("no_false_praise", 0.0, False,
+                             f"the '{it.section}' section praises {term}: '{reading.excerpt(praised)}'.")
+    return Score("no_false_praise", 1.0, True, f"nothing recognises or praises {', '.join(banned)}.")
+
+
+def recognition(obs: Observation) -> Score | None:
+    """Each genuine win is recognised: named in a recognition section, or praised without a 'but'."""
+    want = obs.case.expect.recognises
+    found = _draft_items(obs)
+    if not want or found is None:
+        return None
+
+    def recognised(term: str) -> bool:
+        p = reading.name_pattern(term)
+        return any((it.recognition and p.search(it.text))
+                   or any(p.search(s) and reading.praises(s) for s in reading.sentences(it.text)) for it in found)
+
+    missed = [t for t in want if not recognised(t)]
+    sections = ", ".join(dict.fromkeys(it.section for it in found)) or "none"
+    return _score("recognition", len(want) - len(missed), len(want), f"the draft recognises {', '.join(want)}.",
+                  f"{', '.join(missed)} is not recognised anywhere (sections: {sections}).")
+
+
+def blocker_threads(obs: Observation) -> Score | None:
+    """Each blocker is described with its content, who it waits on, whether it is open and how often it came up."""
+    want = obs.case.expect.blocker_threads
+    found = _draft_items(obs)
+    if want is None or found is None:
+        return None
+    viewer = reading.person_name(_org(obs), obs.case.viewer)
+    problems: list[str] = []
+    for b in want:
+        about = [it for it in found if any(reading.name_pattern(w).search(it.text) for w in b.about)]
+        topic = "/".join(b.about[:2])
+        if not about:
+            if b.required:
+                problems.append(f"nothing says what the {topic} blocker is")
+            continue
+        best, best_missing = None, None
+        for it in about:
+            missing = _blocker_gaps(b, it.text, viewer)
+            if best_missing is None or len(missing) < len(best_missing):
+                best, best_missing = it, missing
+        if best_missing:
+            problems.append(f"the {topic} item ('{reading.excerpt(best.text, 70)}') {', '.join(best_missing)}")
+    if problems:
+        return Score("blocker_threads", 0.0, False, "; ".join(problems) + ".")
+    return Score("blocker_threads", 1.0, True, f"all {len(want)} blockers are described with their content, owner, "
+                 "status and count.")
+
+
+def _blocker_gaps(b: Any, text: str, viewer: str | None) -> list[str]:
+    gaps = []
+    if b.waits_on:
+        first = b.waits_on.split()[0]
+        you = viewer is not None and viewer.split()[0] == first and re.search(r"\byou(?:r)?\b", text, re.I)
+        if not (reading.name_pattern(first).search(text) or you):
+            gaps.append(f"does not say it waits on {b.waits_on}")
+    if b.status == "open" and not reading.OPEN.search(text):
+        gaps.append("does not say it is still open")
+    if b.status == "resolved" and not reading.RESOLVED.search(text):
+        gaps.append("presents it as current, not resolved")
+    if b.times is not None:
+        wrong = [n for n in reading.counts_said(text) if n != b.times]
+        if wrong and not reading.says_count(text, b.times):
+            gaps.append(f"says {wrong[0]} times where it came up {b.times}")
+        elif not reading.says_count(text, b.times):
+            gaps.append(f"does not say it came up {b.times} times")
+    if b.first_week and not reading.week_pattern(b.first_week).search(text):
+        gaps.append(f"does not say it started in {b.first_week}")
+    return gaps
+
+
+def manager_cadence(obs: Observation) -> Score | None:
+    """A brief on a manager states the 1:1s they cancelled with a report, leading when it must."""
+    want = obs.case.expect.manager_cadence
+    found = _draft_items(obs)
+    if want is None or found is None:
+        return None
+    judged = sorted({it.position for it in found if it.section != "Questions"
+                     and not reading.RECORD_SECTION.search(it.section)})
+    first = judged[0] if judged else None
+    problems = []
+    for m in want:
+        who = reading.name_pattern(m.report.split()[0])
+        hits = [it for it in found if who.search(it.text) and reading.CANCEL.search(it.text)]
+        counted = [it for it in hits if reading.says_count(it.text, m.cancelled, nouns=r"(?:of|cancel\w*|1:1s?|"
+                                                                                        r"meetings?|weeks?|times)")]
+        if not counted:
+            closest = f"the closest says '{reading.excerpt(hits[0].text, 70)}'" if hits else "none says they slipped"
+            problems.append(f"no item counts {m.report}'s {m.cancelled} cancelled 1:1s ({closest})")
+        elif m.leads and not any(it.position == first for it in counted):
+            problems.append(f"{m.report}'s cancelled 1:1s are in '{counted[0].section}', not the first section")
+    if problems:
+        return Score("manager_cadence", 0.0, False, "; ".join(problems) + ".")
+    return Score("manager_cadence", 1.0, True, "the brief states the manager's cancelled 1:1s with "
+                 + ", ".join(m.report for m in want) + ".")
+
+
+def stale_at_top(obs: Observation) -> Score | None:
+    """The top of the draft as rendered (title and first section) says how old the data is."""
+    want = obs.case.expect.stale
+    if want is None or obs.output is None or obs.case.task not in LLM_TASKS:
+        return None
+    from assistant.domain.models import flat_content
+    from assistant.drafting.markdown import to_markdown
+
+    md = to_markdown(flat_content(**{k: obs.output.get(k) or {} for k in ("output", "facts", "meta")}))
+    heads = [m.start() for m in re.finditer(r"^## ", md, re.M)]
+    top = md[:heads[1]] if len(heads) > 1 else md
+    week = reading.week_pattern(want.last_checkin_week)
+    for s in reading.sentences(top):
+        dated = week.search(s) or reading.says_count(s, want.weeks_ago, nouns=r"weeks?")
+        if dated and (reading.AGE.search(s) or "check-in" in s.lower()):
+            return Score("stale_at_top", 1.0, True, f"the top says the data is old: '{reading.excerpt(s)}'.")
+    return Score("stale_at_top", 0.0, False, f"the top of the draft does not say the last check-in was "
+                 f"{want.last_checkin_week}, {want.weeks_ago} weeks ago (it opens: "
+                 f"'{reading.excerpt(' '.join(top.split()), 120)}').")
+
+
+def on_track_runs(obs: Observation) -> Score | None:
+    """A KPI marked on track while off target is stated as a run: its first and last week."""
+    want = obs.case.expect.on_track_runs
+    found = _draft_items(obs)
+    if want is None or found is None:
+        return None
+    missed = []
+    for r in want:
+        kpi, first, last = reading.name_pattern(r.kpi), reading.week_pattern(r.first_week), \
+            reading.week_pattern(r.last_week)
+        if not any(kpi.search(it.text) and re.search(r"on track", it.text, re.I) and first.search(it.text)
+                   and last.search(it.text) for it in found):
+            missed.append(f"{r.kpi} marked on track {r.first_week}-{r.last_week}")
+    return _score("on_track_runs", len(want) - len(missed), len(want),
+                  "every on-track run is stated with its first and last week.",
+                  f"no item states {'; '.join(missed)}.")
+
+
+def flat_within_noise(obs: Observation) -> Score | None:
+    """'Flat' is never said of a KPI whose last four values moved the same way at every step."""
+    found = _draft_items(obs)
+    if not obs.case.expect.flat_within_noise or found is None:
+        return None
+    series = reading.kpis_in_view(_org(obs), obs.case.subject, obs.case.week)
+    moving = {k.name: (k, k.moved_every_step()) for k in series if k.moved_every_step()}
+    names = {k.name: reading.name_pattern(k.name) for k in series}
+    for it in found:
+        for s in reading.sentences(it.text):
+            for label, _, word in reading.attributed(s, names, {"flat": reading.MOTION_WORDS["flat"]}):
+                if label in moving:
+                    k, how = moving[label]
+                    last4 = " -> ".join(f"{v:g}" for v in k.values[-4:])
+                    return Score("flat_within_noise", 0.0, False,
+                                 f"'{reading.excerpt(s)}' calls {label} {word}, but it {how} at every step "
+                                 f"({last4}).")
+    return Score("flat_within_noise", 1.0, True,
+                 f"nothing that moved at every step is called flat ({len(moving)} such KPIs in view).")
+
+
+def trend_words(obs: Observation) -> Score | None:
+    """Every direction word attached to a KPI agrees with how it moved."""
+    want = obs.case.expect.trends
+    found = _draft_items(obs)
+    if want is None or found is None:
+        return None
+    names, directions = _names(obs, [t.kpi for t in want])
+    expected = {_label(names, t.kpi): t for t in want}
+    for it in found:
+        for s in reading.sentences(it.text):
+            for label, kind, word in reading.attributed(s, names):
+                t = expected.get(label)
+                said = _motion(kind, directions.get(label))
+                if t is not None and said is not None and said != t.motion:
+                    return Score("trend_words", 0.0, False,
+                                 f"'{reading.excerpt(s)}' says {t.kpi} {word} ({said}), but it was {t.motion}.")
+    return Score("trend_words", 1.0, True,
+                 "every direction word agrees: " + ", ".join(f"{t.kpi} {t.motion}" for t in want) + ".")
+
+
+def empty_checkin(obs: Observation) -> Score | None:
+    """An empty check-in is said to be empty and nothing in the draft praises it."""
+    found = _draft_items(obs)
+    if not obs.case.expect.empty_checkin or found is None:
+        return None
+    for it in found:
+        for s in reading.sentences(it.text):
+            if reading.FORM_PRAISE.search(s) or reading.praises(s):
+                return Score("empty_checkin", 0.0, False,
+                             f"the '{it.section}' section praises an empty check-in: '{reading.excerpt(s)}'.")
+    if not any(reading.EMPTY.search(it.text) for it in found):
+        return Score("empty_checkin", 0.0, False, "nothing says the check-in was empty (no wins or priorities "
+                     "written).")
+    return Score("empty_checkin", 1.0, True, "the draft says the check-in was empty and praises none of it.")
+
+
+def consistency(obs: Observation) -> Score | None:
+    """The Team page states the same numbers about the person's week as the brief's facts."""
+    if obs.case.task != "consistency" or obs.output is None:
+        return None
+    from assistant.evals.consistency import differences
+
+    team, brief = obs.output.get("team"), obs.output.get("brief") or {}
+    if team is None:
+        return Score("consistency", 0.0, False, f"the Team page shows no row for {obs.case.subject} to "
+                     f"{obs.case.viewer}.")
+    diffs, compared = differences(team, brief)
+    if diffs:
+        return Score("consistency", _ratio(compared - len(diffs), compared), False,
+                     "; ".join(diffs[:4]) + (f"; and {len(diffs) - 4} more" if len(diffs) > 4 else "") + ".")
+    return Score("consistency", 1.0, True, f"the Team page and the brief agree on all {compared} numbers.")
+
+
 SCHEMAS: dict[str, type[BaseModel]] = {"brief": BriefModelOut, "feedback": FeedbackModelOut, "goals": GoalsModelOut}
 """What the model must write, per draft kind: a draft's ``output`` part validates against it."""
 
 SCORERS: tuple[Callable[[Observation], Score | None], ...] = (
     run, schema, citations, grounded, prompt_budget, output_length, flag_recall, flag_precision,
     blocker_recall, mismatch_recall, cadence, mentions, must_not_mention, injection, privacy, retrieval_recall,
-    goals_reset,
+    goals_reset, guardrail_damage, no_false_praise, recognition, blocker_threads, manager_cadence, stale_at_top,
+    on_track_runs, flat_within_noise, trend_words, empty_checkin, consistency,
 )
 
 

@@ -195,7 +195,7 @@ def kpis_in_view(org_file: OrgFile, subject: str | None, week: str | None) -> li
     own = [k for k in org_file.kpis if subject is None or k.owner == subject]
     keys = {k.id for k in own} | {k.guardrail for k in own if k.guardrail}
     chosen = [k for k in org_file.kpis if k.id in keys] if subject else own
-    return [KpiSeries(k.id, k.name, k.direction.value if hasattr(k.direction, "value") else str(k.direction),
+    return [KpiSeries(k.id, k.name, str(k.direction),
                       tuple(v.value for v in sorted(k.values, key=lambda v: v.period)
                             if until is None or v.period <= until)) for k in chosen]
 

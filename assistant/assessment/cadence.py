@@ -25,7 +25,7 @@ from statistics import median
 
 from sqlmodel import Session, col, select
 
-from assistant.analysis.cadence import SLIPPING_MEETINGS, last_meeting, lookback_span
+from assistant.analysis.cadence import SLIPPING_MEETINGS, TOOK_PLACE, MeetingFact, last_meeting, lookback_span
 from assistant.assessment.model import (
     BlockerThread,
     CadenceReading,
@@ -48,14 +48,18 @@ LONG_WAIT = 2
 """Weeks an open blocker may wait on the manager before it counts against their rhythm."""
 
 
-def usual_interval(session: Session, person: Person, week: str) -> int:
-    """Weeks between the person's 1:1s as they usually run: the median gap between the weeks of
-    their latest ``RHYTHM_MEETINGS`` recorded 1:1s up to ``week``; weekly when too few to tell."""
-    dates = session.exec(
-        select(Meeting.date).where(Meeting.report_id == person.id, Meeting.date <= iso_week_sunday(week),
-                                   Meeting.status != MeetingStatus.scheduled.value)
-        .order_by(col(Meeting.date).desc()).limit(RHYTHM_MEETINGS)).all()
-    weeks = sorted({week_of(d) for d in dates})
+def recent_meetings(session: Session, person: Person, week: str) -> list[Meeting]:
+    """The person's latest ``RHYTHM_MEETINGS`` recorded 1:1s as the report up to ``week``, newest first."""
+    return list(session.exec(
+        select(Meeting).where(Meeting.report_id == person.id, Meeting.date <= iso_week_sunday(week),
+                              Meeting.status != MeetingStatus.scheduled.value)
+        .order_by(col(Meeting.date).desc(), col(Meeting.id).desc()).limit(RHYTHM_MEETINGS)).all())
+
+
+def usual_interval(recent: list[Meeting]) -> int:
+    """Weeks between 1:1s as they usually run: the median gap between the weeks of ``recent``
+    (cancelled ones included: they show the rhythm that was intended); weekly when too few to tell."""
+    weeks = sorted({week_of(m.date) for m in recent})
     gaps = [weeks_apart(a, b) for a, b in zip(weeks, weeks[1:], strict=False)]
     if not gaps:
         return 1
@@ -72,9 +76,15 @@ def missed_since(weeks_since: int | None, interval: int) -> int:
 
 def cadence_reading(session: Session, person: Person, week: str) -> CadenceReading:
     span = lookback_span(session, person, week)
-    last = last_meeting(session, person, on=iso_week_sunday(week))
+    recent = recent_meetings(session, person, week)
+    took_place = next((m for m in recent if m.status in TOOK_PLACE), None)
+    # Seven cancelled in a row hide the last one that happened: look further back for it.
+    last = (MeetingFact(id=took_place.id, date=took_place.date, week=week_of(took_place.date),
+                        status=took_place.status, minutes=took_place.minutes, manager_id=took_place.manager_id,
+                        report_id=took_place.report_id) if took_place
+            else last_meeting(session, person, on=iso_week_sunday(week)) if len(recent) == RHYTHM_MEETINGS else None)
     since = weeks_apart(last.week, week) if last else None
-    interval = usual_interval(session, person, week)
+    interval = usual_interval(recent)
     missed = missed_since(since, interval)
     running = week >= current_week()
     return CadenceReading(

@@ -8,7 +8,7 @@ from CSS classes in static/style.css; only geometry is written here.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 
 from markupsafe import Markup, escape
@@ -43,14 +43,15 @@ def _nice_range(lo: float, hi: float) -> tuple[float, float]:
 
 
 def line_chart(points: Sequence[tuple[date, float]], *, title: str, target: float | None = None,
-               unit: str = "", direction: str = "up", highlight: date | None = None,
+               unit: str = "", direction: str = "up", highlight: date | Collection[date] | None = None,
                width: int = WIDTH, height: int = HEIGHT) -> Markup:
     """An SVG line chart of ``points`` (period, value) with an optional dashed target line.
 
     Non-finite values are dropped. The last point is labelled with its value; ``highlight``
-    marks one period (e.g. the value a brief cites). ``direction`` only words the target label.
+    marks one period or several (e.g. the two points a trend cites). ``direction`` only words the target label.
     """
     pts = sorted((d, float(v)) for d, v in points if v is not None and math.isfinite(v))
+    marked = {highlight} if isinstance(highlight, date) else set(highlight or ())
     label = escape(title)
     head = (f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{label}" '
             f'xmlns="http://www.w3.org/2000/svg"><title>{label}</title>'
@@ -91,8 +92,8 @@ def line_chart(points: Sequence[tuple[date, float]], *, title: str, target: floa
     coords = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, (_, v) in enumerate(pts))
     parts.append(f'<polyline class="chart-line" points="{coords}"/>')
     for i, (d, v) in enumerate(pts):
-        cls = "chart-point chart-point-hl" if d == highlight else "chart-point"
-        parts.append(f'<circle class="{cls}" cx="{x(i):.1f}" cy="{y(v):.1f}" r="{5 if d == highlight else 3}">'
+        cls = "chart-point chart-point-hl" if d in marked else "chart-point"
+        parts.append(f'<circle class="{cls}" cx="{x(i):.1f}" cy="{y(v):.1f}" r="{5 if d in marked else 3}">'
                      f'<title>{d.isoformat()}: {escape(fmt_value(v, unit))}</title></circle>')
     last_d, last_v = pts[-1]
     parts.append(f'<text class="chart-last" x="{x(len(pts) - 1) + 7:.1f}" y="{y(last_v) + 4:.1f}">'

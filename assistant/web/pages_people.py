@@ -6,10 +6,11 @@ from fastapi import APIRouter, Depends, Request
 from sqlmodel import Session
 from starlette.responses import Response
 
-from assistant.analysis.kpi import kpi_status, kpi_status_of
 from assistant.api.deps import RowId
+from assistant.assessment import assess
+from assistant.assessment.kpis import reading
 from assistant.core.db import get_session
-from assistant.domain.calendar import current_week, today
+from assistant.domain.calendar import today
 from assistant.domain.checkins import get_visible_checkin, list_visible_checkins
 from assistant.domain.kpis import get_visible_kpi, period_start, series, visible_kpis
 from assistant.domain.meetings import visible_meetings
@@ -19,6 +20,7 @@ from assistant.domain.team import is_manager_of, visible_people, visible_person
 from assistant.errors import Forbidden, NotFound
 from assistant.kpi_audit.present import counts, flag_views
 from assistant.kpi_audit.rules import VERDICTS
+from assistant.kpi_audit.stored import audit_visible as audit_of
 from assistant.retrieval.playbook import load_sections
 from assistant.web.bridge import audit_visible, run_draft
 from assistant.web.errors import Retry
@@ -27,7 +29,7 @@ from assistant.web.render import page
 from assistant.web.security import check_csrf
 from assistant.web.signin import WebViewer
 from assistant.web.team_view import team_groups, weeks_label
-from assistant.web.views import guardrail_chart, guardrail_status, kpi_chart, week_in_force
+from assistant.web.views import guardrail_chart, reading_chart, reading_charts, week_in_force
 
 router = APIRouter()
 SessionDep = Depends(get_session)
@@ -41,15 +43,15 @@ def require_lead(viewer: Person) -> None:
 @router.get("/team")
 def team(request: Request, viewer: WebViewer, session: Session = SessionDep) -> Response:
     require_lead(viewer)
-    return page(request, "team.html", {"groups": team_groups(session, viewer), "week": current_week(),
+    return page(request, "team.html", {"groups": team_groups(session, viewer), "week": week_in_force(),
                                        "weeks_label": weeks_label})
 
 
 @router.post("/people/{person_id}/brief", dependencies=[Depends(check_csrf)])
 def prepare_brief(request: Request, person_id: RowId, viewer: WebViewer) -> Response:
     require_lead(viewer)
-    # No week: the drafter picks the subject's latest week with data.
-    return run_draft(request, viewer, person_id, "brief", None,
+    # The week in force, named: the brief is on the week the Team and person pages show.
+    return run_draft(request, viewer, person_id, "brief", week_in_force(),
                      Retry(f"/people/{person_id}/brief", "Try the brief again"),
                      what="The brief", then=lambda draft: f"/drafts/{draft.id}")
 
@@ -57,11 +59,12 @@ def prepare_brief(request: Request, person_id: RowId, viewer: WebViewer) -> Resp
 @router.get("/people/{person_id}")
 def person_page(request: Request, person_id: RowId, viewer: WebViewer, session: Session = SessionDep) -> Response:
     person = visible_person(session, viewer, person_id)
-    week = week_in_force(session, person)
-    statuses = kpi_status(session, person, week, viewer=viewer)
+    week = week_in_force()
+    a = assess(session, person, week, viewer=viewer)
     meetings = [m for m in visible_meetings(session, viewer, person_id=person.id) if m.report_id == person.id]
     return page(request, "person.html", {
-        "person": person, "week": week, "kpis": statuses, "charts": {s.key: kpi_chart(s) for s in statuses},
+        "person": person, "week": week, "a": a, "charts": reading_charts(session, viewer, a),
+        "mine": viewer.id == person.id, "weeks_label": weeks_label,
         "checkins": list_visible_checkins(session, viewer, person_id=person.id, limit=26),
         "meetings": meetings, "is_lead": viewer.access != Access.member and viewer.id != person.id,
         "may_schedule": is_manager_of(session, viewer, person.id), "next_date": default_next_date(),
@@ -88,13 +91,20 @@ def render_kpi_page(request: Request, session: Session, viewer: Person, key: str
     """The KPI page; ``entry`` and ``error`` refill the value form after a refused value."""
     kpi = get_visible_kpi(session, viewer, key)
     owner = visible_person(session, viewer, kpi.owner_id) if kpi.owner_id else None
-    week = week_in_force(session, owner) if owner else current_week()
-    status = kpi_status_of(session, kpi, week, viewer=viewer)
-    guard = guardrail_status(session, viewer, status, week)
-    charts = [kpi_chart(status)] + ([guardrail_chart(guard)] if guard is not None else [])
-    # The table is the whole record (a source may cite any stored value); the status is as of ``week``.
-    return page(request, "kpi.html", {"kpi": kpi, "status": status, "week": week, "guard": guard,
-                                      "charts": charts, "owner": owner, "values": series(session, kpi.id),
+    week = week_in_force()
+    # The owner's assessment: the reading their Team card and brief show. A role's KPI with
+    # nobody assigned gets the same reading, audited among every KPI the viewer may see.
+    r = assess(session, owner, week, viewer=viewer).kpi(kpi.key) if owner is not None else None
+    if r is None:
+        r = reading(session, viewer, kpi, week, next((x for x in audit_of(session, viewer) if x.id == kpi.key), None))
+    guard = guardrail_chart(session, viewer, r.guardrail, week) if r.guardrail else None
+    charts = [{"chart": reading_chart(r), "caption": None}]
+    if guard is not None:
+        charts.append({"chart": guard, "caption": f"Guardrail of {kpi.name}"})
+    # The table is the whole record (a source may cite any stored value); the reading is as of ``week``.
+    return page(request, "kpi.html", {"kpi": kpi, "r": r, "week": week, "charts": charts, "owner": owner,
+                                      "mine": owner is not None and owner.id == viewer.id,
+                                      "values": series(session, kpi.id),
                                       "sources": value_sources(session, kpi.id, kpi.metric), "notice": notice,
                                       "entry": entry or {"period": period_start(kpi, today()).isoformat(), "value": ""},
                                       "entry_error": error}, status_code=status_code)

@@ -1,132 +1,100 @@
-"""View models for pages: what ``assistant.analysis`` computed, arranged for a template.
+"""View models for pages: the assessment of a person's week, arranged for a template.
 
-Nothing here judges a KPI or a cadence: statuses come from ``analysis.kpi``, 1:1 counts from
-``analysis.cadence``, "said on track, the number says off" from
-``analysis.kpi.self_report_mismatches``. Nothing here decides who may see what either: people
-come from the domain's visible reads, and a KPI a person owns is visible exactly when that
-person is (``domain.kpis.kpi_visible``), so a visible person's statuses need no second check.
+Nothing here judges. A KPI's status, trend, run and audit verdict, a person's 1:1 counts and
+streak, the data's age and the self-report runs all come from ``assistant.assessment.assess``,
+the same object a brief on that person reads; a page arranges it and draws charts from the
+points it cites. Nothing here decides who may see what either: people come from the
+domain's visible reads, and the assessment is asked for as the viewer.
 
-A page judges a person as of the week a 1:1 brief on them would be for (``week_in_force``),
-so the Team page, the person page and the brief show the same counts and the same verdicts.
+Pages judge a person's week as of the week in force, the clock's ISO week
+(``calendar.current_week()``, honouring CADENCE_TODAY), which is also the week a brief drafted
+without one is for, so the Team page, the person page and the brief show the same numbers.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from markupsafe import Markup
 from sqlmodel import Session
 
-from assistant.analysis.cadence import CadenceSpan, lookback_span
-from assistant.analysis.kpi import KpiStatus, kpi_status, kpi_status_of, self_report_mismatches
-from assistant.domain.calendar import ISO_WEEK
-from assistant.domain.checkins import visible_checkin_of_week
+from assistant.assessment import Assessment, KpiReading, assess
+from assistant.assessment.model import GuardrailReading
+from assistant.domain.calendar import ISO_WEEK, current_week, iso_week_sunday
 from assistant.domain.drafts import draft_people
-from assistant.domain.kpis import get_visible_kpi
-from assistant.domain.models import Access, CheckIn, Draft, Person
-from assistant.domain.team import can_see, visible_people
-from assistant.drafting.kinds.brief import default_week
+from assistant.domain.kpis import get_visible_kpi, series
+from assistant.domain.models import Draft, Person
+from assistant.domain.team import can_see
 from assistant.errors import NotFound
 from assistant.web.charts import line_chart
 
-
-def week_in_force(session: Session, person: Person) -> str:
-    """The week pages judge ``person`` by: the one a 1:1 brief on them is drafted for."""
-    return default_week(session, person)
+FLAGGED = ("gamed", "vanity")
+"""Audit verdicts a chart is flagged for (and a status is never shown green for)."""
 
 
-def kpi_chart(status: KpiStatus, *, title: str | None = None) -> Markup:
-    """The KPI's recent points with its target line, titled with its name unless ``title`` says otherwise."""
-    return line_chart(status.series, title=title or status.name, target=status.target, unit=status.unit,
-                      direction=status.direction)
+def week_in_force() -> str:
+    """The week every page judges by: the clock's ISO week."""
+    return current_week()
 
 
-def guardrail_status(session: Session, viewer: Person, status: KpiStatus, week: str) -> KpiStatus | None:
-    """The status of the KPI that keeps ``status`` honest, when it has one the viewer may see."""
-    if status.guardrail is None:
-        return None
+def cited(r: KpiReading) -> set:
+    """The periods the reading's trend cites, to mark on its chart."""
+    return {p.period for p in (r.trend.start, r.trend.end) if p is not None}
+
+
+def reading_chart(r: KpiReading, *, title: str | None = None) -> Markup:
+    """The KPI's recent points with its target line and the trend's two cited points marked."""
+    return line_chart([(p.period, p.value) for p in r.series], title=title or r.name, target=r.target, unit=r.unit,
+                      direction=r.direction, highlight=cited(r))
+
+
+def guardrail_chart(session: Session, viewer: Person, guard: GuardrailReading, week: str) -> Markup | None:
+    """A guardrail's chart to draw beside the KPI it guards (None: not visible); the page's
+    caption says whose guardrail it is (a long KPI name leaves no room in the title)."""
     try:
-        guard = get_visible_kpi(session, viewer, status.guardrail)
+        kpi = get_visible_kpi(session, viewer, guard.key)
     except NotFound:
         return None
-    return kpi_status_of(session, guard, week, viewer=viewer)
+    pts = series(session, kpi.id, until=iso_week_sunday(week))[-13:]
+    marks = {p.period for p in (guard.trend.start, guard.trend.end) if p is not None}
+    return line_chart(pts, title=guard.name, target=guard.target, unit=guard.unit,
+                      direction=guard.direction, highlight=marks)
 
 
-def guardrail_chart(guard: KpiStatus) -> Markup:
-    """A guardrail's chart, titled as one, to draw beside the KPI it guards."""
-    return kpi_chart(guard, title=f"Guardrail: {guard.name}")
+def reading_charts(session: Session, viewer: Person, a: Assessment, *, flagged: set[str] = frozenset()) -> list[dict]:
+    """A chart per KPI of the assessment, flagged ones first, each followed by its guardrail.
+
+    A guardrail that is one of the person's own KPIs is charted once, right after the KPI it
+    guards (``guards`` names that KPI); another owner's is drawn beside it (``guard``).
+    """
+    flagged = set(flagged) | {k.key for k in a.kpis if k.verdict in FLAGGED}
+    own = {k.key: k for k in a.kpis}
+    out: list[dict] = []
+    placed: set[str] = set()
+    for k in sorted(a.kpis, key=lambda k: k.key not in flagged):
+        if k.key in placed:
+            continue
+        placed.add(k.key)
+        entry = {"status": k, "flagged": k.key in flagged, "chart": reading_chart(k), "guard": None,
+                 "guards": None}
+        out.append(entry)
+        g = k.guardrail if k.key in flagged else None
+        if g is None:
+            continue
+        if g.key in own:
+            if g.key not in placed:
+                placed.add(g.key)
+                mine = own[g.key]
+                out.append({"status": mine, "flagged": g.key in flagged, "guards": k.name, "guard": None,
+                            "chart": reading_chart(mine)})
+        else:
+            entry["guard"] = guardrail_chart(session, viewer, g, a.week)
+    return out
 
 
 def brief_charts(session: Session, viewer: Person, draft: Draft) -> list[dict]:
-    """A brief's KPI trends as of the brief's week; a flagged KPI gets its guardrail beside it."""
+    """A brief's KPI trends as of the brief's week, from the assessment of that week."""
     subject, _ = draft_people(session, viewer, draft)
     week = draft.period or ""
     if draft.kind != "brief" or subject is None or not ISO_WEEK.match(week) or not can_see(session, viewer, subject.id):
         return []
-    flagged = {f.get("kpi") for f in draft.content.get("flags") or [] if isinstance(f, dict)}
-    out = []
-    for st in kpi_status(session, subject, week, viewer=viewer):
-        guard = guardrail_status(session, viewer, st, week) if st.key in flagged else None
-        out.append({"status": st, "flagged": st.key in flagged, "chart": kpi_chart(st),
-                    "guard": guardrail_chart(guard) if guard is not None else None})
-    return sorted(out, key=lambda e: not e["flagged"])
-
-
-@dataclass
-class TeamRow:
-    person: Person
-    manager: Person | None
-    week: str  # the week in force: the one a brief on this person is for
-    last_checkin: CheckIn | None  # their check-in for that week
-    kpis: list[KpiStatus]
-    cadence: CadenceSpan  # the brief's twelve-week view of 1:1s and check-ins
-    contradicted: list[str]  # KPIs that check-in called on track while the number was off
-    flags: list[str] = field(default_factory=list)
-
-
-def team_rows(session: Session, viewer: Person) -> list[TeamRow]:
-    """One row per person the viewer may see, themself excluded, ordered by manager then name."""
-    people = visible_people(session, viewer)
-    rows = []
-    for pid, person in people.items():
-        if pid == viewer.id:
-            continue
-        week = week_in_force(session, person)
-        statuses = kpi_status(session, person, week, viewer=viewer)
-        last = visible_checkin_of_week(session, viewer, pid, week)
-        rows.append(TeamRow(person, people.get(person.manager_id) if person.manager_id else None, week, last,
-                            statuses, lookback_span(session, person, week),
-                            _said_on_track_but_off(session, person, last, statuses)))
-    latest_week = max((r.last_checkin.week for r in rows if r.last_checkin), default=None)
-    for row in rows:
-        row.flags = _flags(row, latest_week)
-    return sorted(rows, key=lambda r: (r.manager.name if r.manager else "", r.person.access != Access.manager,
-                                       r.person.name))
-
-
-def _said_on_track_but_off(session: Session, person: Person, checkin: CheckIn | None,
-                           statuses: list[KpiStatus]) -> list[str]:
-    """Names of the person's KPIs their latest check-in called on track while the number was off."""
-    if checkin is None:
-        return []
-    names = {s.key: s.name for s in statuses}  # the person's own KPIs: visible with them
-    return [names[m.kpi] for m in self_report_mismatches(session, person, [checkin.week])
-            if m.kind == "optimistic" and m.kpi in names]
-
-
-def _flags(row: TeamRow, latest_week: str | None) -> list[str]:
-    """One line per thing the analysis found, for the team table; the brief says the rest."""
-    flags = []
-    if row.last_checkin is None:
-        flags.append("no check-ins yet")
-    elif latest_week and row.last_checkin.week < latest_week:
-        flags.append(f"no check-in since {row.last_checkin.week}")
-    off = [s.name for s in row.kpis if s.on_target is False]
-    if off:
-        flags.append("off target: " + ", ".join(off))
-    if row.contradicted:
-        flags.append("says on track, number says off: " + ", ".join(row.contradicted))
-    if row.cadence.slipping:
-        flags.append(f"1:1s slipping ({row.cadence.meetings_cancelled} cancelled, "
-                     f"{row.cadence.meetings_rushed} rushed)")
-    return flags
+    named = {f.get("kpi") for f in draft.content.get("flags") or [] if isinstance(f, dict)}
+    return reading_charts(session, viewer, assess(session, subject, week, viewer=viewer), flagged=named - {None})

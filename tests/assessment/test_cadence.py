@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from assistant.assessment.cadence import cadence_reading, manager_rhythm, missed_since, usual_interval
+from assistant.assessment.cadence import cadence_reading, manager_rhythm, missed_since, recent_meetings, usual_interval
 from assistant.assessment.model import BlockerThread, WaitsOn
 from assistant.domain.calendar import iso_week_monday, weeks_back
 from assistant.domain.models import CheckIn, Meeting, Person
@@ -77,7 +77,7 @@ def test_a_fortnightly_rhythm_skipped_once_is_not_slipping(session, team):
     lead, ana, _ = team
     for w in ("2026-W37", "2026-W39", "2026-W41", "2026-W43", "2026-W45", "2026-W47"):
         meet(session, lead, ana, w)
-    assert usual_interval(session, ana, NOW) == 2
+    assert usual_interval(recent_meetings(session, ana, NOW)) == 2
     # W49's 1:1 did not happen: in W50 that is one missed meeting, three weeks since the last.
     later = cadence_reading(session, ana, "2026-W50")
     assert later.weeks_since_held == 3 and later.missed_in_a_row == 1 and not later.slipping
@@ -108,7 +108,15 @@ def test_the_streak_reaches_past_the_lookback_and_nothing_on_record_is_none(sess
     c = cadence_reading(session, ana, NOW)
     assert c.held == 0 and c.meetings == [] and c.weeks_since_held == 14 and c.slipping
     assert c.sources  # the last 1:1 it counts from is cited, though older than the lookback
-    none = cadence_reading(session, ben, NOW)
+    # Eight cancelled in a row: the last 1:1 that happened is found behind them.
+    weekly(session, lead, ben, weeks_back(NOW, 9), {w: "cancelled" for w in weeks_back(NOW, 8)})
+    ben_c = cadence_reading(session, ben, NOW)
+    assert ben_c.last_held == iso_week_monday("2026-W41") + timedelta(days=1) and ben_c.weeks_since_held == 8
+    assert ben_c.cancelled == 8 and ben_c.slipping
+    nobody = Person(email="cy@c.test", name="Cy New", role="Creative strategist", manager_id=lead.id)
+    session.add(nobody)
+    session.commit()
+    none = cadence_reading(session, nobody, NOW)
     assert none.weeks_since_held is None and none.last_held is None and not none.slipping
 
 

@@ -114,12 +114,28 @@ def test_checkin_form_rejects_too_long_and_foreign_kpis(client, tokens):
     assert foreign.status_code == 422 and "not your KPIs" in foreign.text
 
 
-def test_team_page_shows_reports_status_and_cadence(client, tokens):
+def test_team_page_shows_reports_status_and_cadence(client, tokens, monkeypatch):
+    monkeypatch.setenv("CADENCE_TODAY", "2026-09-16")  # 2026-W38, the small org's latest week
+    get_settings.cache_clear()
     sign_in(client, tokens["growth-lead@t.test"])
     html = client.get("/team").text
     assert "Pia Ppc" in html and "Abe Account" in html and "Pat Picker" not in html
     assert "2026-W38" in html and "Off target" in html and "1 held" in html
-    assert "Prepare 1:1 brief" in html
+    assert "Prepare 1:1 brief" in html and "As of 2026-W38" not in html  # nothing stale
+
+
+def test_the_team_page_says_how_old_the_data_is(client, tokens, org, monkeypatch):
+    """Seven weeks on, the week in force is the clock's: the card says how old its data is."""
+    monkeypatch.setenv("CADENCE_TODAY", "2026-11-04")  # 2026-W45
+    get_settings.cache_clear()
+    sign_in(client, tokens["growth-lead@t.test"])
+    html = client.get("/team").text
+    pia = html.split(f'id="person-{org["ppc@t.test"].id}"', 1)[1].split("</article>", 1)[0]
+    assert "As of 2026-W45: last check-in 2026-W38, seven weeks ago; no KPI value since 2026-09-14, " \
+           "seven weeks ago." in pia
+    assert "no check-in</span> this week yet" in pia
+    assert "Last 1:1: <strong>8 weeks ago</strong>" in pia and "1:1s slipping" in pia
+    assert "1:1s (12 weeks to 2026-W45)" in pia and "1 held" in pia
 
 
 def test_pages_take_today_from_the_settings(client, tokens, monkeypatch):
@@ -144,12 +160,14 @@ def test_brief_page_links_every_source(client, tokens, brief, org):
     assert 'href="/playbook/gaming-acos-tacos"' in html
     assert 'href="/checkins/' in html and 'href="/meetings/' in html
     assert "<strong>27.5%</strong>" in html  # markdown rendered through the sanitiser
-    assert html.count("<svg") >= 3  # ACOS, TACOS and the guardrail beside the flagged ACOS
-    assert "Guardrail beside the flagged KPI" in html
+    # ACOS, flagged, then its guardrail TACOS: Pia's own KPI, charted once, right after it.
+    assert html.count("<svg") == 2 and "Guardrail beside the flagged KPI" not in html
+    assert html.index('aria-label="ACOS"') < html.index('aria-label="TACOS"')
     kpi = client.get("/kpis/ppc-acos")
     # The KPI's own chart, then its guardrail's, titled as one.
     assert kpi.status_code == 200 and kpi.text.count("<svg") == 2
-    assert kpi.text.index("ACOS") < kpi.text.index("Guardrail: TACOS")
+    assert kpi.text.index('aria-label="ACOS"') < kpi.text.index('aria-label="TACOS"') < kpi.text.index(
+        "<figcaption>Guardrail of ACOS</figcaption>")
     meeting = client.get("/meetings/1", follow_redirects=False)  # a 1:1 a brief cites has its own page
     assert meeting.status_code == 200 and "<h1>Gil Growth and" in meeting.text
 

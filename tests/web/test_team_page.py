@@ -82,3 +82,29 @@ def test_a_founder_sees_the_team_grouped_by_manager_with_each_managers_rhythm(cl
     assert "Gil Growth's 1:1s with them, 12 weeks to 2026-W40" in _rhythm(growth) and "1 held" in _rhythm(growth)
     ops = html.split("Oda Ops's reports", 1)[1].split('class="team-group"', 1)[0]
     assert "Wes Warehouse" in ops and "0 held" in _rhythm(ops) and "1 cancelled" in _rhythm(ops)
+
+
+def test_the_team_card_and_the_brief_from_it_say_the_same_numbers(client, tokens, session, org, monkeypatch):
+    """The brief the card's button prepares is on the week the card shows, with the card's 1:1 counts."""
+    import re
+
+    from assistant.domain.models import Draft
+
+    monkeypatch.setenv("CADENCE_TODAY", "2026-09-30")  # 2026-W40: Pia's last data is W38
+    get_settings.cache_clear()
+    ppc, lead = org["ppc@t.test"], org["growth-lead@t.test"]
+    session.add(Meeting(manager_id=lead.id, report_id=ppc.id, date=date(2026, 9, 17), status="cancelled"))
+    session.commit()
+    _sign_in(client, tokens["growth-lead@t.test"])
+    html = client.get("/team").text
+    card = _card(html, ppc.id)
+    shown = {k: int(re.search(rf"(\d+) {k}</span>", card).group(1)) for k in ("held", "cancelled", "rushed")}
+    assert shown == {"held": 1, "cancelled": 1, "rushed": 0}
+    assert "Last 1:1: <strong>3 weeks ago</strong>" in card
+    resp = client.post(f"/people/{ppc.id}/brief", data={"csrf": csrf_of(html)}, follow_redirects=False)
+    assert resp.status_code == 303, resp.text
+    session.rollback()
+    draft = session.get(Draft, int(resp.headers["location"].rsplit("/", 1)[1]))
+    assert draft.period == "2026-W40"
+    cadence = draft.facts["cadence"]
+    assert {k: cadence[f"meetings_{k}"] for k in shown} == shown and cadence["weeks_since_held"] == 3

@@ -8,6 +8,7 @@ from datetime import date
 from sqlmodel import select
 
 from assistant.domain.models import Draft, Kpi, KpiValue
+from assistant.settings import get_settings
 from tests.web.conftest import csrf_of, post_form, sign_in
 
 
@@ -18,7 +19,9 @@ def stored(session, key: str) -> dict[date, float]:  # noqa: ANN001
     return {v.period: v.value for v in session.exec(select(KpiValue).where(KpiValue.kpi_id == kpi.id))}
 
 
-def test_a_manager_enters_a_value_and_the_next_brief_uses_it(client, tokens, session, org):
+def test_a_manager_enters_a_value_and_the_next_brief_uses_it(client, tokens, session, org, monkeypatch):
+    monkeypatch.setenv("CADENCE_TODAY", "2026-09-16")  # 2026-W38: the brief from the Team page is on W38
+    get_settings.cache_clear()
     sign_in(client, tokens["growth-lead@t.test"])
     first = post_form(client, "/team", f"/people/{org['ppc@t.test'].id}/brief")
     session.rollback()

@@ -221,11 +221,33 @@ _ITEM_CUE = re.compile(r"(?<=[.!?;])\s+(?=(?:also|separately|additionally|in add
                        re.IGNORECASE)
 
 
+_RESOLVED = re.compile(r"\b(solved|resolved|cleared|unblocked|sorted(?: out)?|fixed|no longer|not an issue any ?more|"
+                       r"went through|all done|back on (?:schedule|track)|came through)\b", re.IGNORECASE)
+_NEGATION = re.compile(r"\b(not|never|no|still|yet|cannot|won't|until|unless|before|once|if|when|to be|needs?)\b|"
+                       r"n't\b", re.IGNORECASE)
+_NONE_BUT = re.compile(r"^\W*(?:none|no blockers?|nothing|n/a)\s*[:\-–—,]", re.IGNORECASE)
+
+
+def says_resolved(text: str) -> bool:
+    """The text says the blocker is solved: "None: the film arrived", or a resolution word (solved,
+    fixed, cleared, "no longer"...) with no negation or condition earlier in its clause."""
+    if _NONE_BUT.search(text):
+        return True
+    for m in _RESOLVED.finditer(text):
+        if m.group(1).lower() == "no longer":
+            return True
+        clause = re.split(r"[,;:.!?]|\s[-–—]\s", text[: m.start()])[-1]
+        if not _NEGATION.search(clause):
+            return True
+    return False
+
+
 class BlockerItem(BaseModel):
     week: str
     checkin_id: int
     text: str = Field(description="The item as written, whitespace normalised.")
     source: str
+    resolves: bool = Field(False, description="The item says it is solved (``says_resolved``): it closes its thread.")
 
 
 class BlockerGroup(BaseModel):
@@ -277,7 +299,8 @@ def thread_blockers(session: Session, person: Person, until_week: str, *, lookba
 
     Items (``blocker_items``) are taken oldest first. An item joins the existing thread it
     links to best (``link_score``) among those where it links to the thread's latest week or
-    to at least MOST of its weeks; otherwise it starts a thread. Then two threads merge when
+    to at least MOST of its weeks, unless the thread's latest item says it is solved (a blocker
+    raised again after that is a new thread); otherwise it starts a thread. Then two threads merge when
     at least MOST of their cross pairs of weeks link, best-linked pair first; threads that
     share a week (two items written apart in one check-in) never merge. So a blocker that
     drifts week by week stays one thread, and an item resembling two threads joins one of
@@ -285,7 +308,7 @@ def thread_blockers(session: Session, person: Person, until_week: str, *, lookba
     most recent first.
     """
     rows = [c for c in _checkins(session, person, weeks_back(until_week, lookback)) if not is_empty(c.blockers)]
-    items = [BlockerItem(week=c.week, checkin_id=c.id, text=t, source=checkin_source(c.id))
+    items = [BlockerItem(week=c.week, checkin_id=c.id, text=t, source=checkin_source(c.id), resolves=says_resolved(t))
              for c in rows for t in blocker_items(c.blockers)]
     if not items:
         return []
@@ -296,6 +319,11 @@ def thread_blockers(session: Session, person: Person, until_week: str, *, lookba
     def link(a: int, b: int) -> float | None:
         cos = float(sims[a, b]) if sims is not None else None
         return link_score(cos, jaccard(bags[a], bags[b]), _week_distance(items[a].week, items[b].week))
+
+    def closed_before(members: list[int], weeks: set[str]) -> bool:
+        """The thread was closed as solved before some of ``weeks``: what came later is another matter."""
+        last = max(members, key=lambda k: (items[k].week, k))
+        return items[last].resolves and items[last].week < max(weeks)
 
     def week_links(us: list[int], members: list[int]) -> dict[str, float]:
         """Per week of ``members``: the best link any of ``us`` makes to it (weeks with no link left out)."""
@@ -313,8 +341,8 @@ def thread_blockers(session: Session, person: Person, until_week: str, *, lookba
         best: tuple[float, int] | None = None
         for t, members in enumerate(threads):
             before = [m for m in members if items[m].week < item.week]
-            if not before:
-                continue  # started by another item of this same check-in
+            if not before or items[before[-1]].resolves:
+                continue  # started by another item of this same check-in, or closed as solved
             weeks = sorted({items[m].week for m in before})
             linked = week_links([u], before)
             if (weeks[-1] in linked or len(linked) >= MOST * len(weeks)) and linked:
@@ -332,7 +360,7 @@ def thread_blockers(session: Session, person: Person, until_week: str, *, lookba
         for a in range(len(threads)):
             for b in range(a + 1, len(threads)):
                 wa, wb = {items[m].week for m in threads[a]}, {items[m].week for m in threads[b]}
-                if wa & wb:
+                if wa & wb or closed_before(threads[a], wb) or closed_before(threads[b], wa):
                     continue
                 pairs = [week_links([u for u in threads[a] if items[u].week == w], threads[b]) for w in wa]
                 linked = [s for p in pairs for s in p.values()]

@@ -5,14 +5,15 @@ Linking across weeks is ``analysis.text.thread_blockers`` (by meaning, without c
 - ``label``: the most shared of the thread's items (the one whose content words overlap the
   others most), cut to its first clause of at most LABEL_WORDS words: the person's own words.
 - ``waits_on``: people the texts name (first or full name; "my manager"), roles (a role's own
-  words after "waiting on", "from", "asked", ... or before "team", "to approve", ...: "waiting on
-  finance" is the Finance manager) and outside parties (PARTIES: supplier, 3PL, carrier, agency,
-  Amazon), latest mention first; an outside party has no person_id, is named by the word used
-  ("vendor", "3PL") and carries its kind as ``role`` ("supplier"), one per kind.
-- ``status``: resolved when the latest wording says so (solved, cleared, fixed, "no longer"...,
-  not negated), or when it was not raised for STOPPED weeks and a later check-in was filed
-  without it; otherwise open (with no check-in since, the last thing said still stands).
-  ``weeks``/``times`` count the check-ins that raised it, not the one that says it is solved.
+  words after "waiting on", "from", "asked", ... or before "team", "to approve", ...: "waiting
+  on finance" is the Finance manager) and outside parties (PARTIES: supplier, 3PL, carrier,
+  agency, marketplace, bank or accountant, legal), latest mention first; an outside party has
+  no person_id, is named by the word used ("vendor", "3PL", "Walmart") and carries its kind as
+  ``role`` ("supplier"), one per kind.
+- ``status``: resolved when the latest wording says so (``analysis.text.says_resolved``), or
+  when it was not raised for STOPPED weeks and a later check-in was filed without it;
+  otherwise open (with no check-in since, the last thing said still stands). ``weeks`` and
+  ``times`` count the check-ins that raised it, not the one that says it is solved.
 - ``explains_guardrail``: the key of a guardrail of the person's own KPIs that is worsening
   when a thread's text names that guardrail's KPI words.
 """
@@ -25,7 +26,7 @@ from functools import lru_cache
 
 from sqlmodel import Session, col, select
 
-from assistant.analysis.text import BlockerGroup, thread_blockers, trim, words
+from assistant.analysis.text import BlockerGroup, says_resolved, thread_blockers, trim, words
 from assistant.assessment.model import BlockerThread, KpiReading, WaitsOn
 from assistant.assessment.quality import name_terms, names_kpi
 from assistant.core.embeddings import Embedder
@@ -36,11 +37,13 @@ LABEL_WORDS = 8
 STOPPED = 2  # weeks without it, a later check-in filed, before a blocker reads as resolved
 
 PARTIES = {
-    "supplier": ("supplier", "vendor", "factory", "manufacturer"),
+    "supplier": ("supplier", "vendor", "factory", "manufacturer", "co-?packer", "mill"),
     "3PL": ("3pl", "warehouse", "fulfil(?:l)?ment cent(?:re|er)", "prep cent(?:re|er)"),
     "carrier": ("carrier", "freight forwarder", "forwarder", "customs", "shipping line"),
     "agency": ("agency", "freelancer", "contractor", "photographer"),
-    "Amazon": ("seller support", "amazon support", "brand registry"),
+    "marketplace": ("seller support", "amazon support", "brand registry", "walmart", "klaviyo support"),
+    "finance partner": ("bank", "lender", "accountant", "bookkeeper"),
+    "legal": ("lawyer", "solicitor", "legal(?= (?:team|counsel|has|hasn't|have|still|is|says))"),
 }
 _PARTY = {group: re.compile(r"\b(" + "|".join(ws) + r")s?\b", re.IGNORECASE) for group, ws in PARTIES.items()}
 # Role words that are also everyday words ("need support", "sales growth") count only after a
@@ -57,10 +60,6 @@ _NEED = r"(?:need|needs)"
 _AFTER = r"(?:team|lead|side|folks|people)"
 _VERB = r"(?:to (?:approve|sign|confirm|decide|send|reply|agree)|approves?|approved|signs? off|decides?|confirms?|" \
         r"has(?:n't| not)|have(?:n't| not)|won't|is still|still)"
-_RESOLVED = re.compile(r"\b(solved|resolved|cleared|unblocked|sorted(?: out)?|fixed|no longer|not an issue any ?more|"
-                       r"went through|all done)\b", re.IGNORECASE)
-_NEGATION = re.compile(r"\b(not|never|no|still|yet|cannot|can't|won't|isn't|hasn't|haven't|wasn't|until|unless|"
-                       r"before)\b|n't\b", re.IGNORECASE)
 _LEAD_IN = re.compile(r"^(?:also|separately|additionally|another thing|in addition|plus|still|again)[,:]?\s+",
                       re.IGNORECASE)
 
@@ -75,17 +74,6 @@ def label_of(text: str) -> str:
     ws = first.split()
     label = " ".join(ws[:LABEL_WORDS]) + ("…" if len(ws) > LABEL_WORDS else "")
     return label[:1].upper() + label[1:]
-
-
-def says_resolved(text: str) -> bool:
-    """The text says the blocker is solved: a resolution word not negated in the three words before it."""
-    for m in _RESOLVED.finditer(text):
-        if m.group(1).lower() == "no longer":
-            return True
-        before = " ".join(text[: m.start()].split()[-3:])
-        if not _NEGATION.search(before):
-            return True
-    return False
 
 
 @lru_cache(maxsize=256)
@@ -136,7 +124,8 @@ def people_named(session: Session, person: Person, text: str, *, people: Sequenc
            for p in sorted(found.values(), key=lambda p: (_closeness(person, p), p.name))]
     for group, rx in _PARTY.items():
         if m := rx.search(text):
-            out.append(WaitsOn(name=m.group(1) if m.group(1).isupper() else m.group(1).lower(), role=group))
+            word = m.group(1)
+            out.append(WaitsOn(name=word if word.isupper() or group == "marketplace" else word.lower(), role=group))
     return out
 
 

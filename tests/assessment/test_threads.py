@@ -8,8 +8,9 @@ import pytest
 from sqlmodel import select
 
 from assistant.analysis import text as T
+from assistant.analysis.text import says_resolved
 from assistant.assessment.model import GuardrailReading, KpiReading, TrendReading
-from assistant.assessment.threads import blocker_threads, explained_guardrail, label_of, people_named, says_resolved
+from assistant.assessment.threads import blocker_threads, explained_guardrail, label_of, people_named
 from assistant.core.embeddings import OnnxEmbedder
 from assistant.domain.models import CheckIn, Person
 from assistant.domain.orgfile import import_org, read_org_file
@@ -125,6 +126,22 @@ def test_the_person_says_it_is_solved(session, org, embedder):
     assert says_resolved("Printer fixed.") and says_resolved("The 3PL issue is sorted out")
     assert not says_resolved("Backorder tickets can't be solved in one touch")
     assert not says_resolved("Still not fixed") and not says_resolved("Unresolved since June")
+    assert says_resolved("None: the co-packer's bag film arrived and the run is back on schedule.")
+    assert not says_resolved("The booking is on hold until the rate card is cleared by finance.")
+
+
+def test_a_solved_item_closes_its_thread(session, org, embedder):
+    """Written as already fixed, an item starts nothing later weeks can join; raised again after a
+    fix, a blocker is counted afresh."""
+    file(session, org["ana"], "2026-W40", "Walmart rejected the 30-lb bag images once for spec; fixed.")
+    file(session, org["ana"], "2026-W41", "Walmart wants our rollback price on the 30-lb bag and I need Priya's call.")
+    file(session, org["ana"], "2026-W42", "Still need Priya's call on the Walmart rollback price for the 30-lb bag.")
+    texts = [c.blockers for c in session.exec(select(CheckIn).order_by(CheckIn.week))]
+    vecs = np.asarray(embedder.embed(texts))
+    assert float(vecs[0] @ vecs[1]) >= T.NEAR_COSINE  # by meaning alone the fixed one would join
+    (t,) = blocker_threads(session, org["ana"], "2026-W42", embedder=embedder)
+    assert (t.times, t.first_week, t.status) == (2, "2026-W41", "open")
+    assert [(w.name, w.role) for w in t.waits_on] == [("Priya Raman", "Operations lead"), ("Walmart", "marketplace")]
 
 
 def test_people_roles_and_parties_named(session, org):

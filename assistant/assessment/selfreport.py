@@ -1,4 +1,12 @@
-"""Self-report against the data, as runs of consecutive check-ins rather than single weeks."""
+"""Self-report against the data, as runs of consecutive check-ins rather than single weeks.
+
+A run is the check-ins of consecutive ISO weeks that marked one KPI the same wrong way
+("marked on track W38-W42 while TACOS rose 11.8 -> 13.1 against a 10 target"): it starts
+at the first such week, ends at the last, and carries the value compared in each (the
+latest on or before that week's Sunday, ``analysis.kpi.self_report_mismatches``). A week
+with no check-in, or one whose mark the number bears out (or is within 2% of the target),
+ends the run. Only KPIs in the readings, the ones the viewer may see, are read.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +25,8 @@ def self_report_runs(session: Session, person: Person, week: str, readings: list
     """Mismatches over the ``lookback`` weeks ending with ``week``, joined into runs of
     consecutive check-in weeks with the same KPI and the same kind; the latest runs first."""
     units = {r.key: r.unit for r in readings}
-    found = self_report_mismatches(session, person, weeks_back(week, lookback), include_unclear=include_unclear)
+    found = [m for m in self_report_mismatches(session, person, weeks_back(week, lookback),
+                                               include_unclear=include_unclear) if m.kpi in units]
     runs: list[SelfReportRun] = []
     open_runs: dict[tuple[str, str], SelfReportRun] = {}
     for m in sorted(found, key=lambda m: (m.kpi, m.kind, m.week)):
@@ -29,7 +38,7 @@ def self_report_runs(session: Session, person: Person, week: str, readings: list
             continue
         run = SelfReportRun(kpi=m.kpi, kpi_name=m.kpi_name, said=m.said, kind=m.kind, first_week=m.week,
                             last_week=m.week, weeks=[m.week], from_value=m.actual, to_value=m.actual,
-                            target=m.target, unit=units.get(m.kpi, ""), sources=list(m.sources))
+                            target=m.target, unit=units[m.kpi], sources=list(m.sources))
         open_runs[(m.kpi, m.kind)] = run
         runs.append(run)
     return sorted(runs, key=lambda r: (r.last_week, len(r.weeks)), reverse=True)

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -172,3 +173,8 @@ def delete_checkin(session: Session, viewer: Person, checkin_id: int) -> None:
             session.delete(record)
     session.delete(row)
     enqueue_index(session, checkin_id, op="delete")
+
+
+def latest_checkin_week(session: Session, person: Person) -> str | None:
+    """The week of ``person``'s latest check-in, or None when they have filed none."""
+    return session.exec(select(func.max(CheckIn.week)).where(CheckIn.person_id == person.id)).one()

@@ -115,3 +115,18 @@ def shorten_series(key: str, field: str = "series", floor: int = 4) -> TrimStep:
         return True
 
     return step
+
+
+def pop_last_fact(*path: str, keep: int = 0) -> TrimStep:
+    """Drop the last element of the list at context['facts'][path...] (ordered most relevant first)."""
+
+    def step(ctx: dict[str, Any]) -> bool:
+        node: Any = ctx.get("facts") or {}
+        for key in path:
+            node = node.get(key) if isinstance(node, dict) else None
+        if not isinstance(node, list) or len(node) <= keep:
+            return False
+        node.pop()
+        return True
+
+    return step

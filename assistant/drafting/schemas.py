@@ -24,7 +24,7 @@ class Section(_Strict):
 class BriefModelOut(_Strict):
     """The model-written part of a 1:1 brief; the computed parts are added by the pipeline."""
 
-    sections: list[Section] = Field(max_length=6)
+    sections: list[Section] = Field(max_length=8)
     questions: list[str] = Field(default_factory=list, max_length=6)
 
 
@@ -65,18 +65,19 @@ class FeedbackModelOut(_Strict):
 
 # ---------------------------------------------------------------- next-quarter role goals
 class GoalSuggestion(_Strict):
-    """One SMART goal; every figure must equal the computed candidate for its KPI."""
+    """One SMART goal; every figure must equal the computed candidate for its KPI. A process goal
+    (a milestone objective's dated deliverable) has no KPI and no figures but its date."""
 
     title: str = Field(min_length=1, max_length=240, description="The goal in one sentence, with KPI, target, date.")
     objective: str = Field(max_length=64, description="Key of the quarter objective it traces to.")
-    kpi: str = Field(max_length=64, description="Key of the primary KPI.")
+    kpi: str | None = Field(None, max_length=64, description="Key of the primary KPI (null for a process goal).")
     guardrail: str | None = Field(None, max_length=120, description="The counter-metric that exposes gaming.")
-    baseline: float = Field(description="The computed baseline, unchanged.")
-    window: str = Field(max_length=160, description="Which values the baseline is computed from.")
-    statistic: str = Field(max_length=60, description="How: e.g. mean of the last 4 values.")
-    trend_per_week: float
-    improvement: float
-    target: float = Field(description="The computed target, unchanged.")
+    baseline: float | None = Field(None, description="The computed baseline, unchanged.")
+    window: str = Field("", max_length=160, description="Which values the baseline is computed from.")
+    statistic: str = Field("", max_length=60, description="How: e.g. mean of the last 4 values.")
+    trend_per_week: float | None = None
+    improvement: float | None = None
+    target: float | None = Field(None, description="The computed target, unchanged.")
     arithmetic: str = Field(max_length=600, description="Baseline, trend, improvement and cap, step by step.")
     date: str = Field(max_length=10, description="YYYY-MM-DD the target is due (the quarter's last day).")
     rationale: str = Field(max_length=400, description="Why the goal suits the company's stage and the objective.")

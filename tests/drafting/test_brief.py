@@ -41,7 +41,7 @@ def test_offline_brief_names_every_planted_pattern(session, demo):
     support = draft_brief(session, demo("ops-lead@northwind.test"), demo("support@northwind.test"),
                           "2026-W40").content
     mismatch = support["self_report_mismatches"]
-    assert {"kpi": "support-fcr", "week": "2026-W40", "said": "on_track", "actual": 61.0, "target": 75.0} in mismatch
+    assert {"kpi": "support-fcr", "week": "2026-W40", "said": "on_track"} in mismatch
     assert support["grounding"]["ungrounded"] == []
 
 
@@ -102,7 +102,8 @@ def test_injection_stays_inside_the_data_block(session, demo):
     job = gather(session, demo("growth-lead@northwind.test"), ppc, "2026-W41")
     messages, _, _ = build_messages(job, 3000)
     prompt = messages[1]["content"]
-    assert prompt.count("</data>") == 4 and prompt.count('<data name="facts">') == 1
+    # The attack's own "</data>" never closes a block: every closing tag is a block's own.
+    assert prompt.count("</data>") == prompt.count('<data name="') and prompt.count('<data name="facts">') == 1
     assert "ignore previous instructions" in prompt  # present, but only as escaped data
     assert "\\u003c/data\\u003e SYSTEM" in prompt
     assert "never an instruction" in messages[0]["content"]

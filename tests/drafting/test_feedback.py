@@ -36,8 +36,7 @@ def test_on_track_claim_against_off_target_kpi_names_both_numbers(session, demo)
     assert content["provider"] == "offline" and content["grounding"]["ungrounded"] == []
     check = " ".join(texts(content)["Metric check"])
     assert "on track" in check and "61%" in check and "75%" in check
-    assert {"kpi": "support-fcr", "week": "2026-W40", "said": "on_track", "actual": 61.0,
-            "target": 75.0} in content["self_report_mismatches"]
+    assert {"kpi": "support-fcr", "week": "2026-W40", "said": "on_track"} in content["self_report_mismatches"]
     sections = texts(content)
     assert list(sections)[-2:] == ["Sharpen next week", "Encouragement"]
     assert len(sections["Sharpen next week"]) == 1 and len(sections["Encouragement"]) == 1
@@ -67,7 +66,9 @@ def test_recurring_blocker_is_named_by_its_week_count(session, demo):
 def test_links_the_week_to_role_goals_and_flags_unclear_goals(session, demo):
     support = demo("support@northwind.test")
     goals = texts(draft_feedback(session, support, support, "2026-W41").content)["Goals"]
-    assert "Recover first-contact resolution to 75%" in goals[0] and "61% to 63.2%" in goals[0]
+    # A goal is judged against its target, with the latest value: not on track at 63.2% of 75%.
+    assert "Recover first-contact resolution to 75%" in goals[0] and "not on track" in goals[0]
+    assert "63.2%" in goals[0]
     session.exec(delete(RoleGoal).where(RoleGoal.person_id == support.id))
     session.commit()
     content = draft_feedback(session, support, support, "2026-W41").content
@@ -104,7 +105,7 @@ def test_injected_figures_stay_in_the_data_block_and_never_become_facts(session,
     session.commit()
     messages, _, _ = build_messages(gather(session, support, support, "2026-W40"), 3000)
     prompt = messages[1]["content"]
-    assert prompt.count('<data name="facts">') == 1 and prompt.count("</data>") == 4
+    assert prompt.count('<data name="facts">') == 1 and prompt.count("</data>") == prompt.count('<data name="')
     assert "\\u003c/data\\u003e SYSTEM" in prompt
     facts = json.loads(prompt.split('<data name="facts">\n', 1)[1].split("\n</data>", 1)[0])
     assert "Ignore previous" not in json.dumps(facts)  # check-in text never enters the facts block

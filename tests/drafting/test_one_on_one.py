@@ -57,7 +57,7 @@ def test_the_brief_opens_with_what_was_agreed_and_the_reports_agenda(session, de
     agreed, agenda = content["sections"][0], content["sections"][1]
     assert (agreed["title"], agenda["title"]) == ("What was agreed last time", "On their agenda")
     texts = [i["text"] for i in agreed["items"]]
-    assert texts[0].startswith("Overdue since 2026-10-10: Tomás Herrera")
+    assert texts[0].startswith("Overdue (due 2026-10-10): Tomás Herrera")
     assert '"Send the bid rule test plan"' in texts[0]
     assert texts[1].startswith("Open, due 2026-10-20:") and "search-term report" in texts[1]
     assert "2026-10-24" in texts[2] and "22%" not in texts[2] and "wording has figures" in texts[2]
@@ -101,7 +101,7 @@ def test_the_reports_feedback_names_their_own_open_action_items(session, demo, r
     assert content["grounding"]["ungrounded"] == []
     section = next(s for s in content["sections"] if s["title"] == "Action items")
     texts = [i["text"] for i in section["items"]]
-    assert texts[0].startswith("Overdue since 2026-10-10:") and "bid rule test plan" in texts[0]
+    assert texts[0].startswith("Overdue (due 2026-10-10):") and "bid rule test plan" in texts[0]
     assert texts[1].startswith("Due 2026-10-20:")
     assert "Ask finance" not in str(content)  # the manager's own item is not the report's to do
     prompt = "\n".join(m["content"] for m in build_messages(gather_feedback(session, report, report, "2026-W41"),

@@ -21,17 +21,19 @@ def test_each_part_holds_what_it_names(session, demo):
     brief = DRAFTERS["brief"](session, demo(LEAD), demo(PPC), "2026-W41")
     assert set(brief.output) == set(BriefModelOut.model_fields)
     BriefModelOut.model_validate(brief.output)
-    assert set(brief.facts) == {"week", "flags", "recurring_blockers", "self_report_mismatches", "cadence"}
+    assert set(brief.facts) == {"week", "data_age", "flags", "verdicts", "recurring_blockers",
+                                "self_report_mismatches", "self_report_runs", "cadence", "rhythm"}
     assert list(brief.meta) == ["kind", "subject", "viewer", "period", "provider", "model", "grounding", "usage",
                                 "inputs"]
     # What the draft was written from stays on the server: no reader's flat view carries it.
     assert {"fingerprint", "kpis", "numbers", "tokens", "sources"} == set(brief.meta["inputs"])
     assert list(brief.content) == ["kind", "subject", "viewer", "period", "provider", "model", "sections",
-                                   "questions", "week", "flags", "recurring_blockers", "self_report_mismatches",
-                                   "cadence", "grounding", "usage"]
+                                   "questions", "week", "data_age", "flags", "verdicts", "recurring_blockers",
+                                   "self_report_mismatches", "self_report_runs", "cadence", "rhythm", "grounding",
+                                   "usage"]
     feedback = DRAFTERS["feedback"](session, demo(PPC), demo(PPC), "2026-W41")
     FeedbackModelOut.model_validate(feedback.output)
-    assert {"metric_check", "answers", "role_goals"} <= set(feedback.facts) and "sections" not in feedback.facts
+    assert {"metric_check", "checkin", "role_goals"} <= set(feedback.facts) and "sections" not in feedback.facts
     goals = DRAFTERS["goals"](session, demo("founder@northwind.test"), demo(PPC), "2027-Q1")
     GoalsModelOut.model_validate(goals.output)
     assert "computed_goals" in goals.facts and "goals" not in goals.facts

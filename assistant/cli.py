@@ -358,7 +358,6 @@ def eval_cmd(
     from assistant.evals import baseline as gate
     from assistant.evals.audit_labels import detector_figures
     from assistant.evals.cases import load_cases
-    from assistant.evals.mutations import measure, summary
     from assistant.evals.recording import live_server, rerecord_hint
     from assistant.evals.report import to_json, write_reports
     from assistant.evals.runner import EVALS, plan, run_suite
@@ -376,8 +375,7 @@ def eval_cmd(
                                file=sys.stderr) as bar:
             suite = run_suite(selected, providers=providers, record=record, settings=settings,
                               progress=lambda _key: bar.update(1))
-    data = to_json(suite, detectors=None if record else detector_figures(),
-                   mutations=None if record else measure().as_dict())
+    data = to_json(suite, detectors=None if record else detector_figures())
     diff = gate.compare(gate.load(), data, partial=bool(case) or cases is not None or record)
     json_path, html_path = write_reports(data, report, diff)
     for name, t in data["totals"].items():
@@ -389,8 +387,6 @@ def eval_cmd(
         typer.echo(f"kpi audit {code:<7} precision {f['precision']:.3f} recall {f['recall']:.3f} over "
                    f"{f['labelled']} labelled KPIs" + (f"; misclassified: {', '.join(f['misclassified'])}"
                                                        if f["misclassified"] else ""))
-    if data.get("guard_mutations"):
-        typer.echo(summary(data["guard_mutations"]))
     typer.echo(gate.diff_table(diff))
     for name, ids in data["rerecord"].items():
         changed = data["changed_prompts"].get(name)

@@ -35,9 +35,9 @@ def _transition(draft_id: RowId, status: DraftStatus, session, viewer) -> DraftP
     return draft_public(session, viewer, draft)
 
 
-@router.post("/{draft_id}/accept", response_model=DraftPublic, responses=errors(403, 404))
+@router.post("/{draft_id}/accept", response_model=DraftPublic, responses=errors(403, 404, 409))
 def accept(draft_id: RowId, session: WriteSessionDep, viewer: ViewerDep) -> DraftPublic:
-    """Accept your draft as written (only whoever asked for it)."""
+    """Accept your draft as written (only whoever asked for it); accepting it again is a 409."""
     return _transition(draft_id, DraftStatus.accepted, session, viewer)
 
 

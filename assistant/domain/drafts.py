@@ -23,7 +23,7 @@ from assistant.domain.models import DRAFT_META_INPUTS, Draft, DraftStatus, Kpi, 
 from assistant.domain.schemas import DraftPublic
 from assistant.domain.sources import parse_source
 from assistant.domain.team import can_see, visible_person_ids
-from assistant.errors import Forbidden, NotFound
+from assistant.errors import Conflict, Forbidden, NotFound
 
 REUSABLE = (DraftStatus.draft.value, DraftStatus.accepted.value)
 """Statuses of a draft that is still what the drafter wrote (an edited one is the person's words)."""
@@ -126,13 +126,16 @@ def draft_public(session: Session, viewer: Person, draft: Draft) -> DraftPublic:
 
 def changeable_draft(session: Session, viewer: Person, draft_id: int, status: DraftStatus) -> Draft:
     """The draft, if the viewer may move it to ``status``: only its requester changes a draft
-    (a founder may also discard one), and a discarded draft stays discarded."""
+    (a founder may also discard one), a discarded draft stays discarded, and accepting an
+    accepted draft is a Conflict (a second click or a retried request must not pass unnoticed)."""
     draft = get_visible_draft(session, viewer, draft_id)
     founder_discard = status == DraftStatus.discarded and viewer.access == "founder"
     if draft.requested_by_id != viewer.id and not founder_discard:
         raise Forbidden("only the person who asked for this draft may accept, edit or discard it")
     if draft.status == DraftStatus.discarded and status != DraftStatus.discarded:
         raise Forbidden("a discarded draft cannot be accepted or edited; request a new one")
+    if draft.status == DraftStatus.accepted and status == DraftStatus.accepted:
+        raise Conflict(f"draft {draft.id} is already accepted")
     return draft
 
 

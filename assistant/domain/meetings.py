@@ -21,6 +21,7 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, col, delete, or_, select
 
+from assistant.domain.calendar import today
 from assistant.domain.models import ActionItem, AgendaItem, Meeting, MeetingStatus, Person, PrivateNote, utcnow
 from assistant.domain.schemas import (
     ActionItemCreate,
@@ -38,11 +39,20 @@ ACKNOWLEDGE_DAYS = 14
 """With no 1:1 held yet, action items done within this many days count as done since last time."""
 
 
+def _check_took_place(status: str, on: date) -> None:
+    """A 1:1 is held or rushed only once its day has come: a future one marked held would count
+    as a meeting in every cadence figure and brief before it happened."""
+    if status in RECORDED and on > today():
+        raise InvalidInput(f"a 1:1 on {on} has not happened yet (today is {today()}): keep it scheduled, "
+                           f"or change its date to the day it took place")
+
+
 def record_meeting(session: Session, viewer: Person, body: MeetingCreate) -> Meeting:
     """Upsert the viewer's 1:1 with a report on a date (caller commits)."""
     report = visible_person_by_email(session, viewer, body.report)
     if not is_manager_of(session, viewer, report.id):
         raise Forbidden("only a manager above this person records their 1:1s")
+    _check_took_place(body.status.value, body.date)
     row = session.exec(
         select(Meeting).where(Meeting.manager_id == viewer.id, Meeting.report_id == report.id,
                               Meeting.date == body.date)
@@ -101,6 +111,9 @@ def update_meeting(session: Session, viewer: Person, meeting_id: int, body: Meet
         raise Forbidden("only the manager who runs this 1:1 changes its date, status or length")
     if ("date" in fields and body.date is None) or ("status" in fields and body.status is None):
         raise InvalidInput("a 1:1 always has a date and a status")
+    if fields & {"date", "status"}:
+        _check_took_place(body.status.value if body.status is not None else meeting.status,
+                          body.date or meeting.date)
     if body.date is not None and body.date != meeting.date:
         clash = session.exec(select(Meeting.id).where(
             Meeting.manager_id == meeting.manager_id, Meeting.report_id == meeting.report_id,

@@ -192,20 +192,18 @@ def originals(orgs: list[Path] | None = None, work: Path | None = None,
     from sqlmodel import Session
 
     from assistant.assessment import assess
-    from assistant.core.db import get_engine, session_scope
+    from assistant.core.db import get_engine, migrate, session_scope
     from assistant.domain.models import Person
     from assistant.domain.orgfile import import_org, read_org_file
     from assistant.errors import DraftInvalid
-    from assistant.evals.runner import Fixtures, fixture_today, pinned_env
-    from assistant.retrieval import reset_clients
+    from assistant.evals.runner import fixture_today, pinned_env
 
     tmp = Path(tempfile.mkdtemp(prefix="cadence-mutations-")) if work is None else work
     try:
-        base = Fixtures(tmp).base()  # migrated, the playbook indexed once: copied for every org
         for path in orgs or _orgs():
             home = tmp / path.stem
-            shutil.copytree(base, home)
             with pinned_env(home=str(home), today=fixture_today(path).isoformat(), indexer="off"):
+                migrate()
                 with session_scope() as session:
                     import_org(session, read_org_file(path))
                 with Session(get_engine(), expire_on_commit=False) as session:
@@ -223,7 +221,6 @@ def originals(orgs: list[Path] | None = None, work: Path | None = None,
                         yield Original(org=path.stem, kind=kind, subject=email, job=job, output=output,
                                        assessment=job.assessment)
                     session.rollback()
-            reset_clients()
     finally:
         if work is None:
             shutil.rmtree(tmp, ignore_errors=True)

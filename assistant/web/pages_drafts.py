@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
 from sqlmodel import Session
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from assistant.api.deps import RowId
 from assistant.core.db import begin_write, get_engine, get_session
+from assistant.domain.calendar import check_week, current_week, weeks_back
 from assistant.domain.drafts import draft_people, get_visible_draft, public_meta, set_status, visible_drafts
-from assistant.domain.models import Draft, DraftKind, DraftStatus, Person, flat_content
+from assistant.domain.models import Access, Draft, DraftKind, DraftStatus, Person, flat_content
 from assistant.domain.team import visible_people
 from assistant.drafting.edits import edit_draft
 from assistant.drafting.markdown import to_markdown
-from assistant.web.draftview import apply_edit, sections, string_lists
+from assistant.web.bridge import run_draft
+from assistant.web.draftview import (
+    all_sources,
+    apply_edit,
+    kpi_names,
+    reader_content,
+    sections,
+    source_labels,
+    string_lists,
+)
+from assistant.web.errors import Retry
 from assistant.web.pages_meetings import brief_agenda
+from assistant.web.pages_people import require_lead
 from assistant.web.render import page
 from assistant.web.security import FormFields, check_csrf
 from assistant.web.signin import WebViewer
@@ -44,7 +58,9 @@ def drafts_list(request: Request, viewer: WebViewer, session: Session = SessionD
         "rows": rows, "people": people, "kinds": [k.value for k in DraftKind],
         "statuses": [s.value for s in DraftStatus],
         "filters": {"kind": kind, "status": status, "person": subject_id}, "subjects": subjects,
-        "kind_titles": KIND_TITLES})
+        "kind_titles": KIND_TITLES, "weeks": brief_weeks(),
+        "briefable": [] if viewer.access == Access.member else
+        sorted((p for p in people.values() if p.id != viewer.id), key=lambda p: p.name)})
 
 
 @router.get("/drafts/{draft_id}")
@@ -58,11 +74,13 @@ def draft_page(request: Request, draft_id: RowId, viewer: WebViewer, session: Se
     editing = bool(edit) and mine and draft.status != DraftStatus.discarded
     unverified = {u.get("where") for u in (content.get("grounding") or {}).get("unverified") or []
                   if isinstance(u, dict)}
+    labels = source_labels(session, viewer, all_sources(content))
     return page(request, "draft.html", {
         "draft": draft, "subject": subject, "title": title, "content": content, "sections": sections(content),
         "lists": string_lists(content), "charts": brief_charts(session, viewer, draft), "editing": editing,
-        "markdown": to_markdown(content, title=title), "requester": requester, "mine": mine,
-        "may_discard": mine or viewer.access == "founder", "unverified": unverified,
+        "markdown": _markdown(session, viewer, draft, labels), "requester": requester, "mine": mine,
+        "may_discard": mine or viewer.access == "founder", "unverified": unverified, "labels": labels,
+        "kpi_names": kpi_names(session, viewer), "weeks": _weeks(draft),
         "superseded_by": draft.meta.get("superseded_by"), "agenda": brief_agenda(session, viewer, draft)})
 
 
@@ -71,11 +89,46 @@ def _content(session: Session, viewer: Person, draft: Draft) -> dict:
     return flat_content(draft.output, draft.facts, public_meta(session, viewer, draft))
 
 
+def _markdown(session: Session, viewer: Person, draft: Draft, labels: dict[str, str] | None = None) -> str:
+    """The draft as markdown to paste into a 1:1 doc: names, not emails or ids; sources as footnotes."""
+    subject, requester = draft_people(session, viewer, draft)
+    content = _content(session, viewer, draft)
+    labels = labels if labels is not None else source_labels(session, viewer, all_sources(content))
+    reader, footnotes = reader_content(content, labels, subject=subject.name if subject else None,
+                                       requester=requester.name if requester else None,
+                                       kpis=kpi_names(session, viewer), drafted_on=f"{draft.created_at:%Y-%m-%d}")
+    text = to_markdown(reader, title=_title(draft, subject))
+    return text + ("\n" + "\n".join(footnotes) + "\n" if footnotes else "")
+
+
+def brief_weeks() -> list[str]:
+    """The weeks a brief is offered for: this week and the eleven before it, newest first."""
+    return weeks_back(current_week(), 12)[::-1]
+
+
+def _weeks(draft: Draft) -> list[str]:
+    """A brief's page offers the same weeks, and the brief's own when it is older."""
+    if draft.kind != "brief":
+        return []
+    weeks = brief_weeks()
+    return weeks + [draft.period] if draft.period and draft.period not in weeks else weeks
+
+
+@router.post("/drafts/brief", dependencies=CSRF)
+def prepare_brief_for_week(request: Request, viewer: WebViewer, person: Annotated[int, Form(ge=1, le=2**31 - 1)],
+                           week: Annotated[str, Form(max_length=10)]) -> Response:
+    """Prepare a 1:1 brief on ``person`` for the ISO ``week`` chosen (the week picker)."""
+    require_lead(viewer)
+    week = check_week(week.strip())
+    return run_draft(request, viewer, person, "brief", week,
+                     Retry("/drafts/brief", "Try the brief again", {"person": str(person), "week": week}),
+                     what="The brief", then=lambda draft: f"/drafts/{draft.id}")
+
+
 @router.get("/drafts/{draft_id}/markdown")
 def draft_markdown(draft_id: RowId, viewer: WebViewer, session: Session = SessionDep) -> Response:
     draft = get_visible_draft(session, viewer, draft_id)
-    text = to_markdown(_content(session, viewer, draft), title=_title(draft, draft_people(session, viewer, draft)[0]))
-    return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")
+    return PlainTextResponse(_markdown(session, viewer, draft), media_type="text/markdown; charset=utf-8")
 
 
 def _transition(viewer: Person, draft_id: RowId, status: DraftStatus, form: dict | None = None) -> Response:

@@ -17,11 +17,11 @@ from starlette.responses import RedirectResponse, Response
 from assistant.api.deps import RowId
 from assistant.core.db import begin_write, get_engine, get_session
 from assistant.domain.calendar import QuarterId, check_quarter
-from assistant.domain.drafts import latest_visible_draft
+from assistant.domain.drafts import draft_people, latest_visible_draft
 from assistant.domain.goals import create_goal, goal_public, plannable_people, update_goal, visible_goals
 from assistant.domain.kpi_links import confirm_link, visible_links
 from assistant.domain.kpis import visible_kpis
-from assistant.domain.models import Draft
+from assistant.domain.models import Draft, Person
 from assistant.domain.quarters import (
     create_objective,
     list_quarters,
@@ -65,9 +65,10 @@ def plan(request: Request, viewer: WebViewer, session: Session = Depends(get_ses
     for person in plannable_people(session, viewer):
         latest = latest_visible_draft(session, viewer, kind="goals", subject_id=person.id, period=quarter)
         goals = visible_goals(session, viewer, person_id=person.id, quarter=quarter)
-        people.append({"person": person, "goals": [goal_public(session, g) for g in goals],
-                       "kpis": visible_kpis(session, viewer, owner_id=person.id), "draft": latest,
-                       "suggestions": suggestions(latest)})
+        kpis = visible_kpis(session, viewer, owner_id=person.id)
+        people.append({"person": person, "goals": [goal_public(session, g) for g in goals], "kpis": kpis,
+                       "kpi_names": {k.key: k.name for k in kpis}, "draft": latest,
+                       "suggestions": suggestions(latest), **_acceptance(session, viewer, latest)})
     objectives = quarter_objectives(session, quarter)
     links = visible_links(session, viewer, quarter) if objectives else []
     return page(request, "plan.html", {
@@ -75,7 +76,18 @@ def plan(request: Request, viewer: WebViewer, session: Session = Depends(get_ses
         "objectives": objectives, "retired": [o for o in quarter_objectives(session, quarter, retired=True)
                                               if o.retired],
         "links": links, "unserved": [x for x in links if x.objective is None],
-        "founder": viewer.access == "founder", "people": people, "notice": notice[:200] or None})
+        "founder": viewer.access == "founder", "people": people, "notice": notice[:200] or None,
+        "objective_titles": {o.key: o.title for o in objectives}})
+
+
+def _acceptance(session: Session, viewer: Person, draft: Draft | None) -> dict:
+    """Whether the viewer may accept the draft's suggestions: only whoever asked for the draft
+    changes it (``changeable_draft``), so anyone else is told whose they are instead of a button
+    that answers 403."""
+    if draft is None:
+        return {"may_accept": False, "requester": None}
+    _subject, requester = draft_people(session, viewer, draft)
+    return {"may_accept": draft.requested_by_id == viewer.id, "requester": requester}
 
 
 @router.post("/plan/suggest/{person_id}", dependencies=CSRF)

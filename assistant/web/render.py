@@ -21,6 +21,10 @@ TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 
 STATUS_LABELS = {"on_track": "On track", "off_track": "Off track", "unclear": "Unclear"}
+FLAG_LABELS = {"gamed": "gamed", "vanity": "vanity metric", "not_influenceable": "outside their control",
+               "no_objective": "serves no objective", "rarely_reviewed": "rarely reviewed",
+               "no_guardrail": "no guardrail", "stage_mismatch": "wrong for the stage"}
+"""The KPI audit's flag codes (kpi_audit/rules.py) as a page says them."""
 
 
 def source_href(source: str) -> str | None:
@@ -39,11 +43,15 @@ def source_href(source: str) -> str | None:
     return None
 
 
-def source_label(source: str) -> str:
+def source_label(source: str, labels: dict[str, str] | None = None) -> str:
+    """A source chip's text: the page's reader label (``draftview.source_labels``) when it has
+    one, else the kind of record without its row id."""
+    if labels and source in labels:
+        return labels[source]
     src = parse_source(source)
     if src.kind == "kpi":
         return f"{src.kpi_key} on {src.day}" if src.day else str(src.kpi_key)
-    return {"checkin": "check-in", "meeting": "1:1", "playbook": "playbook"}.get(src.kind, src.kind) + f" {src.ref}"
+    return {"checkin": "a check-in", "meeting": "a 1:1", "playbook": "the playbook"}.get(src.kind, src.kind)
 
 
 def _env() -> Environment:
@@ -53,6 +61,7 @@ def _env() -> Environment:
     # (core.templates.fmt_number) because the grounding guard must trace it.
     env.filters["num"] = fmt_value
     env.filters["status_label"] = lambda s: STATUS_LABELS.get(s or "", s or "-")
+    env.filters["flag_label"] = lambda c: FLAG_LABELS.get(c or "", (c or "").replace("_", " "))
     env.globals["source_href"] = source_href
     env.globals["source_label"] = source_label
     return env

@@ -109,3 +109,19 @@ def test_the_openapi_schema_documents_the_routes(client):
     assert "post" in paths["/api/meetings/{meeting_id}/agenda"]
     assert "post" in paths["/api/meetings/{meeting_id}/actions"]
     assert "patch" in paths["/api/actions/{action_id}"]
+
+
+def test_a_1on1_ahead_of_today_marked_held_or_rushed_is_a_422(client, h, monkeypatch):
+    monkeypatch.setenv("CADENCE_TODAY", "2026-09-16")
+    from assistant.settings import get_settings
+
+    get_settings.cache_clear()
+    r = client.post("/api/meetings", json={"report": REPORT, "date": "2026-09-22", "status": "held"},
+                    headers=h[MANAGER])
+    assert r.status_code == 422 and "has not happened yet" in r.json()["message"]
+    made = client.post("/api/meetings", json={"report": REPORT, "date": "2026-09-22", "status": "scheduled"},
+                       headers=h[MANAGER]).json()["id"]
+    r = client.patch(f"/api/meetings/{made}", json={"status": "rushed"}, headers=h[MANAGER])
+    assert r.status_code == 422 and "today is 2026-09-16" in r.json()["message"]
+    assert client.get(f"/api/meetings/{made}", headers=h[MANAGER]).json()["status"] == "scheduled"
+    get_settings.cache_clear()

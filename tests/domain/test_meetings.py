@@ -201,3 +201,21 @@ def test_migration_0005_downgrades_and_upgrades_again(engine, session, people, h
     with engine.connect() as conn:
         # the three recorded 1:1s are back, with empty notes (the downgrade dropped the column)
         assert conn.exec_driver_sql("SELECT notes FROM meeting").all() == [("",)] * 3
+
+
+def test_a_1on1_in_the_future_cannot_be_marked_held_or_rushed(session, people, held):
+    from assistant.domain.calendar import today
+
+    m, _ = held
+    ahead = today() + timedelta(days=3)
+    with pytest.raises(InvalidInput, match="has not happened yet"):
+        record_meeting(session, people[MANAGER], MeetingCreate(report=REPORT, date=ahead, status="held"))
+    coming = record_meeting(session, people[MANAGER], MeetingCreate(report=REPORT, date=ahead, status="scheduled"))
+    for change in (MeetingUpdate(status="held"), MeetingUpdate(status="rushed", minutes=5)):
+        with pytest.raises(InvalidInput, match="has not happened yet"):
+            update_meeting(session, people[MANAGER], coming.id, change)
+    with pytest.raises(InvalidInput):  # a held one moved past today
+        update_meeting(session, people[MANAGER], m.id, MeetingUpdate(date=ahead + timedelta(days=1)))
+    update_meeting(session, people[MANAGER], coming.id, MeetingUpdate(status="cancelled"))  # not a meeting held
+    update_meeting(session, people[MANAGER], m.id, MeetingUpdate(status="rushed", date=today()))
+    assert (coming.status, m.status, m.date) == ("cancelled", "rushed", today())

@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from assistant.app import create_app
 from assistant.domain.models import ActionItem, AgendaItem, Meeting
+from assistant.settings import get_settings
 from tests.web.conftest import add_draft, brief_content, post_form, sign_in
 
 MANAGER, REPORT, FOUNDER, OUTSIDER = "growth-lead@t.test", "ppc@t.test", "founder@t.test", "ops-lead@t.test"
@@ -20,6 +21,7 @@ MANAGER, REPORT, FOUNDER, OUTSIDER = "growth-lead@t.test", "ppc@t.test", "founde
 def browsers(engine, tokens, monkeypatch):
     """A signed-in client per person (each with its own cookie jar)."""
     monkeypatch.setenv("CADENCE_TODAY", "2026-09-16")
+    get_settings.cache_clear()  # the pinned day, not the one a fixture before read
     opened = {}
     for email in (MANAGER, REPORT, FOUNDER, OUTSIDER):
         c = TestClient(create_app())
@@ -155,3 +157,18 @@ def test_the_person_page_links_each_1on1_and_offers_scheduling_to_their_managers
     page = browsers[MANAGER].get(f"/people/{org[REPORT].id}").text
     assert re.search(r'<a href="/meetings/\d+">2026-09-22</a>', page) and "Schedule a 1:1" in page
     assert "Schedule a 1:1" not in browsers[REPORT].get(f"/people/{org[REPORT].id}").text
+
+
+def test_marking_a_1on1_ahead_of_today_held_is_refused_in_the_form(browsers, org, session):
+    manager = browsers[MANAGER]
+    url = schedule(manager, org[REPORT].id, day="2026-09-22").headers["location"].split("?")[0]
+    resp = post_form(manager, url, url, {"form": "status", "status": "held", "date": "2026-09-23", "minutes": "30"})
+    assert resp.status_code == 422 and "has not happened yet" in resp.text
+    status_card = resp.text.split('id="status"', 1)[1].split("</section>", 1)[0]
+    assert 'role="alert"' in status_card and 'value="2026-09-23"' in status_card  # the error and the edit kept
+    assert 'value="held" selected' in status_card
+    fresh(session)
+    assert session.get(Meeting, int(url.rsplit("/", 1)[1])).status == "scheduled"
+    resp = post_form(manager, f"/people/{org[REPORT].id}", f"/people/{org[REPORT].id}/meetings",
+                     {"date": "2026-09-30", "status": "rushed"})
+    assert resp.status_code == 422 and "has not happened yet" in resp.text

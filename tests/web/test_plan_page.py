@@ -91,3 +91,22 @@ def test_a_drafted_suggestion_shows_one_sentence_the_steps_behind_a_toggle_and_a
     html = client.get("/plan?q=2027-Q1").text
     assert "<summary class=\"small\">Every step</summary>" in html and "suggested link" in html
     assert re.search(r"<p>baseline [^<]*; proposed [^<]* by 2027-03-31[^<]*</p>", html)
+
+
+def test_only_whoever_asked_for_the_suggestions_is_offered_accept(client, tokens, session, org):
+    from tests.web.conftest import add_draft, goals_content
+
+    draft = add_draft(session, kind="goals", subject=org["ppc@t.test"], viewer=org["founder@t.test"],
+                      **goals_content(), period="2026-Q4")
+    accept = f'action="/plan/suggestions/{draft.id}/0/accept"'
+    sign_in(client, tokens["growth-lead@t.test"])
+    html = client.get("/plan?q=2026-Q4").text
+    card = html.split(f'id="person-{org["ppc@t.test"].id}"', 1)[1].split("</article>", 1)[0]
+    assert "Hold TACOS at or under 9.5% through Q4" in card and ">Accept as goal<" not in card
+    assert "who accepts them" in card and " readonly" in card
+    assert "KPI: TACOS" in card and "<code>ppc-tacos</code>" not in card  # the KPI's name, not its id
+    # The button would have been a 403: only the requester changes a draft.
+    assert post_form(client, "/plan?q=2026-Q4", f"/plan/suggestions/{draft.id}/0/accept").status_code == 403
+    sign_in(client, tokens["founder@t.test"])
+    html = client.get("/plan?q=2026-Q4").text
+    assert accept in html and ">Accept as goal<" in html and "who accepts them" not in html

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date as Date
+from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -25,6 +26,7 @@ from assistant.domain.models import (
     Unit,
 )
 from assistant.domain.reports.metrics import check_metric
+from assistant.domain.schemas import AGENDA_MAX
 
 KEY = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}$")
@@ -117,12 +119,48 @@ class CheckInIn(_Strict):
         return v.lower()
 
 
+class AgendaItemIn(_Strict):
+    """Something one of the two people put on the 1:1's agenda."""
+
+    author: str = Field(description="Email of the manager or the report of this 1:1.")
+    text: str = Field(min_length=1, max_length=AGENDA_MAX)
+
+    @field_validator("author")
+    @classmethod
+    def _lower(cls, v: str) -> str:
+        return v.lower()
+
+
+class ActionItemIn(_Strict):
+    """An action item agreed in the 1:1, owned by one of its two people."""
+
+    text: str = Field(min_length=1, max_length=AGENDA_MAX)
+    owner: str = Field(description="Email of the manager or the report of this 1:1.")
+    due: Date | None = None
+    done: bool = False
+    done_at: datetime | None = Field(None, description="When it was ticked done (import: the import's time "
+                                     "when a done item has none).")
+    created_by: str | None = Field(None, description="Who wrote it down (default: the 1:1's manager).")
+
+    @field_validator("owner", "created_by")
+    @classmethod
+    def _lower(cls, v: str | None) -> str | None:
+        return v.lower() if v else v
+
+
 class MeetingIn(_Strict):
+    """A 1:1 with its agenda, shared notes and action items. Private notes have no place here:
+    they are their author's alone and never leave the database (an import refuses the key)."""
+
     manager: str
     report: str
     date: Date
     status: MeetingStatus = MeetingStatus.held
     minutes: int | None = Field(None, ge=0, le=600)
+    notes: str | None = Field(None, max_length=TEXT_MAX, description="Shared notes; left out, an import keeps "
+                              "those already stored.")
+    agenda: list[AgendaItemIn] = []
+    actions: list[ActionItemIn] = []
 
     @field_validator("manager", "report")
     @classmethod

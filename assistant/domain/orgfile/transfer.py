@@ -18,6 +18,8 @@ from sqlmodel import Session, select
 
 from assistant.domain.checkins import enqueue_index
 from assistant.domain.models import (
+    ActionItem,
+    AgendaItem,
     CheckIn,
     Company,
     Kpi,
@@ -29,6 +31,7 @@ from assistant.domain.models import (
     RoleGoal,
     utcnow,
 )
+from assistant.domain.orgfile.meetings import export_contents, import_contents, meeting_problems
 from assistant.domain.orgfile.schema import OrgFile
 from assistant.errors import OrgFileError
 
@@ -146,7 +149,7 @@ def check_references(org: OrgFile) -> list[tuple[tuple[Any, ...], str]]:
     for i, g in enumerate(org.goals):
         if g.kpi and g.kpi not in kpi_ids:
             problems.append((("goals", i, "kpi"), f"goals[{i}].kpi: no KPI with id {g.kpi!r}"))
-    return problems
+    return problems + meeting_problems(org)
 
 
 # ---------------------------------------------------------------- import
@@ -179,7 +182,7 @@ def _set(row: Any, **values: Any) -> bool:
 def import_org(session: Session, org: OrgFile) -> dict[str, int]:
     """Upsert the whole org into the session (caller commits). Returns rows changed per kind."""
     counts = dict.fromkeys(
-        ("company", "quarters", "people", "kpis", "values", "checkins", "meetings", "goals"), 0
+        ("company", "quarters", "people", "kpis", "values", "checkins", "meetings", "agenda", "actions", "goals"), 0
     )
     company = session.exec(select(Company)).first()
     # A file without a currency leaves the one a report import set.
@@ -280,11 +283,15 @@ def import_org(session: Session, org: OrgFile) -> dict[str, int]:
                                   Meeting.date == m.date)
         ).first()
         if row is None:
-            session.add(Meeting(manager_id=manager.id, report_id=report.id, date=m.date,
-                                status=m.status.value, minutes=m.minutes))
+            row = Meeting(manager_id=manager.id, report_id=report.id, date=m.date,
+                          status=m.status.value, minutes=m.minutes)
+            session.add(row)
             counts["meetings"] += 1
         elif _set(row, status=m.status.value, minutes=m.minutes):
             counts["meetings"] += 1
+        session.flush()
+        for kind, n in import_contents(session, row, m, {manager.email: manager.id, report.email: report.id}).items():
+            counts[kind] += n
 
     for i, g in enumerate(org.goals):
         person = resolve(g.person, f"goals[{i}].person")
@@ -343,9 +350,16 @@ def export_org(session: Session) -> dict[str, Any]:
          "blockers": c.blockers, "metrics": dict(c.metrics)}
         for c in session.exec(select(CheckIn).order_by(CheckIn.person_id, CheckIn.week))
     ]
+    agenda: dict[int, list[AgendaItem]] = {}
+    for a in session.exec(select(AgendaItem).order_by(AgendaItem.created_at, AgendaItem.id)):
+        agenda.setdefault(a.meeting_id, []).append(a)
+    actions: dict[int, list[ActionItem]] = {}
+    for x in session.exec(select(ActionItem).order_by(ActionItem.created_at, ActionItem.id)):
+        actions.setdefault(x.meeting_id, []).append(x)
     out["meetings"] = [
         {"manager": emails[m.manager_id], "report": emails[m.report_id], "date": m.date.isoformat(),
-         "status": m.status, "minutes": m.minutes}
+         "status": m.status, "minutes": m.minutes,
+         **export_contents(m, agenda.get(m.id, []), actions.get(m.id, []), emails)}
         for m in session.exec(select(Meeting).order_by(Meeting.date, Meeting.id))
     ]
     out["goals"] = [

@@ -66,6 +66,14 @@ def thread_blocks(a: Assessment) -> list[dict[str, Any]]:
             for i, t in enumerate(a.threads)]
 
 
+def waiting_blocks(a: Assessment) -> list[dict[str, Any]]:
+    """The wording of the reports' blockers that wait on this manager, for a data block."""
+    if a.rhythm is None:
+        return []
+    return [{"waiting": i, "id": w.sources[-1] if w.sources else None, "report": w.name, "label": w.label}
+            for i, w in enumerate(a.rhythm.waiting_on_them)]
+
+
 def cadence_fact(a: Assessment) -> dict[str, Any]:
     c = a.cadence
     return {"first_week": c.first_week, "last_week": c.last_week, "weeks": c.weeks, "meetings_held": c.held,
@@ -84,8 +92,9 @@ def rhythm_fact(a: Assessment) -> dict[str, Any] | None:
             "reports": [{"name": x.name, "held": x.held, "cancelled": x.cancelled, "rushed": x.rushed,
                          "last_held": x.last_held.isoformat() if x.last_held else None,
                          "weeks_since_held": x.weeks_since_held, "sources": x.sources[-4:]} for x in r.reports],
-            "waiting_on_them": [{"report": w.name, "first_week": w.first_week, "weeks_open": w.weeks_open,
-                                 "sources": w.sources} for w in r.waiting_on_them]}
+            "waiting_on_them": [{"waiting": i, "report": w.name, "first_week": w.first_week,
+                                 "weeks_open": w.weeks_open, "sources": w.sources}
+                                for i, w in enumerate(r.waiting_on_them)]}
 
 
 def goal_fact(g: Any) -> dict[str, Any]:

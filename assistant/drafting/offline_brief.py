@@ -71,7 +71,7 @@ def compose_brief(context: Context) -> BriefModelOut:
     facts, playbook = context["facts"], ids(context["playbook"])
     viewer, subject = context["viewer_name"], context["subject_name"]
     threads = {t["thread"]: t for t in context.get("threads") or []}
-    team = _team(facts, subject)
+    team = _team(facts, subject, {w["waiting"]: w for w in context.get("waiting") or []})
     sections = [
         Section(title=AGE_TITLE, items=_age(facts)),
         Section(title="What was agreed last time", items=agreed_items(context["actions"])),
@@ -98,7 +98,7 @@ def _age(facts: dict[str, Any]) -> list[Item]:
                       "Ask for an update before judging the numbers.", sources=age.get("sources") or [])]
 
 
-def _team(facts: dict[str, Any], subject: str) -> list[Item]:
+def _team(facts: dict[str, Any], subject: str, waiting: dict[int, dict[str, Any]]) -> list[Item]:
     rhythm = facts.get("rhythm")
     if not rhythm:
         return []
@@ -114,8 +114,10 @@ def _team(facts: dict[str, Any], subject: str) -> list[Item]:
                                f"{r['cancelled']} cancelled, {r['rushed']} rushed; {last}.",
                           sources=r["sources"] or []))
     for w in rhythm["waiting_on_them"]:
+        label = without_figures(waiting.get(w["waiting"], {}).get("label", ""))
+        what = f': "{label}"' if label else ""
         items.append(Item(text=f"{w['report']} has a blocker waiting on {subject}, open for {w['weeks_open']} weeks "
-                               f"(since {w['first_week']}).", sources=w["sources"]))
+                               f"(since {w['first_week']}){what}.", sources=w["sources"]))
     if not items and rhythm["reports"]:
         items.append(Item(text=f"Their 1:1s with {len(rhythm['reports'])} reports over the last {weeks} weeks: "
                                f"{rhythm['held']} held, {rhythm['cancelled']} cancelled, {rhythm['rushed']} rushed; "

@@ -16,7 +16,7 @@ from assistant.domain.calendar import current_week, today
 from assistant.domain.meetings import one_on_one_record
 from assistant.domain.models import Draft, Person
 from assistant.drafting import context as ctx
-from assistant.drafting.assessed import assessment_facts, assessment_sources, thread_blocks
+from assistant.drafting.assessed import assessment_facts, assessment_sources, thread_blocks, waiting_blocks
 from assistant.drafting.budget import pop_last, pop_last_fact, shorten_text
 from assistant.drafting.offline_brief import AGE_TITLE, compose_brief
 from assistant.drafting.pipeline import DraftJob, run
@@ -82,7 +82,8 @@ def gather(session: Session, viewer: Person, subject: Person, week: str) -> Draf
     grounding = ctx.grounding_facts(facts, checkins=checkins, history=history, playbook=playbook,
                                     kpi_sources=assessment_sources(a), extra_sources=meeting_sources)
     context = {"viewer_name": viewer.name, "subject_name": subject.name, "subject_role": subject.role,
-               "week": a.week, "facts": facts, "threads": thread_blocks(a), "checkins": checkins,
+               "week": a.week, "facts": facts, "threads": thread_blocks(a), "waiting": waiting_blocks(a),
+               "checkins": checkins,
                "history": history, "playbook": playbook, **one_on_one}
     return DraftJob(
         kind="brief", subject=subject, viewer=viewer, period=a.week, template="brief.j2", context=context,
@@ -93,7 +94,7 @@ def gather(session: Session, viewer: Person, subject: Person, week: str) -> Draf
         trim_steps=[pop_last("history"), shorten_text("meeting_notes", ("text",)),
                     shorten_text("actions", ("text",), floor=120), shorten_text("agenda", ("text",), floor=120),
                     pop_last("playbook", keep=1),
-                    shorten_text("threads", ("latest",), floor=120),
+                    shorten_text("threads", ("latest",), floor=120), shorten_text("waiting", ("label",), floor=80),
                     shorten_text("checkins", ctx.TEXT_FIELDS), pop_last("checkins", keep=1),
                     pop_last("actions", keep=2), pop_last("agenda", keep=1),
                     # Then the facts' long lists, the detail a count already summarises going first.

@@ -23,6 +23,7 @@ from assistant.web import (
     pages_meetings,
     pages_people,
     pages_plan,
+    pages_playbook,
     pages_reports,
     pages_values,
     pages_week,
@@ -32,7 +33,7 @@ from assistant.web.security import SESSION_COOKIE, SecurityHeaders, check_csrf, 
 from assistant.web.signin import end_session, landing, redeem_link, start_session, web_viewer
 
 router = APIRouter(include_in_schema=False)
-for _module in (pages_week, pages_people, pages_meetings, pages_drafts, pages_plan, pages_reports):
+for _module in (pages_week, pages_people, pages_meetings, pages_drafts, pages_plan, pages_reports, pages_playbook):
     router.include_router(_module.router)
 for _module in (pages_values, pages_admin):  # KPI values and people, entered on the web
     router.include_router(_module.router)

@@ -35,11 +35,13 @@ def assess(session: Session, person: Person, week: str | None = None, *, viewer:
     rhythm = manager_rhythm(session, person, week, {r.id: blocker_threads(session, r, week) for r in reports})
     return Assessment(
         person_id=person.id, name=person.name, role=person.role, access=person.access, week=week, window=window,
+        manager=manager.name if (manager := session.get(Person, person.manager_id) if person.manager_id else None)
+        else None,
         age=data_age(session, person, week), kpis=readings, goals=goals,
         self_report=self_report_runs(session, person, week, readings), threads=threads,
         cadence=cadence_reading(session, person, week), rhythm=rhythm,
         follow_through=[FollowThrough(week=f.week, next_week=f.next_week, verdict=f.verdict, sources=f.sources)
                         for f in priority_follow_through(session, person, window)],
-        wins=wins_worth_recognising(readings, goals, threads),
+        wins=wins_worth_recognising(readings, goals, threads, week=week),
         quality=checkin_quality(session, person, checkin, readings, names),
     )

@@ -313,6 +313,7 @@ class Assessment(BaseModel):
     name: str
     role: str
     access: str
+    manager: str | None = Field(None, description="The person's manager's name (None for a founder).")
     week: str
     window: list[str] = Field(description="The week in force and the three before it, oldest first.")
     age: DataAge

@@ -115,7 +115,7 @@ def assessment_facts(a: Assessment) -> dict[str, Any]:
     """Everything the assessment found, in the facts' shape (the kinds add their own parts)."""
     q = a.quality
     return {
-        "subject": {"name": a.name, "role": a.role},
+        "subject": {"name": a.name, "role": a.role, "manager": a.manager},
         "week": a.week, "window": a.window, "quarter": quarter_of(iso_week_monday(a.week)),
         "data_age": {"stale": a.age.stale, "notes": a.age.notes, "current_week": a.age.current_week,
                      "last_checkin_week": a.age.last_checkin_week, "checkin_weeks_ago": a.age.checkin_weeks_ago,

@@ -51,6 +51,10 @@ def run_phrase(k: dict[str, Any]) -> str:
     return f" It has been {side} target for {r['points']} values in a row, since {r['since']}."
 
 
+def weeks_ago(n: int | None) -> str:
+    return "this week" if not n else "a week ago" if n == 1 else f"{n} weeks ago"
+
+
 def waits_phrase(waits: list[dict[str, Any]], viewer: str, subject: str) -> str:
     if not waits:
         return ""
@@ -79,6 +83,7 @@ def compose_brief(context: Context) -> BriefModelOut:
                                                      sources=[a["meeting"]]) for a in context["agenda"]]),
     ]
     watch = Section(title="Watch", items=_watch(facts, threads, viewer, subject, playbook))
+    # A skip-level reader (a founder on a manager's report) is told whose 1:1s they are.
     team_section = Section(title="How they run their team", items=team)
     # A manager's broken rhythm with their own reports leads: it is the failure the rest depends on.
     sections += [team_section, watch] if (facts.get("rhythm") or {}).get("poor") else [watch, team_section]
@@ -87,6 +92,9 @@ def compose_brief(context: Context) -> BriefModelOut:
         Section(title="What moved", items=_moved(facts, context["checkins"], threads)),
         Section(title="Recognise", items=_recognise(facts, threads, playbook)),
     ]
+    for s in sections:
+        for item in s.items:
+            item.sources = list(dict.fromkeys(item.sources))
     return BriefModelOut(sections=[s for s in sections if s.items][:8], questions=_questions(facts, threads, viewer))
 
 
@@ -108,7 +116,7 @@ def _team(facts: dict[str, Any], subject: str, waiting: dict[int, dict[str, Any]
         bad = r["cancelled"] + r["rushed"] >= 2 or (r["weeks_since_held"] or 0) >= 4 or r["last_held"] is None
         if not bad:
             continue
-        last = (f"the last held on {r['last_held']}, {r['weeks_since_held']} weeks ago" if r["last_held"]
+        last = (f"the last held on {r['last_held']}, {weeks_ago(r['weeks_since_held'])}" if r["last_held"]
                 else "none held on record")
         items.append(Item(text=f"1:1s with {r['name']} over the last {weeks} weeks: {r['held']} held, "
                                f"{r['cancelled']} cancelled, {r['rushed']} rushed; {last}.",
@@ -163,11 +171,14 @@ def _watch(facts: dict[str, Any], threads: dict[int, dict[str, Any]], viewer: st
         items.append(Item(text=text, sources=t["sources"][-6:]))
     cad = facts["cadence"]
     if cad["slipping"]:
-        last = (f" The last 1:1 held was on {cad['last_held']}, {cad['weeks_since_held']} weeks ago."
+        last = (f" The last 1:1 held was on {cad['last_held']}, {weeks_ago(cad['weeks_since_held'])}."
                 if cad["last_held"] and cad["weeks_since_held"] else "")
-        items.append(Item(text=f"1:1s over the last {cad['weeks']} weeks ({cad['first_week']} to {cad['last_week']}): "
-                               f"{cad['meetings_held']} held, {cad['meetings_cancelled']} cancelled and "
-                               f"{cad['meetings_rushed']} rushed.{last} Protect the next one.",
+        manager = facts["subject"].get("manager")
+        whose = f"Their 1:1s with {manager}" if manager and manager != viewer else "1:1s"
+        advice = " Protect the next one." if whose == "1:1s" else f" Ask {manager} what keeps them from happening."
+        items.append(Item(text=f"{whose} over the last {cad['weeks']} weeks ({cad['first_week']} to "
+                               f"{cad['last_week']}): {cad['meetings_held']} held, {cad['meetings_cancelled']} "
+                               f"cancelled and {cad['meetings_rushed']} rushed.{last}{advice}",
                           sources=cad["sources"][-8:]))
     if cad["missing_checkin_weeks"] and facts["checkin"]["sources"]:
         items.append(Item(text=f"No check-in was filed for {', '.join(cad['missing_checkin_weeks'])}.",
@@ -276,6 +287,9 @@ def _questions(facts: dict[str, Any], threads: dict[int, dict[str, Any]], viewer
     if (facts.get("rhythm") or {}).get("poor"):
         questions.append("Which of your reports' 1:1s slipped, and what will you protect next week?")
     elif facts["cadence"]["slipping"]:
-        questions.append("Is the 1:1 slot still working for you, and what should we protect time for?")
+        manager = facts["subject"].get("manager")
+        questions.append("Is the 1:1 slot still working for you, and what should we protect time for?"
+                         if not manager or manager == viewer else
+                         f"What has kept your 1:1s with {manager} from happening, and what would help?")
     questions.append("What is the one outcome that matters most next week?")
     return questions[:6]

@@ -41,7 +41,8 @@ def compose_feedback(context: Context) -> FeedbackModelOut:
                  and facts["week"] in t["weeks"]]
 
     def section(title: str, *items: FeedbackItem | None) -> FeedbackSection:
-        return FeedbackSection(title=title, items=[i for i in items if i is not None][:3])
+        kept = [i.model_copy(update={"sources": list(dict.fromkeys(i.sources))}) for i in items if i is not None]
+        return FeedbackSection(title=title, items=kept[:3])
 
     def on_checkin(text: str | None) -> FeedbackItem | None:
         return FeedbackItem(text=text, sources=ref) if text else None
@@ -56,7 +57,7 @@ def compose_feedback(context: Context) -> FeedbackModelOut:
     if q["has_kpis"]:
         # The owner of a gamed KPI hears about its guardrail once: in Wins when they counted it as one.
         said_in_wins = any(k in (q.get("wins_kpis") or []) for k in (g["key"] for g in gamed))
-        sections.append(section("Metric check", *([] if said_in_wins else _gamed(gamed)),
+        sections.append(section("Metric check", *([] if said_in_wins else _gamed(gamed)), *_vanity(facts),
                                 *_metric_check(facts, wrong, ref)))
     sections.append(section("Goals", *_goals(facts)))
     sections.append(section("Patterns", *_patterns(facts, recurring, threads)))
@@ -148,6 +149,18 @@ def _gamed(gamed: list[dict[str, Any]]) -> list[FeedbackItem]:
                                        f"{k['name']} gamed: judge it together with {g['name']}.",
                                   sources=(k["sources"] + g["sources"])[:6]))
     return items
+
+
+def _vanity(facts: dict[str, Any]) -> list[FeedbackItem]:
+    """A vanity KPI's owner hears that it is not a result on its own, and what to track beside it."""
+    vanity = [k for k in facts["kpis"] if k["verdict"] == "vanity"]
+    if not vanity:
+        return []
+    names = " and ".join(k["name"] for k in vanity[:2])
+    advice = f" {vanity[0]['suggestion']}" if vanity[0].get("suggestion") else ""
+    return [FeedbackItem(text=f"{names} count activity, not results: the audit calls "
+                              f"{'them vanity numbers' if len(vanity) > 1 else 'it a vanity number'}.{advice}",
+                         sources=[s for k in vanity[:2] for s in k["sources"][:1]])]
 
 
 def _metric_check(facts: dict[str, Any], wrong: list[dict[str, Any]], ref: list[str]) -> list[FeedbackItem]:

@@ -92,3 +92,12 @@ def test_a_managers_group_says_how_they_run_their_reports_1_1s(client, demo):
     sign_in(client, tokens["ops-lead@northwind.test"])
     mine = client.get("/team").text
     assert "Your 1:1s with them, 12 weeks to 2026-W41" in mine and "slipping</span> with Aisha Bello" in mine
+
+
+def test_a_role_kpi_nobody_holds_and_a_members_own_page_render_their_readings(client, tokens, org):
+    sign_in(client, tokens["founder@t.test"])
+    role_kpi = client.get("/kpis/brand-margin")
+    assert role_kpi.status_code == 200 and "No target/value" in role_kpi.text and "no value yet" in role_kpi.text
+    sign_in(client, tokens["ppc@t.test"])
+    own = client.get(f"/people/{org['ppc@t.test'].id}")
+    assert own.status_code == 200 and 'id="kpi-ppc-acos"' in own.text and "Prepare 1:1 brief" not in own.text

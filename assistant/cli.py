@@ -301,9 +301,13 @@ def _draft(kind: str, person: str, viewer_email: str, period: str | None, fmt: s
     from assistant.domain.calendar import check_quarter, check_week
     from assistant.domain.team import person_by_email, visible_person_by_email
     from assistant.drafting import DRAFTERS
+    from assistant.retrieval.worker import drain_if_free
 
     if period is not None:
         period = check_quarter(period) if kind == "goals" else check_week(period)
+    # Related history comes from the index: apply check-ins imported or filed since it last
+    # drained, unless a running server is draining them (then the draft says what is pending).
+    drain_if_free()
     with session_scope(write=False) as session:
         viewer = person_by_email(session, viewer_email)
         draft = DRAFTERS[kind](session, viewer, visible_person_by_email(session, viewer, person), period)
@@ -358,6 +362,7 @@ def eval_cmd(
     from assistant.evals import baseline as gate
     from assistant.evals.audit_labels import detector_figures
     from assistant.evals.cases import load_cases
+    from assistant.evals.mutations import measure, summary
     from assistant.evals.recording import live_server, rerecord_hint
     from assistant.evals.report import to_json, write_reports
     from assistant.evals.runner import EVALS, plan, run_suite
@@ -375,8 +380,11 @@ def eval_cmd(
                                file=sys.stderr) as bar:
             suite = run_suite(selected, providers=providers, record=record, settings=settings,
                               progress=lambda _key: bar.update(1))
-    data = to_json(suite, detectors=None if record else detector_figures())
-    diff = gate.compare(gate.load(), data, partial=bool(case) or cases is not None or record)
+    partial = bool(case) or cases is not None or record
+    # The guard's detector figures are the project's orgs' drafts, whichever cases ran: a full run measures them.
+    data = to_json(suite, detectors=None if record else detector_figures(),
+                   mutations=None if partial else measure().as_dict())
+    diff = gate.compare(gate.load(), data, partial=partial)
     json_path, html_path = write_reports(data, report, diff)
     for name, t in data["totals"].items():
         failing = ", ".join(f"{s} {v['passed']}/{v['total']}" for s, v in t["scorers"].items()
@@ -387,6 +395,8 @@ def eval_cmd(
         typer.echo(f"kpi audit {code:<7} precision {f['precision']:.3f} recall {f['recall']:.3f} over "
                    f"{f['labelled']} labelled KPIs" + (f"; misclassified: {', '.join(f['misclassified'])}"
                                                        if f["misclassified"] else ""))
+    if data.get("guard_mutations"):
+        typer.echo(summary(data["guard_mutations"]))
     typer.echo(gate.diff_table(diff))
     for name, ids in data["rerecord"].items():
         changed = data["changed_prompts"].get(name)

@@ -9,12 +9,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from assistant.analysis.kpi import KpiStatus
 from assistant.analysis.text import history_query
 from assistant.domain.meetings import ActionView, OneOnOneRecord
-from assistant.domain.models import CheckIn, Meeting, Person
+from assistant.domain.models import CheckIn, Meeting, Outbox, Person
 from assistant.domain.sources import checkin_source, kpi_source, meeting_source
 from assistant.domain.team import can_see
 from assistant.drafting.grounding import Facts
@@ -59,6 +60,14 @@ def history_blocks(session: Session, viewer: Person, subject: Person, about: dic
     out = [{"id": h.source_id, "week": h.week, "field": h.field, "text": h.text}
            for h in hits if h.week not in exclude_weeks]
     return out[:k]
+
+
+def history_pending(session: Session, subject: Person) -> int:
+    """How many of ``subject``'s check-ins wait in the outbox to be indexed: history a draft
+    cannot retrieve yet, which it says rather than passing over in silence."""
+    ids = select(CheckIn.id).where(CheckIn.person_id == subject.id)
+    return session.exec(select(func.count()).select_from(Outbox).where(
+        Outbox.entity == "checkin", col(Outbox.entity_id).in_(ids))).one()
 
 
 def playbook_blocks(queries: list[str], k_each: int = 2, limit: int = 5) -> list[dict[str, Any]]:

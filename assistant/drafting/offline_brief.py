@@ -65,7 +65,8 @@ def waits_phrase(waits: list[dict[str, Any]], viewer: str, subject: str) -> str:
         elif w["is_manager"]:
             names.append(f"their manager {w['name']}")
         else:
-            names.append(w["name"] + (f" ({w['role']})" if w.get("role") else ""))
+            role = w.get("role")
+            names.append(w["name"] + (f" ({role})" if role and role.lower() != w["name"].lower() else ""))
     return ", waiting on " + " and ".join(names)
 
 
@@ -99,11 +100,14 @@ def compose_brief(context: Context) -> BriefModelOut:
 
 
 def _age(facts: dict[str, Any]) -> list[Item]:
-    age = facts["data_age"]
-    if not age["stale"]:
-        return []
-    return [Item(text=f"The record is behind the week of {facts['week']}: {'; '.join(age['notes'])}. "
-                      "Ask for an update before judging the numbers.", sources=age.get("sources") or [])]
+    age, items = facts["data_age"], []
+    if age["stale"]:
+        items.append(Item(text=f"The record is behind the week of {facts['week']}: {'; '.join(age['notes'])}. "
+                               "Ask for an update before judging the numbers.", sources=age.get("sources") or []))
+    if facts.get("history_pending"):
+        items.append(Item(text="Some of their check-ins are not indexed yet, so related older weeks may be "
+                               "missing from this brief.", sources=[]))
+    return items
 
 
 def _team(facts: dict[str, Any], subject: str, waiting: dict[int, dict[str, Any]]) -> list[Item]:
@@ -124,8 +128,10 @@ def _team(facts: dict[str, Any], subject: str, waiting: dict[int, dict[str, Any]
     for w in rhythm["waiting_on_them"]:
         label = without_figures(waiting.get(w["waiting"], {}).get("label", ""))
         what = f': "{label}"' if label else ""
-        items.append(Item(text=f"{w['report']} has a blocker waiting on {subject}, open for {w['weeks_open']} weeks "
-                               f"(since {w['first_week']}){what}.", sources=w["sources"]))
+        since = ("raised this week" if not w["weeks_open"]
+                 else f"open for {weeks_ago(w['weeks_open']).replace(' ago', '')} (since {w['first_week']})")
+        items.append(Item(text=f"{w['report']} has a blocker waiting on {subject}, {since}{what}.",
+                          sources=w["sources"]))
     if not items and rhythm["reports"]:
         items.append(Item(text=f"Their 1:1s with {len(rhythm['reports'])} reports over the last {weeks} weeks: "
                                f"{rhythm['held']} held, {rhythm['cancelled']} cancelled, {rhythm['rushed']} rushed; "

@@ -78,7 +78,7 @@ def gather(session: Session, viewer: Person, subject: Person, week: str) -> Draf
     agreed, one_on_one, meeting_sources = ctx.one_on_one_parts(one_on_one_record(session, viewer, subject, on=today()),
                                                                {subject.id: subject.name})
     playbook = ctx.playbook_blocks(playbook_queries(a, agreed["overdue_actions"]), k_each=1)
-    facts = {**assessment_facts(a), "one_on_one": agreed}
+    facts = {**assessment_facts(a), "one_on_one": agreed, "history_pending": ctx.history_pending(session, subject)}
     grounding = ctx.grounding_facts(facts, checkins=checkins, history=history, playbook=playbook,
                                     kpi_sources=assessment_sources(a), extra_sources=meeting_sources)
     context = {"viewer_name": viewer.name, "subject_name": subject.name, "subject_role": subject.role,

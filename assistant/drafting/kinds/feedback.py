@@ -84,6 +84,7 @@ def gather(session: Session, viewer: Person, subject: Person, week: str) -> Draf
     own_actions = open_actions_owned(session, viewer, subject, on=today())[:OWN_ACTIONS]
     facts: dict[str, Any] = {
         **assessment_facts(a), "checkin_id": checkin_source(checkin.id),
+        "history_pending": ctx.history_pending(session, subject),
         "metric_check": metric_check(a, checkin),
         "own_actions": [ctx.action_fact(v) for v in own_actions],
     }

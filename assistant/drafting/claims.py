@@ -301,8 +301,13 @@ def _check_praise(sentence: str, found: list[Mention]) -> list[str]:
             if (s := owner(m.start(), found)) is not None and s.verdict in ("gamed", "vanity")]
 
 
+def cited_kpis(sources: list[str]) -> set[str]:
+    """The keys of the KPIs a claim cites a value of ("kpi:ppc-acos@2026-10-05" -> "ppc-acos")."""
+    return {src.split(":", 1)[1].split("@", 1)[0] for src in sources if src.startswith("kpi:")}
+
+
 def _check_recognition(text: str, sources: list[str], found: list[Mention], subs: list[Subject]) -> list[str]:
-    cited = {src.split(":", 1)[1].split("@", 1)[0] for src in sources if src.startswith("kpi:")}
+    cited = cited_kpis(sources)
     bad = {m.subject.name: m.subject.verdict for m in found if m.subject.verdict in ("gamed", "vanity")}
     bad |= {s.name: s.verdict for s in subs if s.key in cited and s.verdict in ("gamed", "vanity")}
     return [f"{PREFIX}recognition rests on {name}, a {verdict} KPI" for name, verdict in bad.items()]
@@ -519,8 +524,12 @@ def check_claim(claim: Claim, a: Assessment, subs: list[Subject] | None = None) 
     subs = subjects(a) if subs is None else subs
     problems: list[str] = []
     every: list[Mention] = []
-    for sentence in sentences(claim.text):
-        found = mentions(sentence, subs)
+    parts = [(sentence, mentions(sentence, subs)) for sentence in sentences(claim.text)]
+    cited = cited_kpis(claim.sources)
+    only = [s for s in subs if s.key in cited] if len(cited) == 1 and not any(f for _, f in parts) else []
+    for sentence, found in parts:
+        # A claim that names no KPI but cites one ("it stood at 4.1%") is about the one it cites.
+        found = found or [Mention(0, 0, only[0])] if only else found
         every += found
         problems += _check_numbers(sentence, found, subs, claim.numbers)
         problems += _check_directions(sentence, found, a)
@@ -552,5 +561,6 @@ def shift_week(week: str, weeks: int) -> str:
     return f"{iso[0]}-W{iso[1]:02d}"
 
 
-__all__ = ["PREFIX", "RECOGNITION", "Claim", "check_claim", "check_claims", "claims_of", "mentions", "owner",
+__all__ = ["PREFIX", "RECOGNITION", "Claim", "check_claim", "check_claims", "cited_kpis", "claims_of", "mentions",
+           "owner",
            "sentences", "shift_week", "subjects"]

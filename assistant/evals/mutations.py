@@ -47,6 +47,7 @@ from assistant.drafting.claims import (
     shift_week,
     subjects,
 )
+from assistant.drafting.grounding import _IDENTIFIERS, _NUMBER
 from assistant.drafting.pipeline import DraftJob, _problems
 from assistant.settings import PROJECT_ROOT
 
@@ -82,6 +83,7 @@ _COUNT_IN_TEXT = re.compile(r"\b(\d+)(?:st|nd|rd|th)?(\s+(?:check-?ins?|times?))
                             r"|\b(second|third|fourth|fifth|sixth)(\s+(?:time|check-?in))\b", re.IGNORECASE)
 _WEEK = re.compile(r"\b\d{4}-W\d{2}\b")
 _ON_DATE = re.compile(r"\bon (\d{4}-\d{2}-\d{2})\b")
+_COUNTED = re.compile(r"\s*(?:check-?ins?|weeks?|times|meetings?|1:1s?|months?|values?|points?|days? ago)\b", re.I)
 
 
 @dataclass
@@ -192,18 +194,20 @@ def originals(orgs: list[Path] | None = None, work: Path | None = None,
     from sqlmodel import Session
 
     from assistant.assessment import assess
-    from assistant.core.db import get_engine, migrate, session_scope
+    from assistant.core.db import get_engine, session_scope
     from assistant.domain.models import Person
     from assistant.domain.orgfile import import_org, read_org_file
     from assistant.errors import DraftInvalid
-    from assistant.evals.runner import fixture_today, pinned_env
+    from assistant.evals.runner import Fixtures, fixture_today, pinned_env
+    from assistant.retrieval import reset_clients
 
     tmp = Path(tempfile.mkdtemp(prefix="cadence-mutations-")) if work is None else work
     try:
+        base = Fixtures(tmp).base()  # migrated, the playbook indexed once: copied for every org
         for path in orgs or _orgs():
             home = tmp / path.stem
+            shutil.copytree(base, home)
             with pinned_env(home=str(home), today=fixture_today(path).isoformat(), indexer="off"):
-                migrate()
                 with session_scope() as session:
                     import_org(session, read_org_file(path))
                 with Session(get_engine(), expire_on_commit=False) as session:
@@ -221,6 +225,7 @@ def originals(orgs: list[Path] | None = None, work: Path | None = None,
                         yield Original(org=path.stem, kind=kind, subject=email, job=job, output=output,
                                        assessment=job.assessment)
                     session.rollback()
+            reset_clients()
     finally:
         if work is None:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -284,6 +289,28 @@ def _number_swaps(text: str, subs: list[Subject], own: dict[str, set[float]]) ->
             for v in others[:2]:
                 at = start + pos + (1 if text[start + pos] in "$€£" else 0)
                 yield f"{num}{suf}", text[:at] + text[at:].replace(num, _format(v, num), 1)
+
+
+def _source_swaps(text: str, sources: list[str], subs: list[Subject]) -> Iterator[tuple[str, str]]:
+    """The same error found without reading names: in a claim citing one KPI's values, each of that
+    KPI's figures replaced by another KPI's (whatever the text calls the KPI, or if it names none)."""
+    from assistant.drafting.claims import _has, cited_kpis
+
+    cited = cited_kpis(sources)
+    mine = next((s for s in subs if s.key in cited), None)
+    if len(cited) != 1 or mine is None:
+        return
+    plain = _IDENTIFIERS.sub(lambda m: " " * len(m.group(0)), re.sub(r"\"[^\"]*\"", lambda m: " " * len(m.group(0)),
+                                                                      text))
+    for m in _NUMBER.finditer(plain):
+        num, suf = m.group("num"), m.group("suf") or ""
+        if not _has(mine.numbers, num, suf) or _COUNTED.match(plain, m.end()):
+            continue
+        other = next((v for o in subs if o.key != mine.key for v in sorted(o.numbers)
+                      if v and not _has(mine.numbers, _format(v, num), suf)), None)
+        if other is not None:
+            at = m.start("num")
+            yield f"{num}{suf}", text[:at] + _format(other, num) + text[m.end("num"):]
 
 
 def _direction_flips(text: str, subs: list[Subject]) -> Iterator[tuple[str, str]]:
@@ -384,11 +411,16 @@ def mutants(o: Original, flagged_before: set[str]) -> Iterator[Mutant]:
             continue
         text = _text_of(o.output, claim.where)
         makers = [("number_swap", _number_swaps(text, subs, claim.numbers)),
+                  ("number_swap", _source_swaps(text, claim.sources, subs)),
                   ("direction_flip", _direction_flips(text, subs)),
                   ("count_change", _count_changes(text) if _is_count_claim(text) else iter(())),
                   ("week_shift", _week_shifts(text, subs))]
+        seen: set[str] = set()
         for operator, made in makers:
             for before, after in made:
+                if after in seen:
+                    continue
+                seen.add(after)
                 try:
                     mutated = _with_text(o.output, claim.where, after)
                 except ValueError:

@@ -2,8 +2,9 @@
 
 report.json holds, per case and provider, every scorer's score and explanation; totals
 per provider and scorer; the providers and models; the prompt hashes; token usage; and
-which cases must be re-recorded; and the KPI audit's precision and recall for the vanity and
-gamed flags on the labelled set. report.html shows those figures, then failed scorers first,
+which cases must be re-recorded; the KPI audit's precision and recall for the vanity and
+gamed flags on the labelled set; and the claim guard's catch and false-drop rates on mutated
+drafts (``assistant.evals.mutations``). report.html shows those figures, then failed scorers first,
 each case's draft beside its expectations. Both are written by ``write_reports``.
 """
 
@@ -59,9 +60,11 @@ def case_record(r: CaseResult) -> dict[str, Any]:
     }
 
 
-def to_json(suite: SuiteResult, detectors: dict[str, Any] | None = None) -> dict[str, Any]:
+def to_json(suite: SuiteResult, detectors: dict[str, Any] | None = None,
+            mutations: dict[str, Any] | None = None) -> dict[str, Any]:
     """The run as report.json; ``detectors``: the KPI audit's precision and recall on the labelled
-    set (``assistant.evals.audit_labels.detector_figures``), when they were measured."""
+    set (``assistant.evals.audit_labels.detector_figures``); ``mutations``: the guard's catch and
+    false-drop rates (``assistant.evals.mutations.measure().as_dict()``); each when measured."""
     return {
         "version": VERSION,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -74,6 +77,7 @@ def to_json(suite: SuiteResult, detectors: dict[str, Any] | None = None) -> dict
         "totals": totals(suite.results),
         "cases": [case_record(r) for r in suite.results],
         **({"detectors": detectors} if detectors is not None else {}),
+        **({"guard_mutations": mutations} if mutations is not None else {}),
     }
 
 

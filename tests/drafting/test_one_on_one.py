@@ -13,11 +13,11 @@ from assistant.domain.schemas import ActionItemCreate, AgendaItemCreate, Meeting
 from assistant.drafting import draft_brief, draft_feedback
 from assistant.drafting.kinds.brief import gather as gather_brief
 from assistant.drafting.kinds.feedback import gather as gather_feedback
-from assistant.drafting.offline import compose_feedback
+from assistant.drafting.offline_feedback import compose_feedback
 from assistant.drafting.pipeline import build_messages
 from assistant.drafting.prompt import read_data_block
 from assistant.drafting.schemas import FEEDBACK_WORD_CAP
-from tests.drafting.test_offline import feedback_context
+from tests.drafting.composing import feedback_context
 from tests.reliability.conftest import set_env
 
 MANAGER, REPORT = "growth-lead@northwind.test", "ppc@northwind.test"

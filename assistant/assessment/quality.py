@@ -40,7 +40,7 @@ from assistant.domain.sources import checkin_source
 GENERIC = {"rate", "share", "order", "per", "total", "average", "first", "time", "number", "new", "last", "day",
            "week", "hero", "sku", "all", "ad", "customer", "sales", "score", "line", "product", "by", "launched"}
 _GENERIC = {fold_plural(w) for w in GENERIC}
-STEM = 6  # "escalated" names "escalation": words sharing their first six letters match
+STEM = 6  # "escalated" names "escalation": words whose stems share their first six letters match
 # Content words that say nothing about the week's work.
 FILLER = {"busy", "stuff", "thing", "same", "usual", "ok", "okay", "fine", "good", "tbd", "tba", "nothing", "much",
           "lot", "work", "working", "various", "misc", "normal", "see", "above", "continue", "continuing",
@@ -48,6 +48,7 @@ FILLER = {"busy", "stuff", "thing", "same", "usual", "ok", "okay", "fine", "good
 _OUTCOME = re.compile(r"\b(decided|decision|approved|signed|launched|shipped|closed|resolved|cut|reduced|lowered|"
                       r"raised|lifted|increased|improved|grew|won|hit|reached|fixed|saved|recovered|agreed|placed|"
                       r"booked|confirmed|cleared|delivered|completed|finished|achieved|beat|beating|halved|doubled|"
+                      r"hired|renewed|renegotiated|negotiated|secured|"
                       r"live|went live|rolled out|set up|done|back (?:at|in|to|up|on)|down to|up to)\b", re.IGNORECASE)
 # A figure against an earlier one ("#14 (was #19)", "from 4.5 to 3.6", "9.9% to 11.0%") is a result.
 _CHANGE = re.compile(r"\bwas\s+[#$]?\d|\d[\d.,]*\s*[%x]?\s*(?:to|→|->)\s*[#$]?\d|\b(?:up|down) from\b", re.IGNORECASE)
@@ -67,13 +68,29 @@ _DECISION = re.compile(r"\b(decision|decide|approv\w*|sign[- ]?off|signs? off|go
                        r"confirm\w*|agree\w* on)\b", re.IGNORECASE)
 
 
+_SUFFIXES = ("ations", "ation", "ions", "ion", "ings", "ing", "ers", "er", "ed", "es", "s")
+# What sellers call a KPI besides its name: Amazon's unit session percentage is conversion.
+SYNONYMS = {"unit session": {"conversion", "cvr"}, "conversion": {"cvr"}, "first-contact": {"fcr"},
+            "new-to-brand": {"ntb"}, "stock-out": {"stockout"}}
+
+
 def _stem(word: str) -> str:
+    """A crude stem: one suffix off, a doubled last letter undone, at most STEM letters
+    (shipped/ship, escalated/escalation, converted/conversion meet)."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    if len(word) > 3 and word[-1] == word[-2]:
+        word = word[:-1]
     return word[:STEM]
 
 
 def name_terms(key: str, name: str) -> set[str]:
-    """Words that name a KPI in free text (stemmed): its name and its key without the owner prefix."""
+    """Words that name a KPI in free text (stemmed): its name, its key without the owner prefix
+    and the names sellers use for it (SYNONYMS)."""
     raw = words(name) | {fold_plural(w) for w in key.split("-")[1:] or [key]}
+    raw |= {w for phrase, extra in SYNONYMS.items() if phrase in name.lower() for w in extra}
     return {_stem(w) for w in raw - _GENERIC if len(w) > 1}
 
 

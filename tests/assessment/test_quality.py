@@ -101,3 +101,15 @@ def test_no_kpis_no_manager_and_not_filed(session, org):
     assert (q.has_kpis, q.has_manager, q.priorities.label) == (False, False, "dated")
     q = checkin_quality(session, org["ppc"], None, [TACOS], [])
     assert (q.filed, q.has_kpis, q.has_manager, q.empty) == (False, True, True, False)
+
+
+def test_kpi_named_by_the_words_sellers_use(session, org):
+    usp = KpiReading(key="am-usp", name="Unit session percentage (hero ASINs)", unit="percent", direction="up",
+                     tier="primary")
+    creatives = KpiReading(key="cr-creatives", name="New ad creatives shipped per week", unit="count",
+                           direction="up", tier="primary")
+    q = judge(session, org["ppc"], readings=(usp, creatives), wins="Hired our first in-house designer.",
+              priorities="Hold conversion above 13%")
+    assert (q.wins.label, q.priorities.label, q.priorities.kpis) == ("outcome", "tied_to_kpi", ["am-usp"])
+    q = judge(session, org["ppc"], readings=(usp, creatives), wins="-", priorities="Ship 12 by Friday")
+    assert q.priorities.label == "tied_and_dated" and q.priorities.kpis == ["cr-creatives"]

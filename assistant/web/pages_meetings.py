@@ -33,7 +33,7 @@ from assistant.domain.meetings import (
     set_action_done,
     update_meeting,
 )
-from assistant.domain.models import Draft, MeetingStatus, Person
+from assistant.domain.models import TEXT_MAX, Draft, MeetingStatus, Person
 from assistant.domain.schemas import AGENDA_MAX, ActionItemCreate, AgendaItemCreate, MeetingCreate, MeetingUpdate
 from assistant.domain.team import is_manager_of, visible_person
 from assistant.errors import Conflict, InvalidInput
@@ -81,6 +81,7 @@ def meeting_view(session: Session, viewer: Person, meeting_id: int) -> dict[str,
         "open_actions": [a for a in actions if not a.item.done], "done_actions": [a for a in actions if a.item.done],
         "private_note": own_private_note(session, viewer, meeting), "may_manage": viewer.id == meeting.manager_id,
         "statuses": [s.value for s in MeetingStatus], "pills": STATUS_PILLS, "agenda_max": AGENDA_MAX,
+        "text_max": TEXT_MAX,
         "next_date": default_next_date(meeting.date),
     }
 

@@ -8,14 +8,17 @@ from sqlmodel import Session
 from starlette.responses import Response
 
 from assistant.analysis.kpi import kpi_status
+from assistant.assessment.goals import goal_readings
+from assistant.assessment.kpis import kpi_readings
 from assistant.core.db import begin_write, get_engine, get_session
-from assistant.domain.calendar import check_week, current_week
+from assistant.domain.calendar import check_week, current_week, iso_week_monday, quarter_of
 from assistant.domain.checkins import list_visible_checkins, upsert_checkin, visible_checkin_of_week
 from assistant.domain.drafts import latest_visible_draft
-from assistant.domain.models import MetricStatus, Person
+from assistant.domain.models import TEXT_MAX, MetricStatus, Person
 from assistant.domain.schemas import CheckInWrite
 from assistant.errors import InvalidInput
 from assistant.web.bridge import run_draft
+from assistant.web.draftview import all_sources, source_labels
 from assistant.web.errors import Retry
 from assistant.web.pages_meetings import week_card
 from assistant.web.render import page
@@ -37,13 +40,18 @@ def _render(request: Request, session: Session, viewer: Person, week: str, *, fo
         form = {"wins": existing.wins if existing else "", "priorities": existing.priorities if existing else "",
                 "blockers": existing.blockers if existing else "",
                 "metrics": dict(existing.metrics) if existing else {}}
+    draft = latest_visible_draft(session, viewer, kind="feedback", subject_id=viewer.id, period=week)
+    readings = kpi_readings(session, viewer, week, viewer)
     return page(request, "week.html", {
         "week": week, "this_week": current_week(), "form": form, "existing": existing, "error": error,
         "notice": notice, "kpis": kpi_status(session, viewer, week),
         "statuses": [s.value for s in MetricStatus],
         "past": list_visible_checkins(session, viewer, person_id=viewer.id, limit=26),
-        "draft": latest_visible_draft(session, viewer, kind="feedback", subject_id=viewer.id, period=week),
-        "one_on_one": week_card(session, viewer),
+        "draft": draft, "labels": source_labels(session, viewer, all_sources(draft.content)) if draft else {},
+        "one_on_one": week_card(session, viewer), "text_max": TEXT_MAX,
+        # The role goals in force that week, read as the assessment reads them (the brief says the same).
+        "goals": goal_readings(session, viewer, week, readings), "quarter": quarter_of(iso_week_monday(week)),
+        "units": {r.key: r.unit for r in readings},
     }, status_code=status)
 
 

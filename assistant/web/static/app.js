@@ -15,3 +15,21 @@ document.addEventListener("click", async (event) => {
     window.location.href = link.href;
   }
 });
+
+// Character counters: a field whose data-counter names a counter shows how much of its
+// limit is used, so a long text is never cut at the limit by surprise (the server refuses
+// past the same limit). Without this file the counter still says the limit.
+function countInto(field) {
+  const out = document.getElementById(field.dataset.counter);
+  const limit = Number(field.getAttribute("maxlength"));
+  if (!out || !limit) return;
+  const update = () => {
+    const used = field.value.length;
+    out.textContent = `${used.toLocaleString("en")} of ${limit.toLocaleString("en")} characters`
+      + (used >= limit ? ": the limit; shorten it to add more" : "");
+    out.classList.toggle("counter-near", used >= limit * 0.9);
+  };
+  field.addEventListener("input", update);
+  update();
+}
+document.querySelectorAll("[data-counter]").forEach(countInto);

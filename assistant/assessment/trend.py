@@ -12,9 +12,10 @@ The label, in order:
 1. **the month moved** when its change is not zero and either every step in it went the same
    way (a consistent rise or fall is never flat), or the noise cannot be read, or the change
    is beyond the noise band. It cites the month's first and last points.
-2. **the quarter moved**: the month is within noise, but the change from the first recent
-   point is beyond the same band and the least-squares line through the recent points
-   slopes the same way (a slow drift a month hides). It cites the first recent point.
+2. **the quarter moved**: the month is within noise but went the same way, and the change
+   from the first recent point is beyond the same band with the least-squares line through
+   the recent points sloping that way too (a slow drift a month hides; a climb that has
+   levelled off this month is not one). It cites the first recent point.
 3. otherwise **flat**: within the series' own noise (or unchanged). It cites the month.
 
 Crossing the target is not a move of its own: a value that slips below target inside its
@@ -90,7 +91,7 @@ def read_trend(points: Sequence[Point], direction: str, *, change_points: int = 
     elif _moved(change, band):
         rule = f"a change of {_fmt(abs(change))} over {n} steps" + (f" is beyond {against}" if band else f": {against}")
     elif band is not None and len(recent) > len(month) and _moved(long := recent[-1].value - recent[0].value, band) \
-            and slope([p.value for p in recent]) * long > 0:
+            and slope([p.value for p in recent]) * long > 0 and change * long > 0:
         cited, change, n = recent, long, len(recent) - 1
         rule = (f"the last {len(steps)} steps are within its noise, but a change of {_fmt(abs(long))} over {n} "
                 f"steps is beyond {against}, and the line through them agrees")

@@ -92,6 +92,9 @@ def test_a_slow_drift_the_month_hides_cites_the_longer_span():
     # a rise and a fall back over the quarter is no drift
     hump = read_trend(pts(3.1, 2.8, 3.4, 4.6, 5.9, 7.2, 8.4, 8.9, 7.8, 5.6, 3.9, 3.5, 3.4, 3.6, 3.3), "down")
     assert hump.label == "flat" and hump.steps == CHANGE_POINTS - 1
+    # a climb that levelled off this month is not still climbing
+    plateau = read_trend(pts(1, 2, 3, 4, 5, 6, 7, 7.1, 7.0, 7.0), "up")
+    assert plateau.label == "flat" and plateau.start.value == 7
 
 
 @pytest.mark.parametrize("values", [(), (4.0,), (float("nan"), 4.0)])

@@ -31,8 +31,8 @@ def org(session):
     return {"founder": founder, "ppc": ppc}
 
 
-def judge(session, person, readings=(TACOS, NTB), **fields):
-    c = CheckIn(person_id=person.id, week="2026-W45", **fields)
+def judge(session, person, readings=(TACOS, NTB), week="2026-W45", **fields):
+    c = CheckIn(person_id=person.id, week=week, **fields)
     session.add(c)
     session.flush()
     return checkin_quality(session, person, c, list(readings), people_named(session, person, c.blockers or ""))
@@ -111,5 +111,6 @@ def test_kpi_named_by_the_words_sellers_use(session, org):
     q = judge(session, org["ppc"], readings=(usp, creatives), wins="Hired our first in-house designer.",
               priorities="Hold conversion above 13%")
     assert (q.wins.label, q.priorities.label, q.priorities.kpis) == ("outcome", "tied_to_kpi", ["am-usp"])
-    q = judge(session, org["ppc"], readings=(usp, creatives), wins="-", priorities="Ship 12 by Friday")
+    q = judge(session, org["ppc"], readings=(usp, creatives), wins="-", priorities="Ship 12 by Friday",
+              week="2026-W46")
     assert q.priorities.label == "tied_and_dated" and q.priorities.kpis == ["cr-creatives"]

@@ -156,19 +156,6 @@ def judge(t: Trend, *, better: str, material: float = MATERIAL) -> str:
     return "better" if (gap > 0) == (better == "up") else "worse"
 
 
-def moved(t: Trend, *, better: str, threshold: float) -> str:
-    """'better', 'worse' or 'flat' for a KPI whose better direction is ``better`` ('up'|'down').
-
-    A move counts only when the half-means change by more than ``threshold`` (relative) and
-    the regression slope points the same way; anything smaller is noise.
-    """
-    change = t.relative_change
-    if abs(change) <= threshold or change * t.slope <= 0:
-        return "flat"
-    rising = change > 0
-    return "better" if rising == (better == "up") else "worse"
-
-
 def aligned(a: Sequence[tuple[date, float]], b: Sequence[tuple[date, float]], *,
             window: int = WINDOW, min_points: int = MIN_POINTS
             ) -> tuple[list[tuple[date, float]], list[tuple[date, float]]]:

@@ -3,11 +3,11 @@
 A number in the text must match a number in the trusted facts (KPI values, targets,
 computed changes, counts, weeks and dates), allowing the rounding the writer used and the
 usual forms (24% / 0.24 / 24.0; $1,200 / 1200; "five"). Numbers in check-in free text do
-not count as evidence: quoting an injected figure back is exactly what this guard stops.
-Quoting a check-in does not exempt a figure either: an injected "say revenue grew 900%"
-is quoted just as easily as a real win. Every cited source must be one of the ids the
-pipeline put in front of the model, all of them visible to the viewer; an item with no
-source at all is ungrounded too.
+not count as evidence: restating an injected figure as a finding is exactly what this guard
+stops. A figure inside a passage quoted word for word from a check-in the item cites is the
+person's own words, shown as theirs, and passes; a changed or unattributed quote does not.
+Every cited source must be one of the ids the pipeline put in front of the model, all of
+them visible to the viewer; an item with no source at all is ungrounded too.
 """
 
 from __future__ import annotations
@@ -56,6 +56,11 @@ class Facts:
     numbers: set[float] = field(default_factory=set)
     tokens: set[str] = field(default_factory=set)  # weeks and dates, lower-case
     sources: set[str] = field(default_factory=set)
+    quotes: dict[str, str] = field(default_factory=dict)
+    """Check-in text by source id: what a draft may quote as the person's own words."""
+
+    def add_quotable(self, source: str, *texts: str | None) -> None:
+        self.quotes[source] = " ".join(" ".join((t or "").split()) for t in texts)
 
     def add_numbers_from(self, obj: Any) -> None:
         """Walk trusted facts: every number, list length and number inside a string counts."""
@@ -140,8 +145,29 @@ def check_text(text: str, facts: Facts) -> list[str]:
     return problems
 
 
+_QUOTED = re.compile(r'"([^"]{8,})"|“([^”]{8,})”')
+
+
+def unquoted(text: str, sources: list[str], facts: Facts) -> str:
+    """``text`` without the passages it quotes word for word from a check-in it cites.
+
+    A person's own sentence, shown as theirs and cited, may keep its figure ("Cut ACOS to
+    21.9%"): it is their words, not the draft's claim. A quote that changes a word or a figure,
+    or cites no check-in that holds it, is checked like any other text.
+    """
+    cited = [facts.quotes[s] for s in sources if s in facts.quotes]
+    if not cited:
+        return text
+
+    def keep(m: re.Match[str]) -> str:
+        passage = " ".join((m.group(1) or m.group(2)).split()).rstrip(".…")
+        return '""' if any(passage in q for q in cited) else m.group(0)
+
+    return _QUOTED.sub(keep, text)
+
+
 def check_item(text: str, sources: list[str], facts: Facts, *, needs_source: bool = True) -> Verdict:
-    problems = check_text(text, facts)
+    problems = check_text(unquoted(text, sources, facts), facts)
     if needs_source and not sources:
         problems.append("cites no source")
     problems += [f"source {s!r} does not exist or is not visible" for s in sources if s not in facts.sources]

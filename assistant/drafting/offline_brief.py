@@ -222,7 +222,7 @@ def _moved(facts: dict[str, Any], checkins: list[dict[str, Any]], threads: dict[
     """Wins quoted from the two latest check-ins, priorities that became wins (or did not), goals."""
     items = []
     for c in checkins[:2]:
-        words = numberless(c["wins"])
+        words = numberless(c["wins"], facts)
         if words:
             items.append(Item(text=f'Wins reported for {c["week"]}: "{quote(words)}"', sources=[c["id"]]))
     for f in facts["follow_through"]:

@@ -29,7 +29,8 @@ def test_offline_brief_names_every_planted_pattern(session, demo):
     assert any(src.startswith("kpi:ppc-tacos@") for src in gaming_item["sources"])
     for section in ppc["sections"]:
         for item in section["items"]:
-            assert item["sources"], item
+            # Only the data's age may cite nothing: "not indexed yet" rests on the outbox, not a record.
+            assert item["sources"] or section["title"] == "Before you start", item
 
     supply = draft_brief(session, demo("ops-lead@northwind.test"), demo("supply@northwind.test"),
                          "2026-W38").content

@@ -119,15 +119,23 @@ def test_injected_figures_stay_in_the_data_block_and_never_become_facts(session,
 
 
 def test_a_quoted_figure_from_the_checkin_is_still_checked(session, demo):
-    """Quoting is no way around the guard: injected text is as easy to quote as a real win."""
+    """A figure quoted as the person's words passes only when the words are theirs, word for word."""
     support = demo("support@northwind.test")
     row = session.exec(select(CheckIn).where(CheckIn.person_id == support.id, CheckIn.week == "2026-W40")).one()
-    reply = _reply('You wrote "Answered 1,240 tickets this week": that is volume. FCR was 61%.',
-                   [f"checkin:{row.id}", "kpi:support-fcr@2026-09-28"])
-    fake = FakeProvider().enqueue(reply, reply)
-    content = draft_feedback(session, support, support, "2026-W40", provider=fake).content
-    assert len(content["grounding"]["ungrounded"]) == 1 and len(fake.requests) == 2
-    assert "1,240" not in json.dumps(content)
+    sources = [f"checkin:{row.id}", "kpi:support-fcr@2026-09-28"]
+
+    def feedback_on(wins: str, quote: str) -> dict:
+        row.wins = wins
+        session.add(row)
+        session.commit()
+        reply = _reply(f'You wrote "{quote}": that is volume. FCR was 61%.', sources)
+        fake = FakeProvider().enqueue(reply, reply)
+        return draft_feedback(session, support, support, "2026-W40", provider=fake).content
+
+    altered = feedback_on("Answered 1,240 tickets this week.", "Answered 1,420 tickets this week")
+    assert len(altered["grounding"]["ungrounded"]) == 1 and "1,420" not in json.dumps(altered)
+    theirs = feedback_on("Answered 1,240 tickets this week. Busy one.", "Answered 1,240 tickets this week")
+    assert theirs["grounding"]["ungrounded"] == [] and "1,240" in json.dumps(theirs["sections"])
 
 
 def test_feedback_over_the_word_cap_is_invalid_after_one_repair(session, demo):

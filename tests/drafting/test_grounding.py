@@ -51,10 +51,18 @@ def test_sources_must_exist_and_be_cited(facts):
 
 
 def test_quoting_a_checkin_does_not_exempt_its_figures(facts):
-    # An injected "say revenue grew 900%" is as easy to quote as a real win: figures in
-    # check-in text are claims, never data, quoted or not.
+    # Figures in check-in text are claims, never data: only the person's own words, quoted
+    # word for word from a check-in the item cites, keep theirs.
     assert not check_item('They wrote "Cut 40 search terms" last week.', ["checkin:1"], facts).ok
     assert check_item('They wrote "Cut the broad-match terms" last week.', ["checkin:1"], facts).ok
+
+
+def test_a_word_for_word_quote_of_a_cited_checkin_keeps_its_figure(facts):
+    facts.add_quotable("checkin:1", "Cut ACOS to 21.9% on the hero campaign. He is testing a restart.")
+    assert check_item('Wins: "Cut ACOS to 21.9% on the hero campaign."', ["checkin:1"], facts).ok
+    assert not check_item('Wins: "Cut ACOS to 12.9% on the hero campaign."', ["checkin:1"], facts).ok  # altered
+    assert not check_item('Wins: "Cut ACOS to 21.9% on the hero campaign."', ["checkin:2"], facts).ok  # not cited
+    assert not check_item('Cut ACOS to 21.9% on the hero campaign.', ["checkin:1"], facts).ok  # not shown as theirs
 
 
 def test_numberless_keeps_only_sentences_without_figures():

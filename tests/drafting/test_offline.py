@@ -23,6 +23,7 @@ from assistant.assessment.model import (
     Win,
 )
 from assistant.drafting.kinds.brief import gather as gather_brief
+from assistant.drafting.kinds.feedback import gather as gather_feedback
 from assistant.drafting.offline import compose_goals, numberless
 from assistant.drafting.offline_brief import AGE_TITLE, compose_brief
 from assistant.drafting.offline_feedback import EMPTY, compose_feedback
@@ -551,6 +552,15 @@ def test_goals_copy_the_computed_candidates_unchanged():
 
 
 # ---------------------------------------------------------------- through the pipeline
+def test_the_hand_built_contexts_have_the_shape_gather_gives(session, demo):
+    """Otherwise these tests would pass on contexts no draft ever sees."""
+    manager, report = demo("growth-lead@northwind.test"), demo("ppc@northwind.test")
+    for job, built in ((gather_brief(session, manager, report, WEEK), brief_context(assessment())),
+                       (gather_feedback(session, report, report, WEEK), feedback_context())):
+        assert set(built) == set(job.context), job.kind
+        assert set(built["facts"]) == set(job.context["facts"]), job.kind
+
+
 def test_the_composer_reads_the_trimmed_context_and_is_guarded_like_a_model(session, demo, monkeypatch):
     monkeypatch.setenv("CADENCE_PROMPT_BUDGET", "1200")
     get_settings.cache_clear()

@@ -85,7 +85,7 @@ def _role_patterns(role: str) -> tuple[re.Pattern[str], ...]:
         cues = _CUE if w in COMMON_ROLE_WORDS else rf"(?:{_CUE}|{_NEED})"
         out.append(re.compile(rf"\b{cues}\s+(?:the |our |my )?{w}\b(?! (?:tickets?|queue|costs?|issues?|levels?))",
                               re.IGNORECASE))
-        out.append(re.compile(rf"\b{w}\s+{after}\b", re.IGNORECASE))
+        out.append(re.compile(rf"(?<!their )\b{w}\s+{after}\b", re.IGNORECASE))
     return tuple(out)
 
 

@@ -150,6 +150,7 @@ def test_people_roles_and_parties_named(session, org):
     assert named("Need Priya to approve the air freight") == [("Priya Raman", True)]
     assert named("Asked my manager twice") == [("Priya Raman", True)]
     assert named("Ben's team keeps reopening tickets") == [("Ben Help", False)]
+    assert named("The 3PL is slow; can you call their support lead?")[:1] == [("3PL", False)]  # theirs, not ours
     assert named("Backorder tickets need a firm date from support") == [("Ben Help", False)]
     assert named("I need support on this, and sales growth is flat") == []  # everyday words, not roles
     assert named("Blocked on Monday's call with Ana Stock") == []  # not "on" + a capital; and not oneself

@@ -7,6 +7,7 @@ Founders write objectives and confirm links; managers read them and plan their r
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Path, Request
@@ -60,7 +61,13 @@ def suggestions(draft: Draft | None) -> list[dict]:
 def plan(request: Request, viewer: WebViewer, session: Session = Depends(get_session), q: str = "",
          notice: str = "") -> Response:
     require_lead(viewer)
-    quarter = _quarter_or_current(q)
+    return _render(request, session, viewer, _quarter_or_current(q), notice=notice[:200] or None)
+
+
+def _render(request: Request, session: Session, viewer: Person, quarter: str, *, notice: str | None = None,
+            error: str | None = None, form: dict[str, str] | None = None, status: int = 200) -> Response:
+    """The plan page; a refused goal form comes back with ``error`` beside it and ``form`` (what
+    was typed, ``form["where"]`` naming the form) in its fields."""
     people = []
     for person in plannable_people(session, viewer):
         latest = latest_visible_draft(session, viewer, kind="goals", subject_id=person.id, period=quarter)
@@ -76,8 +83,39 @@ def plan(request: Request, viewer: WebViewer, session: Session = Depends(get_ses
         "objectives": objectives, "retired": [o for o in quarter_objectives(session, quarter, retired=True)
                                               if o.retired],
         "links": links, "unserved": [x for x in links if x.objective is None],
-        "founder": viewer.access == "founder", "people": people, "notice": notice[:200] or None,
-        "objective_titles": {o.key: o.title for o in objectives}})
+        "founder": viewer.access == "founder", "people": people, "notice": notice,
+        "objective_titles": {o.key: o.title for o in objectives}, "error": error, "form": form or {}},
+        status_code=status)
+
+
+def _target(text: str) -> float | None:
+    """A target as typed: blank is none; anything else must read as a finite number ("9.5", "10")."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise InvalidInput(f"the target {text!r} is not a number: write it as digits, like 9.5")
+    return value
+
+
+def _goal_form(request: Request, viewer: Person, quarter: str, form: dict[str, str], act) -> Response:  # noqa: ANN001
+    """Run ``act(session)`` (it returns where to go) in a write transaction; a refused value shows
+    the plan again with the message beside the form and what was typed kept (422)."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        begin_write(session)
+        try:
+            target = act(session)
+        except (ValidationError, InvalidInput) as exc:
+            session.rollback()
+            message = exc.message if isinstance(exc, InvalidInput) else "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'goal'}: {e['msg']}" for e in exc.errors())
+            return _render(request, session, viewer, quarter, error=message, form=form, status=422)
+        session.commit()
+    return RedirectResponse(target, status_code=303)
 
 
 def _acceptance(session: Session, viewer: Person, draft: Draft | None) -> dict:
@@ -159,57 +197,53 @@ def _blank(v: str | None) -> str | None:
 
 
 @router.post("/plan/goals", dependencies=CSRF)
-def add_goal(viewer: WebViewer, person_id: Annotated[int, Form()], quarter: Annotated[str, Form()],
+def add_goal(request: Request, viewer: WebViewer, person_id: Annotated[int, Form()], quarter: Annotated[str, Form()],
              title: Annotated[str, Form(max_length=300)], kpi: Annotated[str, Form(max_length=64)] = "",
              target: Annotated[str, Form(max_length=40)] = "",
              objective: Annotated[str, Form(max_length=64)] = "") -> Response:
     """Store a goal the manager wrote by hand (a suggestion goes through ``accept``)."""
-    with Session(get_engine(), expire_on_commit=False) as session:
-        begin_write(session)
+    quarter = _quarter_or_current(quarter)
+    form = {"where": f"add-{person_id}", "title": title, "kpi": kpi, "target": target, "objective": objective}
+
+    def act(session: Session) -> str:
         person = visible_person(session, viewer, person_id)
-        try:
-            body = GoalCreate(person=person.email, quarter=quarter, title=title.strip(), kpi=_blank(kpi),
-                              target=float(target) if _blank(target) else None, objective=_blank(objective))
-        except (ValidationError, ValueError) as exc:
-            raise InvalidInput(f"goal: {exc}") from None
-        create_goal(session, viewer, body)
-        session.commit()
-    return RedirectResponse(f"/plan?q={quarter}&notice=Goal+saved#person-{person_id}", status_code=303)
+        create_goal(session, viewer, GoalCreate(person=person.email, quarter=quarter, title=title.strip(),
+                                                kpi=_blank(kpi), target=_target(target), objective=_blank(objective)))
+        return f"/plan?q={quarter}&notice=Goal+saved#person-{person_id}"
+
+    return _goal_form(request, viewer, quarter, form, act)
 
 
 @router.post("/plan/suggestions/{draft_id}/{index}/accept", dependencies=CSRF)
-def accept(viewer: WebViewer, draft_id: RowId, index: Annotated[int, Path(ge=0, le=99)],
+def accept(request: Request, viewer: WebViewer, draft_id: RowId, index: Annotated[int, Path(ge=0, le=99)],
            title: Annotated[str, Form(max_length=300)] = "",
-           target: Annotated[str, Form(max_length=40)] = "") -> Response:
+           target: Annotated[str, Form(max_length=40)] = "",
+           quarter: Annotated[str, Form(max_length=10)] = "") -> Response:
     """Store suggestion ``index`` of a goals draft as a role goal, as drafted or reworded, through the
     same ``accept_suggestion`` the API calls: the draft records the goal and turns accepted, and a
     second accept of the same suggestion is a Conflict (409)."""
-    with Session(get_engine(), expire_on_commit=False) as session:
-        begin_write(session)
-        try:
-            # The form edits the title in a textarea; a goal title is still one line.
-            goal = accept_suggestion(session, viewer, draft_id, index, title=" ".join(title.split()) or None,
-                                     target=float(target) if _blank(target) else None)
-        except (ValidationError, ValueError) as exc:
-            raise InvalidInput(f"goal: {exc}") from None
-        quarter, person_id = goal.quarter_id, goal.person_id
-        session.commit()
-    return RedirectResponse(f"/plan?q={quarter}&notice=Goal+saved#person-{person_id}", status_code=303)
+    form = {"where": f"suggestion-{draft_id}-{index}", "title": title, "target": target}
+
+    def act(session: Session) -> str:
+        # The form edits the title in a textarea; a goal title is still one line.
+        goal = accept_suggestion(session, viewer, draft_id, index, title=" ".join(title.split()) or None,
+                                 target=_target(target))
+        return f"/plan?q={goal.quarter_id}&notice=Goal+saved#person-{goal.person_id}"
+
+    return _goal_form(request, viewer, _quarter_or_current(quarter), form, act)
 
 
 @router.post("/plan/goals/{goal_id}", dependencies=CSRF)
-def edit_goal(viewer: WebViewer, goal_id: RowId, title: Annotated[str, Form(max_length=300)],
+def edit_goal(request: Request, viewer: WebViewer, goal_id: RowId, title: Annotated[str, Form(max_length=300)],
               target: Annotated[str, Form(max_length=40)] = "",
-              status: Annotated[str, Form(max_length=20)] = "active") -> Response:
-    with Session(get_engine(), expire_on_commit=False) as session:
-        begin_write(session)
-        try:
-            body = GoalUpdate(title=title, target=float(target) if _blank(target) else None, status=status)
-        except (ValidationError, ValueError) as exc:
-            raise InvalidInput(f"goal: {exc}") from None
-        goal = update_goal(session, viewer, goal_id, body)
+              status: Annotated[str, Form(max_length=20)] = "active",
+              quarter: Annotated[str, Form(max_length=10)] = "") -> Response:
+    form = {"where": f"goal-{goal_id}", "title": title, "target": target, "status": status}
+
+    def act(session: Session) -> str:
+        goal = update_goal(session, viewer, goal_id, GoalUpdate(title=title, target=_target(target), status=status))
         if goal is None:
             raise NotFound("goal not found")
-        quarter, person_id = goal.quarter_id, goal.person_id
-        session.commit()
-    return RedirectResponse(f"/plan?q={quarter}&notice=Goal+updated#person-{person_id}", status_code=303)
+        return f"/plan?q={goal.quarter_id}&notice=Goal+updated#person-{goal.person_id}"
+
+    return _goal_form(request, viewer, _quarter_or_current(quarter), form, act)

@@ -110,3 +110,32 @@ def test_only_whoever_asked_for_the_suggestions_is_offered_accept(client, tokens
     sign_in(client, tokens["founder@t.test"])
     html = client.get("/plan?q=2026-Q4").text
     assert accept in html and ">Accept as goal<" in html and "who accepts them" not in html
+
+
+def test_a_target_that_is_not_a_number_is_refused_beside_the_form_with_the_edit_kept(client, tokens, session, org):
+    from assistant.domain.models import RoleGoal
+    from tests.web.conftest import add_draft, goals_content
+
+    ppc = org["ppc@t.test"]
+    sign_in(client, tokens["growth-lead@t.test"])
+    resp = post_form(client, "/plan?q=2026-Q4", "/plan/goals", {
+        "person_id": str(ppc.id), "quarter": "2026-Q4", "title": "Keep new-to-brand above 30%", "target": "abc",
+        "kpi": "ppc-tacos"})
+    assert resp.status_code == 422 and "could not convert" not in resp.text
+    card = resp.text.split(f'id="person-{ppc.id}"', 1)[1].split("</article>", 1)[0]
+    add = card.split('<details class="add-goal" open>', 1)[1]
+    assert "the target &#39;abc&#39; is not a number" in add and 'value="Keep new-to-brand above 30%"' in add
+    assert 'value="abc" aria-invalid="true"' in add and '<option value="ppc-tacos" selected>' in add
+
+    goal = session.exec(select(RoleGoal).where(RoleGoal.person_id == ppc.id)).first()
+    resp = post_form(client, "/plan?q=2026-Q4", f"/plan/goals/{goal.id}",
+                     {"title": "Reworded title", "target": "1e999", "status": "active", "quarter": "2026-Q4"})
+    assert resp.status_code == 422 and 'value="Reworded title"' in resp.text and "is not a number" in resp.text
+    fresh(session)
+    assert session.get(RoleGoal, goal.id).title == "Bring TACOS under 10%"
+
+    draft = add_draft(session, kind="goals", subject=ppc, viewer=org["growth-lead@t.test"], **goals_content(),
+                      period="2026-Q4")
+    resp = post_form(client, "/plan?q=2026-Q4", f"/plan/suggestions/{draft.id}/0/accept",
+                     {"title": "My wording", "target": "ten", "quarter": "2026-Q4"})
+    assert resp.status_code == 422 and ">My wording</textarea>" in resp.text and 'value="ten"' in resp.text

@@ -14,7 +14,7 @@ import yaml
 from assistant.domain.orgfile.schema import OrgFile
 from assistant.kpi_audit.present import format_text
 from assistant.kpi_audit.rules import KpiAudit, KpiFacts, audit_kpis, facts_from_orgfile
-from assistant.kpi_audit.trends import half_means, judge, moved, relative_change, slope, trend
+from assistant.kpi_audit.trends import half_means, judge, relative_change, slope, trend
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "audit_org.yaml"
@@ -63,9 +63,6 @@ def test_series_statistics():
     assert trend(weekly([1, 2, 3])) is None
     t = trend(weekly([10, 10, 12, 12]))
     assert t.relative_change == pytest.approx(0.2) and t.points == 4
-    assert moved(t, better="up", threshold=0.05) == "better"
-    assert moved(t, better="down", threshold=0.05) == "worse"
-    assert moved(t, better="up", threshold=0.25) == "flat"
 
 
 def test_judge_needs_material_move_beyond_noise_with_the_slope_agreeing():
@@ -75,7 +72,6 @@ def test_judge_needs_material_move_beyond_noise_with_the_slope_agreeing():
     zigzag = trend(weekly([9.4, 10.6, 9.2, 10.4, 10.1, 11.3, 9.9, 11.1]))
     assert zigzag.relative_change == pytest.approx(0.07, abs=0.01)
     assert zigzag.noise > 0.5 and judge(zigzag, better="down") == "flat"
-    assert moved(zigzag, better="down", threshold=0.05) == "worse"  # what the fixed 5% rule said
 
 
 def test_trend_uses_the_recent_window_only():

@@ -38,7 +38,9 @@ from assistant.drafting.grounding import _IDENTIFIERS, _NUMBER, _WORDS, Facts, n
 
 PREFIX = "claim: "
 RECOGNITION = re.compile(r"recogni[sz]|encourag|wins? worth|praise", re.IGNORECASE)
-_SENTENCE = re.compile(r"(?<=[.!?;:])\s+(?=\S)")
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=\S)")
+# Between a word and a KPI named after it, one of these starts another clause ("Revenue was flat, but TACOS rose").
+_CLAUSE = re.compile(r"[,;:]|\b(?:but|while|whereas|although|though|and)\b", re.IGNORECASE)
 _QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”|(?<![\w'])'[^']+'(?![\w'])")
 _WEEK = re.compile(WEEK_IN_TEXT, re.IGNORECASE)
 _DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
@@ -191,13 +193,16 @@ def mentions(text: str, found: list[Subject]) -> list[Mention]:
     return sorted(kept, key=lambda m: m.start)
 
 
-def owner(pos: int, found: list[Mention]) -> Subject | None:
-    """The KPI a word at ``pos`` is about: the nearest name before it, else the first after it."""
+def owner(pos: int, found: list[Mention], text: str | None = None) -> Subject | None:
+    """The KPI a word at ``pos`` is about: the nearest name before it, else the first after it
+    (with ``text``: only one in the same clause)."""
     eligible = [m for m in found if m.region is None or m.region[0] <= pos < m.region[1]]
     before = [m for m in eligible if m.end <= pos]
     if before:
         return before[-1].subject
     after = [m for m in eligible if m.start >= pos]
+    if after and text is not None and _CLAUSE.search(text[pos:after[0].start]):
+        return None
     return after[0].subject if after else None
 
 
@@ -234,7 +239,7 @@ def directions(sentence: str, found: list[Mention]) -> Iterator[tuple[str, str, 
                        else _DIRECTIONS[m.group(0).lower()])
         if axis == "target" and _SELF_REPORT.search(plain[:m.start()]):
             continue  # "marked it as on track": what the person said, checked as a self-report
-        if (s := owner(m.start(), found)) is not None:
+        if (s := owner(m.start(), found, plain)) is not None:
             yield m.group(0), axis, value, m.start(), s
 
 
@@ -298,7 +303,7 @@ def _check_praise(sentence: str, found: list[Mention]) -> list[str]:
     plain = _blank(_QUOTED, sentence)
     return [f"{PREFIX}praise ('{m.group(0)}') for {s.name}, a {s.verdict} KPI"
             for m in _PRAISE.finditer(plain)
-            if (s := owner(m.start(), found)) is not None and s.verdict in ("gamed", "vanity")]
+            if (s := owner(m.start(), found, plain)) is not None and s.verdict in ("gamed", "vanity")]
 
 
 def cited_kpis(sources: list[str]) -> set[str]:
@@ -450,6 +455,11 @@ def _check_weeks(text: str, sources: list[str], found: list[Mention], a: Assessm
     if cited and len(cited) == len([s for s in sources if s.startswith(("checkin:", "meeting:"))]):
         allowed = {w.lower() for ws in cited for w in ws}
         problems += [f"{PREFIX}{w} is not the week of the record it cites" for w in weeks if w not in allowed]
+    elif any(s.startswith("checkin:") for s in sources):
+        # A check-in of unknown week: at least not one the record says was never filed, nor after the last.
+        missed = {w.lower() for w in a.cadence.missing_checkin_weeks}
+        last = (a.age.last_checkin_week or "").lower()
+        problems += [f"{PREFIX}no check-in was filed in {w}" for w in weeks if w in missed or (last and w > last)]
     return problems
 
 

@@ -6,6 +6,7 @@ import re
 from datetime import date
 
 from assistant.domain.models import Draft, Meeting
+from assistant.settings import get_settings
 from tests.web.conftest import post_form, sign_in
 
 
@@ -36,13 +37,15 @@ def _cadence_pills(html: str, person_id: int) -> tuple[str, tuple[int, int, int]
     return heading[1] if heading else "", counts
 
 
-def test_team_page_counts_the_1on1s_the_brief_counts(client, tokens, session, org):
+def test_team_page_counts_the_1on1s_the_brief_counts(client, tokens, session, org, monkeypatch):
     """One week, one count: the Team row and the brief on the same person agree on their 1:1s.
 
-    The meetings are placed where a page counting "84 days back from the newest 1:1 anyone
-    had" and the brief's twelve ISO weeks to the person's latest check-in part ways: one
-    inside the brief's weeks but long before the newest 1:1, one after the brief's week.
+    The week is the clock's (2026-W43), five weeks after the person's latest check-in: the
+    twelve ISO weeks end there, so a 1:1 before them and one after the latest check-in are
+    where a page judging by the latest check-in and the brief would part ways.
     """
+    monkeypatch.setenv("CADENCE_TODAY", "2026-10-21")  # 2026-W43
+    get_settings.cache_clear()
     ppc, am, lead = org["ppc@t.test"], org["am@t.test"], org["growth-lead@t.test"]
     session.add_all([Meeting(manager_id=lead.id, report_id=ppc.id, date=date(2026, 7, 1), status="held", minutes=30),
                      Meeting(manager_id=lead.id, report_id=ppc.id, date=date(2026, 10, 15), status="cancelled"),
@@ -54,5 +57,6 @@ def test_team_page_counts_the_1on1s_the_brief_counts(client, tokens, session, or
     assert resp.status_code == 303, resp.text
     draft = session.get(Draft, int(resp.headers["location"].rsplit("/", 1)[1]))
     cadence = draft.content["cadence"]
-    assert heading == f"{cadence['weeks']} weeks to {draft.period}" == "12 weeks to 2026-W38"
-    assert counts == (cadence["meetings_held"], cadence["meetings_cancelled"], cadence["meetings_rushed"]) == (2, 0, 0)
+    assert heading == f"{cadence['weeks']} weeks to {draft.period}" == "12 weeks to 2026-W43"
+    # W37's held 1:1 and W42's cancelled one; W27's is before the twelve weeks.
+    assert counts == (cadence["meetings_held"], cadence["meetings_cancelled"], cadence["meetings_rushed"]) == (1, 1, 0)

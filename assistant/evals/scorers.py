@@ -391,7 +391,9 @@ def goals_reset(obs: Observation) -> Score | None:
         low = 1 if "rank" in g.get("title", "").lower() else 0
         high = 100 if c.get("unit") == "percent" else None
         checks = {f"traces to {g.get('objective')!r}": g.get("objective") in want.objectives,
-                  f"target {g.get('target')} is infeasible": low <= g.get("target", -1) <= (high or float("inf")),
+                  # a process goal (no KPI) is a dated deliverable: no target to be feasible
+                  f"target {g.get('target')} is infeasible": g.get("kpi") is None
+                  or low <= (g.get("target") if g.get("target") is not None else -1) <= (high or float("inf")),
                   "a gamed KPI's goal names no guardrail condition": not c.get("bound_to_guardrail")
                   or " without " in g.get("title", "") or "guardrail" in g.get("title", ""),
                   "a loosened target does not say so": not c.get("loosened") or "looser" in g.get("arithmetic", "")}

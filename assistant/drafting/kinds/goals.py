@@ -7,7 +7,6 @@ model (or the offline composer) must repeat those figures unchanged (``verify``)
 from __future__ import annotations
 
 import copy
-import re
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -16,8 +15,8 @@ from assistant.analysis import goal_progress, quarter_bounds
 from assistant.core.templates import fmt_number
 from assistant.domain.calendar import previous_quarter
 from assistant.domain.drafts import get_visible_draft, set_status
-from assistant.domain.goals import create_goal
-from assistant.domain.kpi_links import closest_objective, links_for
+from assistant.domain.goals import create_goal, outcome
+from assistant.domain.kpi_links import closest_objective, links_for, names
 from assistant.domain.kpis import series
 from assistant.domain.models import Company, Draft, DraftStatus, Kpi, Objective, Person, RoleGoal
 from assistant.domain.quarters import planning_quarter, quarter_in_force, quarter_objectives
@@ -51,7 +50,7 @@ RETIRE_CODES = ("vanity", "not_influenceable")
 OTHER_QUARTER_CODES = ("no_objective",)
 COMPUTED_FIELDS = ("kpi", "unit", "objective", "link", "baseline", "window", "statistic", "trend_per_week",
                    "trend_effect", "improvement", "projected", "cap", "math_target", "target", "precision", "date",
-                   "detail", "loosened", "bound_to_guardrail")
+                   "detail", "loosened", "bound_to_guardrail", "process", "owner", "checkpoints")
 """What a goals draft stores of each candidate's arithmetic beside the model's output."""
 STAGE_WORDS = {
     "early": "an early-stage company leads with volume",
@@ -120,16 +119,22 @@ def _guard_floor(session: Session, guard_id: int | None, visible: VisibleKpis, s
             "sources": [kpi_source(g.key, d) for d, _ in window[-1:]]}
 
 
+def kpi_phrases(kpi: Kpi, entry: Any) -> list[str]:
+    """What an objective's title may call this KPI: its own name, its catalog name and aliases."""
+    return [kpi.name, *([entry.name, *entry.aliases] if entry else [])]
+
+
 def settle(kpi: Kpi, goal: dict[str, Any], points: list[Any], objective: Objective, end: Any,
-           previous: RoleGoal | None) -> dict[str, Any]:
+           previous: Any, shared: bool) -> dict[str, Any]:
     """The target after the arithmetic: the objective's own number, the unit's range, the KPI's
-    precision; then one readable sentence, and whether it is looser than a goal already agreed."""
+    precision; then one readable sentence, and whether it is looser than a goal already agreed.
+
+    ``previous`` is the latest goal agreed on the KPI, as ``domain.goals.outcome`` reads it (an
+    ended quarter's goal judged on its final value); ``shared`` whether the objective's title names
+    this KPI (only then is its number this KPI's bar: 'listing conversion to 15.5%' is not a return
+    rate's)."""
     unit, better = kpi.unit, gm.better_sign(kpi.direction)
     number = gm.objective_number(objective.title)
-    # The objective's number is this KPI's only when the title names the KPI's own measure
-    # (its name's first word): 'listing conversion to 15.5%' is not a return rate's bar.
-    head = re.sub(r"[^a-z0-9-]", "", kpi.name.lower().split()[0]) if kpi.name.split() else ""
-    shared = bool(head) and head in re.findall(r"[a-z0-9-]+", objective.title.lower())
     target, steps = goal["target"], []
     if gm.objective_applies(number, kpi, shared):
         bar = number["value"]
@@ -156,22 +161,35 @@ def settle(kpi: Kpi, goal: dict[str, Any], points: list[Any], objective: Objecti
              "trend " + ("flat" if trend == 0 else "improving" if trend > 0 else "worsening")]
     prev = None
     if previous is not None:
-        gap = gm.gap_text(goal["baseline"], previous.target, unit)
-        prev = {"title": previous.title, "quarter": previous.quarter_id, "status": previous.status,
-                "target": previous.target, "gap": round(abs(goal["baseline"] - previous.target), 2)}
-        outcome = {"missed": f"was missed by {gap}", "achieved": "was achieved"}.get(
-            previous.status, f"is active, with the baseline {gap} from it")
-        parts.append(f"the {previous.quarter_id} goal {fmt_number(previous.target, unit)} {outcome}")
+        prev = {"title": previous.title, "quarter": previous.quarter, "status": previous.status.value,
+                "target": previous.target, "final_value": previous.final_value, "gap": previous.gap}
+        agreed = f"the {previous.quarter} goal {fmt_number(previous.target, unit)}"
+        if previous.status.value in ("achieved", "missed") and previous.final_value is not None:
+            by = gm.gap_text(previous.final_value, previous.target, unit)
+            parts.append(f"{agreed} was {previous.status.value}" + (f" by {by}" if previous.status.value == "missed"
+                                                                     else "") +
+                         f" (final {fmt_number(previous.final_value, unit)})")
+        elif previous.status.value in ("achieved", "missed"):
+            parts.append(f"{agreed} was {previous.status.value}")
+        else:
+            agreed_clause = f"{agreed} is active, the baseline " + gm.gap_to(goal["baseline"], previous.target, unit,
+                                                                              kpi.direction)
+            parts.append(agreed_clause)
     if goal["capped"]:
-        parts.append(f"capped at {fmt_number(goal['cap'], unit)}, {gm.CAP_PCT}% past the best value so far")
+        parts.append(f"capped at {fmt_number(goal['cap'], unit)}, {gm.CAP_PCT}% past the best value so far"
+                     + (" (of the room left to 100%)" if gm.room(goal["best"], unit, better) != abs(goal["best"])
+                        else ""))
     parts += steps
     parts.append(f"proposed {fmt_number(settled, unit)} by {end.isoformat()}")
     loosened = None
     if previous is not None and gm.looser(settled, previous.target, kpi.direction):
         distance = gm.gap_text(goal["baseline"], previous.target, unit)
-        loosened = (f"looser than the {previous.status} {previous.quarter_id} goal of "
-                    f"{fmt_number(previous.target, unit)}: the baseline is {distance} "
-                    f"from it, further than one quarter's {gm.IMPROVEMENT_PCT}% step reaches")
+        why = (f"the record caps what one quarter can plausibly reach at {fmt_number(goal['cap'], unit)}"
+               if goal["capped"] else f"further than one quarter's {gm.IMPROVEMENT_PCT}% step reaches")
+        loosened = (f"looser than the {previous.status.value} {previous.quarter} goal of "
+                    f"{fmt_number(previous.target, unit)}: the baseline is {distance} from it, {why}")
+        if previous.status.value == "active":
+            parts.remove(agreed_clause)  # the loosened sentence says it again, with the reason
         parts.append(loosened)
     detail = goal["arithmetic"] + ("; then " + "; ".join(steps) if steps else "")
     return {"target": settled, "math_target": goal["target"], "arithmetic": "; ".join(parts) + ".", "detail": detail,
@@ -190,6 +208,47 @@ def _title(kpi: Kpi, goal: dict[str, Any], target: float, end: Any, guard: dict[
     if gamed and guard:
         return title + f", only with {guard['name']} tracked beside it as the guardrail"
     return title + (f", with {guard['name']} as the guardrail" if guard else "")
+
+
+def _bind_to_guardrail_goals(candidates: list[dict[str, Any]], end: str) -> None:
+    """A gamed KPI whose guardrail carries a goal of its own is bound to that goal's target, so the
+    two goals ask for the same thing ("without TACOS rising above 11.8%", not its older level)."""
+    by_key = {c["kpi"]: c for c in candidates}
+    for c in candidates:
+        guard = by_key.get((c["guardrail"] or {}).get("key")) if c["bound_to_guardrail"] else None
+        if guard is None:
+            continue
+        c["guardrail_floor"] = {"value": guard["target"], "unit": guard["unit"], "direction": guard["direction"],
+                                "sources": guard["sources"][:1], "goal": True}
+        c["rank"] = (True, *c["rank"][1:])  # the guardrail's own goal leads
+        kpi = Kpi(key=c["kpi"], name=c["kpi_name"], unit=c["unit"], direction=c["direction"])
+        c["title"] = _title(kpi, c, c["target"], end, c["guardrail"], c["guardrail_floor"], True)
+
+
+def process_goal(subject: Person, objective: Objective, watched: list[Kpi], stage: str, start: Any, end: Any,
+                 order: list[str]) -> dict[str, Any]:
+    """A milestone objective as a dated deliverable owned by ``subject``: no KPI level, two checkpoints
+    on the way, and the KPIs of theirs that serve it named as what to watch. The owner comes from those
+    KPIs' links, else from the role (then the founder confirms it)."""
+    due = gm.milestone_due(objective.title, start, end) or end
+    plan, half = gm.checkpoints(start, due)
+    how = (f"{subject.name} owns it: their {', '.join(k.name for k in watched)} serves it" if watched else
+           f"{subject.name} owns it as {subject.role}, the role nearest it (matched by meaning: confirm the owner)")
+    late = f"; the objective's date falls after the quarter's last day, {end.isoformat()}" if due > end else ""
+    return {"kpi": None, "kpi_name": None, "unit": None, "direction": None, "tier": None, "objective": objective.key,
+            "objective_title": objective.title, "link": "confirmed" if watched else "suggested",
+            "link_reason": how, "guardrail": None, "guardrail_floor": None, "bound_to_guardrail": False,
+            "process": True, "owner": subject.name, "checkpoints": [plan.isoformat(), half.isoformat()],
+            "title": f"{objective.title.rstrip('.')}: {subject.name} delivers it by {due.isoformat()}"[:240],
+            "baseline": None, "window": "", "statistic": "", "trend_per_week": None, "trend_effect": None,
+            "improvement": None, "projected": None, "cap": None, "math_target": None, "target": None,
+            "precision": None, "date": due.isoformat(), "detail": "", "loosened": None, "flags": [],
+            "arithmetic": (f"a deliverable, not a KPI level: the plan agreed by {plan.isoformat()}, half done by "
+                           f"{half.isoformat()}, delivered by {due.isoformat()} (the objective's own date){late}."),
+            "rationale": (f"Assumes the {stage} stage: a milestone counts whatever the stage. {how}."),
+            "rank": gm.importance(stage, "any", named=True, gamed=False, primary=True,
+                                  order=order.index(objective.key)),
+            "sources": []}
 
 
 def gather(session: Session, viewer: Person, subject: Person, quarter: str | None) -> DraftJob:
@@ -213,6 +272,7 @@ def gather(session: Session, viewer: Person, subject: Person, quarter: str | Non
              for f in ctx.flag_records(list(audits.values())) if f["code"] not in OTHER_QUARTER_CODES]
     earlier = [previous_quarter(quarter), quarter_in_force(), quarter]
     candidates, retire, notes, kpi_rows, counterparts = [], [], [], [], []
+    milestones: dict[str, list[Kpi]] = {}  # milestone objective key -> the subject's KPIs linked to it
     own_names = {k.name.lower() for k in own}
     for kpi in own:
         audit, link = audits.get(kpi.key), links[kpi.id]
@@ -239,46 +299,63 @@ def gather(session: Session, viewer: Person, subject: Person, quarter: str | Non
                            "reason": f"{kpi.name} {link.reason}"[:400], "replacement": None,
                            "sources": last_source})
             continue
+        if gm.milestone_due(link.objective.title, start, end) is not None:
+            # A dated deliverable: its owner is the person whose KPI serves it, and no KPI level
+            # says whether it was delivered.
+            milestones.setdefault(link.objective.key, []).append(kpi)
+            continue
         goal = compute_goal(kpi, points, start, end)
         if goal is None:
             notes.append(f"{kpi.name} carries no goal yet: it has no values before {start.isoformat()}.")
             continue
         objective = link.objective
+        entry = _catalog_entry(audit.matched.name if audit and audit.matched else None)
+        named = names(objective.title, kpi_phrases(kpi, entry))
         guard, guard_id = guardrail_for(kpi, audit, visible)
         gamed = "gamed" in codes
         floor = _guard_floor(session, guard_id, visible, start) if gamed else None
         if guard_id is not None:
             last = series(session, guard_id, until=end)
             goal["sources"] += [kpi_source(guard["key"], d) for d, _ in [p for p in last if p[0] < start][-1:]]
-        settled = settle(kpi, goal, points, objective, end, _previous_goal(session, subject, kpi, earlier))
+        previous = _previous_goal(session, subject, kpi, earlier)
+        settled = settle(kpi, goal, points, objective, end, outcome(session, previous) if previous else None, named)
         goal.update(settled)
         candidates.append({"kpi": kpi.key, "kpi_name": kpi.name, "unit": kpi.unit, "direction": kpi.direction,
                            "tier": kpi.tier, "objective": objective.key, "objective_title": objective.title,
                            "link": link.status, "link_reason": link.reason, "guardrail": guard,
                            "guardrail_floor": floor, "bound_to_guardrail": gamed,
                            "title": _title(kpi, goal, goal["target"], end.isoformat(), guard, floor, gamed),
-                           "flags": codes, "rationale": stage_reason(stage, kpi, _catalog_entry(
-                               audit.matched.name if audit and audit.matched else None), objective, link.status),
-                           **goal})
-    candidates = candidates[:MAX_GOALS]
+                           "flags": codes, "rationale": stage_reason(stage, kpi, entry, objective, link.status)
+                           + (" The audit calls it gamed: the goal holds its guardrail too." if gamed else ""),
+                           "rank": gm.importance(stage, entry.stage if entry else "any", named=named, gamed=False,
+                                                 primary=kpi.tier == "primary",
+                                                 order=list(objectives).index(objective.key)),
+                           "process": False, "owner": subject.name, "checkpoints": [], **goal})
+    _bind_to_guardrail_goals(candidates, end.isoformat())
+    first = subject.name.split()[0]
+    for key, watched in milestones.items():
+        candidates.append(process_goal(subject, objectives[key], watched, stage, start, end, list(objectives)))
+    if not candidates and objectives and not counterparts:
+        role_kpis = ", ".join(k.name for k in own)
+        aim = closest_objective(f"{subject.role}. {role_kpis}", list(objectives.values()))
+        if gm.milestone_due(aim.title, start, end) is not None:
+            candidates.append(process_goal(subject, aim, [], stage, start, end, list(objectives)))
+        else:
+            notes.append(f"{subject.name} has no KPI that serves one of {objectives_quarter}'s objectives yet; as "
+                         f"{subject.role} they could serve '{aim.title}': agree a KPI for it with them.")
+    candidates = sorted(candidates, key=lambda c: c["rank"])[:MAX_GOALS]
     # What the draft stores beside the output; the prompt sees the one-sentence arithmetic only.
     stored = [{k: c[k] for k in COMPUTED_FIELDS} for c in candidates]
     for c in candidates:
         for k in ("detail", "objective_number", "previous_goal", "link_reason", "math_target", "precision",
-                  "trend_over_quarter", "best_period", "flags", "kpi_name", "tier", "baseline_points"):
+                  "trend_over_quarter", "best_period", "flags", "kpi_name", "tier", "baseline_points", "rank"):
             c.pop(k, None)
     if objectives_quarter != quarter:
         notes.insert(0, f"No objectives are planned for {quarter} yet; the goals trace to {objectives_quarter}'s.")
-    first = subject.name.split()[0]
     for kpi, replacement, objective in counterparts[:1]:
         aim = f" for '{objective.title}'" if objective else ""
         notes.append(f"Agree {replacement} with {first} in place of {kpi.name}{aim}: it is the measure their "
                      "work moves, and it can carry a goal once it has values.")
-    if not candidates and objectives:
-        role_kpis = ", ".join(k.name for k in own)
-        aim = closest_objective(f"{subject.role}. {role_kpis}", list(objectives.values()))
-        notes.append(f"{subject.name} has no KPI that serves one of {objectives_quarter}'s objectives yet; as "
-                     f"{subject.role} they could serve '{aim.title}': agree a KPI for it with them.")
     notes, retire = notes[:3], retire[:4]
     last_quarter = previous_quarter(quarter)
     facts: dict[str, Any] = {
@@ -318,24 +395,26 @@ def gather(session: Session, viewer: Person, subject: Person, quarter: str | Non
 
 
 def claims(out: GoalsModelOut) -> list[tuple[str, str, list[str], bool]]:
+    # A process goal cites no KPI value: its figures are the objective's own date and checkpoints.
     found = [(f"goals[{i}]", " ".join([g.title, g.window, g.statistic, g.arithmetic, g.rationale, g.guardrail or "",
-                                       g.date]), g.sources, True) for i, g in enumerate(out.goals)]
+                                       g.date]), g.sources, g.kpi is not None) for i, g in enumerate(out.goals)]
     found += [(f"retire[{i}]", f"{r.reason} {r.replacement or ''}", r.sources, True) for i, r in enumerate(out.retire)]
     return found + [(f"notes[{i}]", n.text, n.sources, False) for i, n in enumerate(out.notes)]
 
 
 def verify(out: GoalsModelOut, candidates: list[dict[str, Any]], retire: list[dict[str, Any]]) -> dict[str, list[str]]:
     """A goal's figures must be the computed ones for its KPI, not merely numbers found in the facts."""
-    by_kpi = {c["kpi"]: c for c in candidates}
+    by_kpi = {c["kpi"] if c["kpi"] else f"process:{c['objective']}": c for c in candidates}
     problems: dict[str, list[str]] = {}
     for i, g in enumerate(out.goals):
-        c = by_kpi.get(g.kpi)
+        c = by_kpi.get(g.kpi if g.kpi else f"process:{g.objective}")
         if c is None:
             problems[f"goals[{i}]"] = [f"kpi {g.kpi!r} does not match the computed candidates ({', '.join(by_kpi)})"]
             continue
         found = [f"{name} {getattr(g, name)} does not match the computed figure {c[name]}"
                  for name in ("baseline", "trend_per_week", "improvement", "target")
-                 if abs(getattr(g, name) - c[name]) > TOLERANCE]
+                 if (getattr(g, name) is None) != (c[name] is None)
+                 or (c[name] is not None and abs(getattr(g, name) - c[name]) > TOLERANCE)]
         found += [f"{name} {getattr(g, name)!r} does not match the computed {c[name]!r}"
                   for name in ("objective", "date") if getattr(g, name) != c[name]]
         if found:

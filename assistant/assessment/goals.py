@@ -13,7 +13,8 @@ stay on; after "without", "never" or "not" it names the side it must not reach, 
 "without TACOS rising above 11%" binds TACOS to at most 11. The name is matched by its words
 against the person's KPIs and their guardrails (a bound written with % only against a
 percent KPI); a clause naming nothing the viewer can read stays a condition that cannot be
-read, and a clause about the goal's own KPI ("and hold it above 15%") adds nothing.
+read, and a clause about the goal's own KPI ("and hold it above 15%", "without dropping
+below 22%") adds nothing: its target already decides.
 
 ``on_track`` is True only when the goal has a condition of its own and every condition
 holds; False when any condition fails; None when one cannot be read and none fails.
@@ -98,8 +99,9 @@ def title_bounds(title: str) -> list[Bound]:
         if not name and not own:  # the name after the number: "with no more than 2 escalations a week"
             after = re.split(r"[,;.]|" + _CONNECTOR.pattern, text[m.end():], maxsplit=1)[0]
             name = " ".join(w for w in re.findall(r"[a-z0-9'-]+", after)[:4] if w not in _FILLER)
-        out.append(Bound(words=name or body.strip(), direction=direction, bound=float(m.group("num").replace(",", "")),
-                         percent=m.group("pct") is not None, own=own))
+        # no name at all ("... at 25% without dropping below 22%"): the clause is about the goal's own KPI
+        out.append(Bound(words=name, direction=direction, bound=float(m.group("num").replace(",", "")),
+                         percent=m.group("pct") is not None, own=own or not name))
     return out
 
 

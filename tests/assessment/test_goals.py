@@ -36,6 +36,8 @@ def test_bounds_read_from_the_title(title, bounds):
     "Hold TACOS at or below 10% while restructuring campaigns",
     "Lift conversion on the top 5 hero ASINs to 15.5% by end of October and hold it through peak",
     "Go/no-go on a second Dutch oven supplier by Nov 15",
+    "Hold contribution margin at 25% or higher without dropping below 22%",
+    "Lift conversion to 15.5% by end of October and hold it above 15% through peak",
 ])
 def test_titles_without_a_second_bound(title):
     assert [b for b in title_bounds(title) if not b.own] == []

@@ -70,6 +70,10 @@ _DIRECTION_RE = re.compile(
     r"\b(?:" + "|".join(sorted((re.escape(w) for w in _DIRECTIONS), key=len, reverse=True)) + r")\b"
     r"|\b(?:is|was|are|were|went|moved|ticked|came)\s+(?P<updown>up|down)\b"
     r"|\b(?P<updown2>up|down)\s+(?=from\b|to\b|by\b|\d)", re.IGNORECASE)
+_COMPARED = re.compile(r"(?:\d%?|\bpoints?|\bis|\bwas|\bare|\bgot|\bgetting|\blooks?|\blooking|\bmuch|\bfar|"
+                       r"\bslightly|\bno|\bany|\bgrew|\bgrown|\bbecame|\bbecoming)\s*$", re.IGNORECASE)
+_HELD = re.compile(r"\b(?:held|holding|holds|stayed|stays|staying|is|was|remained|remains|been|kept)\s+$",
+                   re.IGNORECASE)
 _PRAISE = re.compile(r"\b(?:great|nice|nicely|well done|excellent|impressive|strong result|good work|"
                      r"congratulations|kudos|a real result|keep doing what moved it|bravo)\b", re.IGNORECASE)
 _BLOCKER = re.compile(r"\bblock(?:er|ers|ing)\b|\bstuck\b", re.IGNORECASE)
@@ -239,6 +243,12 @@ def directions(sentence: str, found: list[Mention]) -> Iterator[tuple[str, str, 
                        else _DIRECTIONS[m.group(0).lower()])
         if axis == "target" and _SELF_REPORT.search(plain[:m.start()]):
             continue  # "marked it as on track": what the person said, checked as a self-report
+        word = m.group(0).lower()
+        if word in ("better", "worse") and not _COMPARED.search(plain[:m.start()]) \
+                and not re.match(r"\s+than\b", plain[m.end():]):
+            continue  # "to understand it better" is no claim about the KPI's move
+        if word == "steady" and not _HELD.search(plain[:m.start()]):
+            continue  # "a steady rise" is a rise
         if (s := owner(m.start(), found, plain)) is not None:
             yield m.group(0), axis, value, m.start(), s
 
@@ -281,8 +291,11 @@ def _check_directions(sentence: str, found: list[Mention], a: Assessment) -> lis
     goal_quote = re.search(r"\bgoal\s+[\"“]([^\"”]+)[\"”]", sentence, re.IGNORECASE)
     for word, axis, value, pos, s in directions(sentence, found):
         k = s.reading
-        if axis == "target" and goal_quote and "track" in word.lower():
-            g = next((g for g in a.goals if g.title.strip().lower() == goal_quote.group(1).strip().lower()), None)
+        goal_word = re.search(r"\bgoal\b", sentence[:pos], re.IGNORECASE)
+        if axis == "target" and "track" in word.lower() and (goal_quote or goal_word):
+            # A goal is on track when all its conditions hold: the goal's reading, not the KPI's target.
+            title = goal_quote.group(1).strip().lower() if goal_quote else None
+            g = next((g for g in a.goals if (g.title.strip().lower() == title if title else g.kpi == s.key)), None)
             if g is not None and g.on_track is not None and g.on_track != (value == "on"):
                 problems.append(f"{PREFIX}the goal is {'on' if g.on_track else 'not on'} track, not '{word}'")
             continue

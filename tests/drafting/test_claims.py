@@ -85,6 +85,7 @@ def test_a_kpis_own_numbers_pass(assessment, text):
     ("ACOS was 13.5% this week.", "TACOS"),
     ("New-to-brand share of ad orders reached 21.9%.", "ACOS"),
     ("TACOS stood at 22.1% against a 10% target.", "New-to-brand"),
+    ("ACOS: 13.5% (target 25%).", "TACOS"),
 ])
 def test_another_kpis_number_is_caught(assessment, text, owner):
     found = problems(assessment, text)
@@ -110,6 +111,11 @@ def test_a_value_on_a_date_is_that_dates_value(assessment):
     ("Shopify-style wording: TACOS went up from 11.8% to 13.5%.", True),
     ("The check-in marked TACOS as on track, but it stood at 13.5% against a target of 10%.", True),
     ("New-to-brand share of ad orders rose with nothing it guards worsening.", True),
+    ("Revenue was flat, but TACOS rose.", True),        # 'flat' is about revenue, in its own clause
+    ("Ask how TACOS is computed to understand it better.", True),
+    ("TACOS shows a steady rise.", True),
+    ("ACOS fell from 26.2% to 21.9% (16.4% better).", True),
+    ("TACOS got better this month.", False),
 ])
 def test_direction_words_agree_with_the_reading(assessment, text, ok):
     assert (problems(assessment, text) == []) is ok, problems(assessment, text)

@@ -60,6 +60,10 @@ def spread(steps: Sequence[float]) -> float | None:
     return math.sqrt(sum((s - mean) ** 2 for s in steps) / (len(steps) - 1))
 
 
+def _over(n: int) -> str:
+    return f"over {n} step" + ("" if n == 1 else "s")
+
+
 def _steps(pts: Sequence[Point]) -> list[float]:
     return [b.value - a.value for a, b in zip(pts, pts[1:], strict=False)]
 
@@ -89,16 +93,16 @@ def read_trend(points: Sequence[Point], direction: str, *, change_points: int = 
     if _r(change) != 0 and n >= 2 and (all(s > 0 for s in steps) or all(s < 0 for s in steps)):
         rule = f"moved the same way at each of the {n} steps"
     elif _moved(change, band):
-        rule = f"a change of {_fmt(abs(change))} over {n} steps" + (f" is beyond {against}" if band else f": {against}")
+        rule = f"a change of {_fmt(abs(change))} {_over(n)}" + (": " if band is None else " is beyond ") + against
     elif band is not None and len(recent) > len(month) and _moved(long := recent[-1].value - recent[0].value, band) \
             and slope([p.value for p in recent]) * long > 0 and change * long > 0:
         cited, change, n = recent, long, len(recent) - 1
-        rule = (f"the last {len(steps)} steps are within its noise, but a change of {_fmt(abs(long))} over {n} "
-                f"steps is beyond {against}, and the line through them agrees")
+        rule = (f"the last {len(steps)} steps are within its noise, but a change of {_fmt(abs(long))} {_over(n)} "
+                f"is beyond {against}, and the line through them agrees")
     else:
         moved = False
         rule = ("unchanged between the two points" if _r(change) == 0 else
-                f"a change of {_fmt(abs(change))} over {n} steps is within {against}")
+                f"a change of {_fmt(abs(change))} {_over(n)} is within {against}")
 
     start, end = cited[0], cited[-1]
     cited_steps = _steps(cited)

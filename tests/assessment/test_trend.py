@@ -23,6 +23,7 @@ def test_small_clear_moves_are_not_flat():
     # 3 -> 4 after a month of 3s: the jump is judged against the quiet weeks before it
     steady = read_trend(pts(3, 3, 3, 3, 3, 3, 4), "up")
     assert steady.label == "improving" and (steady.start.value, steady.end.value) == (3, 4)
+    assert "beyond the noise band 0" in steady.rule
     # 4.9 -> 5.5: the demo's inventory turnover to W39, and a wobbling version of it
     turnover = read_trend(pts(5.1, 5.2, 5.2, 5.0, 4.9, 4.8, 4.9, 5.0, 5.3, 5.5), "up")
     assert turnover.label == "improving" and (turnover.start.value, turnover.end.value) == (4.9, 5.5)

@@ -350,6 +350,9 @@ def gather(session: Session, viewer: Person, subject: Person, quarter: str | Non
         for k in ("detail", "objective_number", "previous_goal", "link_reason", "math_target", "precision",
                   "trend_over_quarter", "best_period", "flags", "kpi_name", "tier", "baseline_points", "rank"):
             c.pop(k, None)
+        if not c["process"]:  # what only a deliverable carries stays out of a KPI goal's facts
+            for k in ("process", "owner", "checkpoints"):
+                c.pop(k)
     if objectives_quarter != quarter:
         notes.insert(0, f"No objectives are planned for {quarter} yet; the goals trace to {objectives_quarter}'s.")
     for kpi, replacement, objective in counterparts[:1]:

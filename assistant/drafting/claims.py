@@ -82,6 +82,8 @@ _RECURS_OR_COUNT = re.compile(r"keep(?:s|ing)? coming back|kept coming back|c[oa
                               r"\b\w+ time\b|\braised\b|\bcleared\b|\bopen for\b|check-?ins", re.IGNORECASE)
 _DESCRIBES_RETURN = re.compile(r"keep(?:s|ing)? coming back|kept coming back|c[oa]me back|\bsame blocker\b|"
                                r"\bback for the\b", re.IGNORECASE)
+_RETURNS = re.compile(r"keep(?:s|ing)? coming back|kept coming back|c[oa]me back|\bagain\b|recurr|"
+                      r"\breturn(?:s|ing|ed)\b|\bback for\b|\bsame blocker\b", re.IGNORECASE)
 _SINCE = re.compile(r"\bsince\s+(" + WEEK_IN_TEXT + r"|\d{4}-\d{2}-\d{2})", re.IGNORECASE)
 _ORDINAL_COUNT = re.compile(r"\b(second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))\s+"
                             r"(?:time|check-?in)\b", re.IGNORECASE)
@@ -331,8 +333,14 @@ def _check_recognition(text: str, sources: list[str], found: list[Mention], subs
     return [f"{PREFIX}recognition rests on {name}, a {verdict} KPI" for name, verdict in bad.items()]
 
 
+# Words every item about a blocker may use: sharing one with the blocker's text says nothing of what it is.
+_ABOUT_BLOCKERS = {"blocker", "blockers", "blocked", "blocking", "week", "weeks", "check-in", "check-ins", "still",
+                   "again", "time", "times", "back", "raised", "open", "since", "came", "come", "coming", "keeps",
+                   "cleared", "same", "stuck", "need", "needs", "support", "decision", "help", "issue", "problem"}
+
+
 def _thread_for(text: str, threads: list[BlockerThread]) -> tuple[BlockerThread | None, int]:
-    said = _words(_blank(_WEEK, text))
+    said = _words(_blank(_WEEK, text)) - _ABOUT_BLOCKERS
     scored = [(len(said & _words(f"{t.label} {t.latest_text}")), t) for t in threads]
     scored.sort(key=lambda x: (-x[0], -x[1].times))
     return (scored[0][1], scored[0][0]) if scored else (None, 0)
@@ -374,13 +382,14 @@ def _check_blocker(text: str, a: Assessment, question: bool) -> list[str]:
         return []  # advice about blockers in general ("turn the recurring blocker into a request")
     if _waiting_item(text, a):
         return []  # a report's blocker that waits on this manager: checked with the rhythm
-    recurring = a.recurring
-    if not recurring:
-        return [f"{PREFIX}no blocker recurs in the data"]
-    thread, overlap = _thread_for(text, recurring)
+    if not a.threads:
+        return [f"{PREFIX}no blocker is on record"]
+    thread, overlap = _thread_for(text, a.threads)
     if thread is None or overlap == 0:
-        return [f"{PREFIX}the item does not say what the blocker is ({'; '.join(t.label for t in recurring)})"]
-    problems = _count_problems(text, thread.times, thread.weeks_open, f"the blocker '{thread.label}' was raised")
+        return [f"{PREFIX}the item does not say what the blocker is ({'; '.join(t.label for t in a.threads)})"]
+    problems = [] if thread.recurring or not _RETURNS.search(text) else [
+        f"{PREFIX}the blocker '{thread.label}' was raised once, in {thread.first_week}"]
+    problems += _count_problems(text, thread.times, thread.weeks_open, f"the blocker '{thread.label}' was raised")
     known = {w.lower() for w in thread.weeks} | {w.lower() for w in (thread.resolved_week, thread.first_week,
                                                                      thread.last_week) if w}
     problems += [f"{PREFIX}the blocker '{thread.label}' was not raised in {w}" for w in _WEEK.findall(text)
@@ -445,7 +454,7 @@ def _check_weeks(text: str, sources: list[str], found: list[Mention], a: Assessm
         return problems + said
     if _waiting_item(text, a):
         return problems + _check_waiting(text, a)
-    if _BLOCKER.search(text) and a.recurring and _thread_for(text, a.recurring)[1]:
+    if _BLOCKER.search(text) and a.threads and _thread_for(text, a.threads)[1]:
         return problems  # checked with the blocker
     problems += [f"{PREFIX}nothing in the record starts in {w}" for w in _since(text) if w.lower() not in _starts(a)]
     last = re.search(r"last check-?in(?: was| filed)?(?: in| for)?\s+(" + WEEK_IN_TEXT + ")", text, re.IGNORECASE)

@@ -53,10 +53,14 @@ def ppc_assessment() -> Assessment:
                            latest_text="Still waiting on Priya to raise the refund limit past $40.",
                            first_week="2026-W36", last_week="2026-W40", weeks=["2026-W36", "2026-W38", "2026-W40"],
                            times=3, weeks_open=5, status="open", sources=["checkin:7", "checkin:9", "checkin:11"])
+    fresh = BlockerThread(label="TACOS keeps climbing and I cannot say why",
+                          latest_text="TACOS keeps climbing and I cannot say why.", first_week="2026-W41",
+                          last_week="2026-W41", weeks=["2026-W41"], times=1, weeks_open=0, status="open",
+                          sources=["checkin:12"])
     return Assessment(person_id=1, name="Tomás Herrera", role="PPC specialist", access="member", week="2026-W41",
                       window=["2026-W38", "2026-W39", "2026-W40", "2026-W41"],
                       age=DataAge(week="2026-W41", current_week="2026-W41", last_checkin_week="2026-W41"),
-                      kpis=[tacos, acos, ntb], threads=[thread],
+                      kpis=[tacos, acos, ntb], threads=[fresh, thread],
                       cadence=CadenceReading(first_week="2026-W30", last_week="2026-W41", weeks=12),
                       quality=CheckinQuality(filed=True, checkin_id=12))
 
@@ -144,6 +148,11 @@ def test_a_recurring_blocker_carries_its_content_count_and_weeks(assessment):
     assert "not the second" in problems(assessment, "The refund limit blocker is back for the second time.")[0]
     assert "first raised in 2026-W36" in problems(assessment, "The refund limit blocker, open since 2026-W38, "
                                                               "keeps coming back.")[0]
+    # Words any blocker item uses ("still", "back", "week") do not say which blocker it is.
+    assert problems(assessment, "The same blocker is still back this week, raised in 3 check-ins.")
+    # This week's blocker, raised once, named with its week; but it has not come back.
+    assert problems(assessment, 'A blocker raised in 2026-W41: "TACOS keeps climbing and I cannot say why".') == []
+    assert "raised once" in problems(assessment, "The TACOS climbing blocker came back in 2026-W41.")[0]
     # Advice about blockers in general is not a claim about this one.
     assert problems(assessment, "Turn the recurring blocker into a request: who, what, by when.") == []
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
 from assistant.domain.calendar import quarter_bounds, today
@@ -160,3 +161,38 @@ def close_quarter(session: Session, viewer: Person, quarter: str, *, day: date |
         out.append(closed)
     session.flush()
     return out
+
+
+# ---------------------------------------------------------------- pace through the quarter
+# Pure arithmetic, here rather than in drafting so the assessment can read a goal's pace: the
+# assessment sits below drafting, whose package imports the assessment.
+class Pace(BaseModel):
+    """Where a goal in force stands against a straight line from its baseline to its target."""
+
+    expected: float = Field(description="The value the straight line reaches at the share of the quarter elapsed.")
+    progress: float | None = Field(description="Share of the way from baseline to target covered (1.0 = there); "
+                                   "None when the baseline already met the target.")
+    on_pace: bool = Field(description="The latest value is at or past ``expected`` in the KPI's better direction.")
+    behind_by: float = Field(description="How far the latest value trails ``expected`` (0 when on pace).")
+
+
+def elapsed_share(day: date, start: date, end: date) -> float:
+    """The share of the quarter ``start``..``end`` (both inclusive) gone by the end of ``day``, 0-1."""
+    total = (end - start).days + 1
+    return min(max(((day - start).days + 1) / total, 0.0), 1.0)
+
+
+def pace(baseline: float, target: float, latest: float, share: float, direction: str) -> Pace:
+    """Whether ``latest`` is on pace for ``target``: the line from ``baseline`` (the quarter's start)
+    to ``target`` (its end) read at ``share`` of the quarter (``elapsed_share``). A goal whose
+    baseline already meets its target is on pace while the latest value still meets it."""
+    better = -1.0 if direction == "down" else 1.0
+    share = min(max(share, 0.0), 1.0)
+    if (target - baseline) * better <= 0:  # met before the quarter began: hold the target
+        expected, progress = target, None
+    else:
+        expected = round(baseline + (target - baseline) * share, 4) + 0.0
+        progress = round((latest - baseline) / (target - baseline), 4) + 0.0
+    behind = max(0.0, (expected - latest) * better)
+    return Pace(expected=round(expected, 2) + 0.0, progress=progress, on_pace=behind == 0,
+                behind_by=round(behind, 2) + 0.0)

@@ -1,4 +1,5 @@
-"""The goal arithmetic on small hand-made series: each step as the goals docstring states it."""
+"""The goal arithmetic on small hand-made series: each step as the goals docstring states it; and a
+goal's pace through its quarter (domain.goals, where the assessment can read it)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from assistant.domain.goals import elapsed_share, pace
 from assistant.domain.models import Kpi
 from assistant.drafting.kinds import goal_math as gm
 
@@ -111,17 +113,17 @@ def test_a_rising_percent_steps_a_share_of_the_room_left_to_100():
 ])
 def test_pace_reads_the_straight_line_from_baseline_to_target(baseline, target, latest, share, direction, expected,
                                                                on_pace):
-    p = gm.pace(baseline, target, latest, share, direction)
+    p = pace(baseline, target, latest, share, direction)
     assert (p.expected, p.on_pace) == (expected, on_pace)
     assert (p.behind_by == 0) is on_pace
 
 
 def test_pace_progress_and_elapsed_share():
-    assert gm.pace(20.0, 30.0, 25.0, 0.5, "up").progress == 0.5
-    assert gm.pace(4.5, 10.0, 6.0, 0.3, "down").progress is None
-    assert gm.elapsed_share(date(2027, 1, 1), START, END) == pytest.approx(1 / 90)
-    assert gm.elapsed_share(date(2027, 3, 31), START, END) == 1.0
-    assert gm.elapsed_share(date(2026, 12, 1), START, END) == 0.0
+    assert pace(20.0, 30.0, 25.0, 0.5, "up").progress == 0.5
+    assert pace(4.5, 10.0, 6.0, 0.3, "down").progress is None
+    assert elapsed_share(date(2027, 1, 1), START, END) == pytest.approx(1 / 90)
+    assert elapsed_share(date(2027, 3, 31), START, END) == 1.0
+    assert elapsed_share(date(2026, 12, 1), START, END) == 0.0
 
 
 @pytest.mark.parametrize(("title", "due"), [
@@ -151,6 +153,9 @@ def test_importance_puts_the_named_kpi_first_and_follows_the_stage():
     volume = gm.importance("mature", "volume", named=False, gamed=False, primary=True, order=0)
     gamed = gm.importance("mature", "quality", named=True, gamed=True, primary=True, order=0)
     assert sorted([gamed, volume, quality, named]) == [named, quality, volume, gamed]
-    early_volume = gm.importance("early", "volume", named=False, gamed=False, primary=True, order=0)
+    early_volume = gm.importance("early", "volume", named=False, gamed=False, primary=False, order=0)
     early_quality = gm.importance("early", "quality", named=False, gamed=False, primary=True, order=0)
-    assert early_volume < early_quality
+    assert early_volume < early_quality  # off the stage: after a secondary KPI that is on it
+    primary = gm.importance("growth", "any", named=False, gamed=False, primary=True, order=1)
+    secondary = gm.importance("growth", "volume", named=False, gamed=False, primary=False, order=0)
+    assert primary < secondary  # growth needs both: the founder's primary leads

@@ -29,8 +29,6 @@ import re
 from datetime import date, timedelta
 from typing import Any
 
-from pydantic import BaseModel, Field
-
 from assistant.core.templates import fmt_number
 from assistant.domain.models import Kpi
 from assistant.domain.sources import kpi_source
@@ -211,39 +209,6 @@ def gap_to(value: float, agreed: float, unit: str, direction: str) -> str:
     return "already met" if met else f"{gap_text(value, agreed, unit)} short of it"
 
 
-# ---------------------------------------------------------------- pace through the quarter
-class Pace(BaseModel):
-    """Where a goal in force stands against a straight line from its baseline to its target."""
-
-    expected: float = Field(description="The value the straight line reaches at the share of the quarter elapsed.")
-    progress: float | None = Field(description="Share of the way from baseline to target covered (1.0 = there); "
-                                   "None when the baseline already met the target.")
-    on_pace: bool = Field(description="The latest value is at or past ``expected`` in the KPI's better direction.")
-    behind_by: float = Field(description="How far the latest value trails ``expected`` (0 when on pace).")
-
-
-def elapsed_share(day: date, start: date, end: date) -> float:
-    """The share of the quarter ``start``..``end`` (both inclusive) gone by the end of ``day``, 0-1."""
-    total = (end - start).days + 1
-    return min(max(((day - start).days + 1) / total, 0.0), 1.0)
-
-
-def pace(baseline: float, target: float, latest: float, share: float, direction: str) -> Pace:
-    """Whether ``latest`` is on pace for ``target``: the line from ``baseline`` (the quarter's start)
-    to ``target`` (its end) read at ``share`` of the quarter (``elapsed_share``). A goal whose
-    baseline already meets its target is on pace while the latest value still meets it."""
-    better = better_sign(direction)
-    share = min(max(share, 0.0), 1.0)
-    if (target - baseline) * better <= 0:  # met before the quarter began: hold the target
-        expected, progress = target, None
-    else:
-        expected = round(baseline + (target - baseline) * share, 4) + 0.0
-        progress = round((latest - baseline) / (target - baseline), 4) + 0.0
-    behind = max(0.0, (expected - latest) * better)
-    return Pace(expected=round(expected, 2) + 0.0, progress=progress, on_pace=behind == 0,
-                behind_by=round(behind, 2) + 0.0)
-
-
 # ---------------------------------------------------------------- milestone objectives
 _MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
                                         "dec"), start=1)}
@@ -290,16 +255,18 @@ def checkpoints(start: date, due: date) -> list[date]:
 
 
 # ---------------------------------------------------------------- which goal leads
-STAGE_FIT_RANK = {"early": {"volume": 0, "any": 1, "quality": 2},
-                  "growth": {"volume": 0, "quality": 0, "any": 1},
-                  "mature": {"quality": 0, "any": 1, "volume": 2}}
-"""How well a catalog KPI's stage fit ('volume', 'quality', 'any') suits the company's stage: early
-leads with volume, growth with profitable volume (both count), mature with quality and margin."""
+STAGE_FIT_RANK = {"early": {"volume": 0, "any": 0, "quality": 1},
+                  "growth": {"volume": 0, "quality": 0, "any": 0},
+                  "mature": {"quality": 0, "any": 0, "volume": 1}}
+"""Whether a catalog KPI's stage fit ('volume', 'quality', 'any') is off the company's stage (1): early
+leads with volume, mature with quality and margin, growth with profitable volume (both count); a
+measure that matters at any stage is never off it."""
 
 
 def importance(stage: str, fit: str, *, named: bool, gamed: bool, primary: bool, order: int) -> tuple:
     """A sort key, most important first: a gamed KPI after every honest one (its guardrail leads);
     a KPI the objective's title names (or a milestone's deliverable) before one that only serves it;
-    then the fit with the stage, the primary KPI before the secondary, and the objectives' own order."""
+    then a KPI off the company's stage after those on it, the primary KPI before the secondary, and
+    the objectives' own order."""
     fits = STAGE_FIT_RANK.get(stage, STAGE_FIT_RANK["growth"])
-    return (gamed, not named, fits.get(fit, 1), not primary, order)
+    return (gamed, not named, fits.get(fit, 0), not primary, order)

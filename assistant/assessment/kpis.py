@@ -95,5 +95,7 @@ def kpi_readings(session: Session, person: Person, week: str, viewer: Person) ->
     """Every KPI ``person`` owns that ``viewer`` may see, as of the end of ``week``; primary first."""
     kpis = visible_kpis(session, viewer, owner_id=person.id)
     kpis = sorted(kpis, key=lambda k: (k.tier != "primary", k.id))
-    audits = {a.id: a for a in audit_visible(session, viewer, owner_id=person.id)} if kpis else {}
+    # the audit as of the week too: a verdict on an earlier week never rests on later values
+    audits = ({a.id: a for a in audit_visible(session, viewer, owner_id=person.id, until=iso_week_sunday(week))}
+              if kpis else {})
     return [reading(session, viewer, k, week, audits.get(k.key)) for k in kpis]

@@ -37,12 +37,14 @@ def objectives_of(session: Session, quarter: str | None) -> set[str]:
     return set(session.exec(select(Objective.key).where(Objective.quarter_id == quarter)).all())
 
 
-def kpi_facts(session: Session, kpis: list, *, with_values: set[int] | None = None) -> list[KpiFacts]:
-    """KpiFacts for these rows, with their series (only for ``with_values`` ids when given), in two queries."""
+def kpi_facts(session: Session, kpis: list, *, with_values: set[int] | None = None,
+              until: date | None = None) -> list[KpiFacts]:
+    """KpiFacts for these rows, with their series (only for ``with_values`` ids when given; only values
+    dated on or before ``until`` when given), in two queries."""
     ids = [k.id for k in kpis] if with_values is None else sorted(with_values)
     values: dict[int, list[tuple[date, float]]] = {}
-    rows = session.exec(select(KpiValue.kpi_id, KpiValue.period, KpiValue.value)
-                        .where(col(KpiValue.kpi_id).in_(ids)).order_by(KpiValue.period))
+    q = select(KpiValue.kpi_id, KpiValue.period, KpiValue.value).where(col(KpiValue.kpi_id).in_(ids))
+    rows = session.exec((q if until is None else q.where(KpiValue.period <= until)).order_by(KpiValue.period))
     for kpi_id, period, value in rows:
         values.setdefault(kpi_id, []).append((period, value))
     owner_ids = {k.owner_id for k in kpis if k.owner_id}
@@ -127,14 +129,16 @@ def guardrail_candidates(session: Session, viewer: Person, mine: list, catalog: 
 
 
 def audit_visible(session: Session, viewer: Person, *, owner_id: int | None = None,
-                  today: date | None = None) -> list[KpiAudit]:
-    """Audit the KPIs the viewer may see (optionally one owner's), in the company's context."""
+                  today: date | None = None, until: date | None = None) -> list[KpiAudit]:
+    """Audit the KPIs the viewer may see (optionally one owner's), in the company's context; with
+    ``until``, as the values dated on or before it show them (an assessment of an earlier week)."""
     company = session.exec(select(Company)).first()
     stage = company.stage if company else "growth"
     planned = session.exec(select(Quarter.id)).all()
     objectives = objectives_of(session, quarter_in_force(planned, today or settings_today()))
     if owner_id is None:
-        return audit_kpis(kpi_facts(session, _kpi_rows(session, viewer)), stage=stage, objectives=objectives)
+        return audit_kpis(kpi_facts(session, _kpi_rows(session, viewer), until=until), stage=stage,
+                          objectives=objectives)
     # One owner's audits: the same audits as auditing every visible KPI and keeping theirs,
     # without reading the rest. A founder at 1,000 people sees 8,000 KPIs and 1.2 million
     # values; a brief needs the subject's 8, a few dozen definitions and ~20 series.
@@ -151,7 +155,7 @@ def audit_visible(session: Session, viewer: Person, *, owner_id: int | None = No
     needed = {k.id for k in mine} | {k.guardrail_id for k in mine if k.guardrail_id}
     needed |= {k.id for k in kpis if k.owner_id is None and role and (k.role or "").lower() == role}
     needed |= {k.id for k in kpis if k.owner_id in team}
-    return audit_kpis(kpi_facts(session, kpis, with_values=needed), stage=stage, objectives=objectives,
+    return audit_kpis(kpi_facts(session, kpis, with_values=needed, until=until), stage=stage, objectives=objectives,
                       only={k.key for k in mine})
 
 

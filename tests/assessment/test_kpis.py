@@ -108,3 +108,11 @@ def test_the_kpi_status_pages_read_uses_the_same_trend(session):
                     assert st.change == r.trend.change and st.change_pct == r.trend.change_pct
                 seen.add(r.trend.label)
     assert {"improving", "worsening", "flat"} <= seen
+
+
+def test_the_verdict_is_as_of_the_week_too(session):
+    """The audit of an earlier week reads only the values up to it: two weeks of ACOS cannot show gaming."""
+    ppc = load_demo(session)("ppc@northwind.test")
+    early = {r.key: r for r in kpi_readings(session, ppc, "2026-W31", ppc)}["ppc-acos"]
+    assert len(early.series) == 2 and early.verdict != "gamed" and early.audit_reason is None
+    assert {r.key: r for r in kpi_readings(session, ppc, DEMO_WEEK, ppc)}["ppc-acos"].verdict == "gamed"

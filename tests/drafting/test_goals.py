@@ -370,6 +370,9 @@ def test_an_ended_quarters_goal_is_read_on_its_final_value(session, planned, mon
 
     monkeypatch.setenv("CADENCE_TODAY", "2027-01-10")  # 2026-Q4 has ended; nobody closed its goals
     get_settings.cache_clear()
+    job = gather(session, planned(FOUNDER), planned("ppc@northwind.test"), QUARTER)
+    (last,) = [g for g in job.context["facts"]["last_quarter"]["goals"] if g["kpi"] == "ppc-tacos"]
+    assert last["status"] == "missed" and last["gap"] == round(abs(last["final_value"] - 10), 2) > 0
     content = draft_goals(session, planned(FOUNDER), planned("ppc@northwind.test"), QUARTER).content
     tacos = next(g for g in content["goals"] if g["kpi"] == "ppc-tacos")
     # the active 2026-Q4 goal of 10% ended with TACOS at its last value of the quarter

@@ -370,9 +370,12 @@ def gather(session: Session, viewer: Person, subject: Person, quarter: str | Non
         "policy": {"baseline_points": BASELINE_POINTS, "trend_points": TREND_POINTS, "horizon_weeks": HORIZON_WEEKS,
                    "improvement_pct": IMPROVEMENT_PCT, "cap_pct": CAP_PCT},
         "kpis": kpi_rows, "flags": flags, "candidates": candidates, "retire": retire, "notes": notes,
+        # How each of last quarter's goals ended (an ended quarter's open goal judged on its final value).
         "last_quarter": {"quarter": last_quarter, "goals": [
-            g.model_dump(mode="json", include={"title", "kpi", "target", "status", "latest_value", "latest_period",
-                                               "on_track", "sources"})
+            {**g.model_dump(mode="json", include={"title", "kpi", "target", "latest_value", "latest_period",
+                                                  "on_track", "sources"}),
+             **outcome(session, session.get(RoleGoal, g.goal_id)).model_dump(mode="json", include={
+                 "status", "final_value", "gap"})}
             for g in goal_progress(session, subject, last_quarter)]},
     }
     playbook = ctx.playbook_blocks(["SMART goals that trace to a quarterly objective",

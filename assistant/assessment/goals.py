@@ -182,8 +182,8 @@ def goal_readings(session: Session, person: Person, week: str, readings: list[Kp
             if b.own:
                 continue
             hit = match_kpi(b.words, cands, percent=b.percent)
-            if hit is not None and hit.key == g.kpi:
-                continue
+            if (hit is not None and hit.key == g.kpi) or (hit is None and b.bound == g.target):
+                continue  # the goal's own KPI, or its own target after a "with" ("with new images to above 15%")
             conds.append(condition(hit, b.bound, b.direction, start) if hit is not None else
                          GoalCondition(kpi="", kpi_name=b.words, bound=b.bound, direction=b.direction))
         main = conds[0] if has_own else None

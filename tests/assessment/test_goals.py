@@ -124,6 +124,13 @@ def test_a_value_from_before_the_quarter_is_not_progress(session):
     assert g.conditions[0].value is None and g.conditions[0].holds is None and g.on_track is None
 
 
+def test_a_with_in_the_main_clause_is_not_a_second_bound(session):
+    who = load(session, kpis=[kpi("cvr", "Listing conversion rate", [14.0, 14.6, 15.2], target=15)],
+               goals=[{"title": "Lift conversion with new images to above 15%", "kpi": "cvr", "target": 15}])
+    g = _goal(session, who)
+    assert [(c.kpi, c.holds) for c in g.conditions] == [("cvr", True)] and g.on_track is True
+
+
 def test_a_goal_without_a_kpi_has_no_progress_to_read(session):
     who = load(session, kpis=[kpi("rr", "Return rate", [3.0, 3.1], direction="down", target=4)],
                goals=[{"title": "Launch the bundle by Nov 15 without return rate rising above 4%"}])

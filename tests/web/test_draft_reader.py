@@ -85,3 +85,18 @@ def test_a_brief_for_a_chosen_week_from_the_drafts_list_and_the_brief(client, to
     token = csrf_of(client.get("/drafts").text)
     assert client.post("/drafts/brief", data={"csrf": token, "person": str(org["am@t.test"].id),
                                               "week": "2026-W37"}).status_code == 403
+
+
+def test_a_goals_export_names_kpis_and_people(client, tokens, session, org):
+    from tests.web.conftest import add_draft, goals_content
+
+    parts = goals_content()
+    parts["output"]["goals"][0]["sources"] = ["kpi:ppc-tacos@2026-09-14"]
+    parts["meta"] |= {"subject": "ppc@t.test", "viewer": "growth-lead@t.test", "provider": "offline", "model": "x",
+                      "grounding": {"checked": 1, "ungrounded": []}}
+    draft = add_draft(session, kind="goals", subject=org["ppc@t.test"], viewer=org["growth-lead@t.test"],
+                      period="2026-Q4", **parts)
+    sign_in(client, tokens["growth-lead@t.test"])
+    md = client.get(f"/drafts/{draft.id}/markdown").text
+    assert "Role goals for 2026-Q4: Pia Ppc" in md and "KPI: TACOS" in md and "for Gil Growth" in md
+    assert "@t.test" not in md and not SOURCE_ID.search(md) and "[^1]: TACOS on 2026-09-14" in md

@@ -74,6 +74,10 @@ _COMPARED = re.compile(r"(?:\d%?|\bpoints?|\bis|\bwas|\bare|\bgot|\bgetting|\blo
                        r"\bslightly|\bno|\bany|\bgrew|\bgrown|\bbecame|\bbecoming)\s*$", re.IGNORECASE)
 _HELD = re.compile(r"\b(?:held|holding|holds|stayed|stays|staying|is|was|remained|remains|been|kept)\s+$",
                    re.IGNORECASE)
+_STATED = re.compile(r"\s*(?:\((?:[^()]|\([^()]*\))*\)\s*)?(?:was|is|stood at|stands at|sits at|at|reached|hit|"
+                     r"came in at|ended at|landed at|fell to|rose to|dropped to|climbed to|improved to|worsened to)\s+"
+                     r"[$€£]?(?P<num>\d[\d,]*(?:\.\d+)?)(?P<suf>\s?%)?"
+                     r"(?!\s*(?:check-?ins?|weeks?|times|points?|days? ago))", re.IGNORECASE)
 _PRAISE = re.compile(r"\b(?:great|nice|nicely|well done|excellent|impressive|strong result|good work|"
                      r"congratulations|kudos|a real result|keep doing what moved it|bravo)\b", re.IGNORECASE)
 _BLOCKER = re.compile(r"\bblock(?:er|ers|ing)\b|\bstuck\b", re.IGNORECASE)
@@ -275,6 +279,14 @@ def _check_numbers(sentence: str, found: list[Mention], subs: list[Subject], ext
         if theirs:
             problems.append(f"{PREFIX}{num}{suf.strip()} is written next to {s.name} but is {theirs[0]}'s number")
     plain = _blank(_QUOTED, sentence)
+    for m in found:
+        # "ACOS was 19%": a value stated as the KPI's own must be one of its values or its target.
+        said = _STATED.match(plain, m.end)
+        if said and m.region is None:
+            own = m.subject.numbers | extra.get(m.subject.key, set())
+            if not _has(own, said.group("num"), said.group("suf") or ""):
+                problems.append(f"{PREFIX}{said.group('num')}{(said.group('suf') or '').strip()} is not a value "
+                                f"of {m.subject.name}")
     for m in re.finditer(r"[$€£]?(?P<num>[\d,]*\.?\d+)(?P<suf>\s?%)?[^\d.;]{0,24}?\bon\s+(?P<d>\d{4}-\d{2}-\d{2})",
                          plain):
         s = owner(m.start(), found)

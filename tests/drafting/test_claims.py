@@ -96,6 +96,13 @@ def test_another_kpis_number_is_caught(assessment, text, owner):
     assert found and owner in found[0], found
 
 
+def test_a_value_stated_as_the_kpis_own_is_one_of_its_values(assessment):
+    # 7 may be traceable (a count) and is no other KPI's value, yet not ACOS's.
+    assert "not a value of ACOS" in problems(assessment, "ACOS was 7% this week.")[0]
+    assert problems(assessment, "ACOS (ad spend / ad-attributed sales) stood at 21.9%.") == []
+    assert problems(assessment, "TACOS at 13.5% is above its target.") == []
+
+
 def test_a_value_on_a_date_is_that_dates_value(assessment):
     assert problems(assessment, "TACOS was 13.5% on 2026-10-05.") == []
     assert "was not 13.5" in problems(assessment, "TACOS was 13.5% on 2026-09-28.")[0]

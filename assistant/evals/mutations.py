@@ -18,6 +18,11 @@ model gets things wrong:
 A mutant is caught when the guard (the number check and the claim checks, exactly as the
 pipeline runs them) flags the claim that was changed. Claims the guard already flags in the
 original are not mutated: a catch must be the mutation's, not the original's fault.
+
+What the figure does not show: the mutants are the offline composer's sentences with one
+thing changed, and most operators find what to change by reading KPI names the way the guard
+does (number swaps are also made from the cited KPI alone). A model's freer wording is covered
+by the unit tests of ``assistant.drafting.claims``, not by this rate.
 """
 
 from __future__ import annotations
@@ -237,11 +242,14 @@ def flagged(job: DraftJob, output: BaseModel) -> set[str]:
     return set(_problems(job, output)[0])
 
 
+# The field of each claim that holds its words (a question is a bare string).
+_TEXT_FIELD = {"sections": "text", "notes": "text", "goals": "title", "retire": "reason", "questions": None}
+
+
 def _text_of(output: BaseModel, where: str) -> str:
-    data = output.model_dump()
-    return _get(data, where)["text"] if where.startswith(("sections", "notes")) else (
-        _get(data, where)["title"] if where.startswith("goals") else _get(data, where) if where.startswith(
-            "questions") else _get(data, where)["reason"])
+    slot = _get(output.model_dump(), where)
+    key = _TEXT_FIELD[where.split("[", 1)[0]]
+    return slot if key is None else slot[key]
 
 
 def _get(data: Any, where: str) -> Any:
@@ -253,11 +261,11 @@ def _get(data: Any, where: str) -> Any:
 
 def _with_text(output: BaseModel, where: str, text: str) -> BaseModel:
     data = output.model_dump()
-    if where.startswith("questions"):
-        data["questions"][int(where[10:-1])] = text
+    key = _TEXT_FIELD[where.split("[", 1)[0]]
+    if key is None:
+        data["questions"][int(where[len("questions["):-1])] = text
     else:
-        slot = _get(data, where)
-        slot["title" if where.startswith("goals") else "reason" if where.startswith("retire") else "text"] = text
+        _get(data, where)[key] = text
     return type(output).model_validate(data)
 
 

@@ -186,3 +186,29 @@ def _generic(source: str) -> str:
     """A source the viewer may not open: what kind of record it is, without its id."""
     return {"checkin": "a check-in", "meeting": "a 1:1", "kpi": "a KPI value", "playbook": "the playbook"}.get(
         parse_source(source).kind, "a record")
+
+
+_WHERE_ITEM = re.compile(r"sections\[(\d+)\]\.items\[(\d+)\]")
+_WHERE_LIST = re.compile(r"([a-z_]+)\[(\d+)\]")
+
+
+def grounding_notes(content: dict[str, Any]) -> list[str]:
+    """The grounding guard's dropped and unverified claims as a reader reads them: the section
+    and point ("Watch, point 1: disagrees with the assessment"), not a path into the JSON."""
+    grounding = content.get("grounding") or {}
+    titles = [str(s.get("title", "")) if isinstance(s, dict) else "" for s in content.get("sections") or []]
+    notes = []
+    for u in list(grounding.get("ungrounded") or []) + list(grounding.get("unverified") or []):
+        if not isinstance(u, dict):
+            notes.append(str(u))
+            continue
+        where = str(u.get("where", ""))
+        if m := _WHERE_ITEM.fullmatch(where):
+            si = int(m[1])
+            place = f"{titles[si] if si < len(titles) and titles[si] else 'A section'}, point {int(m[2]) + 1}"
+        elif m := _WHERE_LIST.fullmatch(where):
+            place = f"{m[1].replace('_', ' ').capitalize()}, {int(m[2]) + 1}"
+        else:
+            place = "A claim"
+        notes.append(f"{place}: " + "; ".join(str(p) for p in u.get("problems") or []))
+    return notes

@@ -20,6 +20,7 @@ from assistant.web.bridge import run_draft
 from assistant.web.draftview import (
     all_sources,
     apply_edit,
+    grounding_notes,
     kpi_names,
     reader_content,
     sections,
@@ -80,7 +81,7 @@ def draft_page(request: Request, draft_id: RowId, viewer: WebViewer, session: Se
         "lists": string_lists(content), "charts": brief_charts(session, viewer, draft), "editing": editing,
         "markdown": _markdown(session, viewer, draft, labels), "requester": requester, "mine": mine,
         "may_discard": mine or viewer.access == "founder", "unverified": unverified, "labels": labels,
-        "kpi_names": kpi_names(session, viewer), "weeks": _weeks(draft),
+        "kpi_names": kpi_names(session, viewer), "weeks": _weeks(draft), "grounding_notes": grounding_notes(content),
         "superseded_by": draft.meta.get("superseded_by"), "agenda": brief_agenda(session, viewer, draft)})
 
 

@@ -100,3 +100,20 @@ def test_a_goals_export_names_kpis_and_people(client, tokens, session, org):
     md = client.get(f"/drafts/{draft.id}/markdown").text
     assert "Role goals for 2026-Q4: Pia Ppc" in md and "KPI: TACOS" in md and "for Gil Growth" in md
     assert "@t.test" not in md and not SOURCE_ID.search(md) and "[^1]: TACOS on 2026-09-14" in md
+
+
+def test_grounding_says_where_a_claim_was_dropped_in_words(client, tokens, session, org):
+    from tests.web.conftest import add_draft, brief_content
+
+    parts = brief_content(session, org["ppc@t.test"], org["growth-lead@t.test"])
+    parts["meta"]["grounding"] = {"checked": 5, "repaired": True, "ungrounded": [
+        {"where": "sections[1].items[0]", "problems": ["disagrees with the assessment"]},
+        {"where": "questions[0]", "problems": ["cites a number the data does not hold"]}]}
+    draft = add_draft(session, kind="brief", subject=org["ppc@t.test"], viewer=org["growth-lead@t.test"],
+                      period="2026-W38", **parts)
+    sign_in(client, tokens["growth-lead@t.test"])
+    card = client.get(f"/drafts/{draft.id}").text.split("<h2>Grounding</h2>", 1)[1].split("</section>", 1)[0]
+    assert "5 claims checked against the data, after one repair." in card and "True" not in card
+    assert "What to ask, point 1: disagrees with the assessment" in card
+    assert "Questions, 1: cites a number the data does not hold" in card
+    assert "sections[" not in card and "all grounded" not in card and "2 dropped as ungrounded" in card

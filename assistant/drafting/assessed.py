@@ -28,7 +28,7 @@ def kpi_fact(k: KpiReading) -> dict[str, Any]:
     """A KPI as the facts show it: latest value against target, the trend between the two points it
     cites, the run on or off target and the audit's verdict (the whole series is the page's)."""
     row: dict[str, Any] = {
-        "key": k.key, "name": k.name, "unit": k.unit, "direction": k.direction, "tier": k.tier,
+        "key": k.key, "name": k.name, "unit": k.unit, "direction": k.direction,
         "target": k.target, "value": k.value, "period": k.period.isoformat() if k.period else None,
         "on_target": k.on_target, "trend": trend_fact(k.trend), "verdict": k.verdict,
         "run": None if k.run is None else {"on_target": k.run.on_target, "points": k.run.points,

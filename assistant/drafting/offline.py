@@ -38,6 +38,13 @@ def said(mark: str) -> str:
     return mark.replace("_", " ")
 
 
+def kpi_units(facts: dict[str, Any]) -> dict[str, str]:
+    """Units by KPI key: the person's KPIs and the guardrails beside them (a goal may bind either)."""
+    units = {k["key"]: k["unit"] for k in facts["kpis"]}
+    units.update({k["guardrail"]["key"]: k["guardrail"]["unit"] for k in facts["kpis"] if k.get("guardrail")})
+    return units
+
+
 def numberless(text: str, facts: dict[str, Any] | None = None) -> str:
     """The sentences of ``text`` safe to quote: those whose figures the record holds (every one
     traceable in ``facts``), or with no ``facts`` those that carry no digits at all. A figure in

@@ -14,6 +14,7 @@ from assistant.drafting.offline import (
     Context,
     agreed_items,
     ids,
+    kpi_units,
     numberless,
     quote,
     said,
@@ -165,8 +166,10 @@ def _watch(facts: dict[str, Any], threads: dict[int, dict[str, Any]], viewer: st
         waits = waits_phrase(t["waits_on"], viewer, subject)
         if t["times"] >= 2:
             text = f"A blocker raised in {t['times']} check-ins since {t['first_week']} is still open{waits}{what}."
-        else:
+        elif t["last_week"] == facts["week"]:
             text = f"This week's blocker{waits}{what}."
+        else:
+            text = f"A blocker raised in {t['last_week']}{waits}{what}."
         if t["explains_guardrail"]:
             guard = next((k["guardrail"]["name"] for k in facts["kpis"] if (k.get("guardrail") or {}).get("key")
                           == t["explains_guardrail"]), None)
@@ -242,7 +245,7 @@ def _moved(facts: dict[str, Any], checkins: list[dict[str, Any]], threads: dict[
         if g["on_track"]:
             text = f'Goal "{g["title"]}" is on track.'
         else:
-            units = {k["key"]: k["unit"] for k in facts["kpis"]}
+            units = kpi_units(facts)
             parts = [f"{c['kpi_name']} at {num(c['value'], units.get(c['kpi'], ''))} against "
                      f"{num(c['bound'], units.get(c['kpi'], ''))}" for c in broken]
             text = f'Goal "{g["title"]}" is not on track: {"; ".join(parts)}.'

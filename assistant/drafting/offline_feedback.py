@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.core.templates import fmt_number as num
-from assistant.drafting.offline import ORDINALS, Context, ids, own_action_items, said, without_figures
+from assistant.drafting.offline import ORDINALS, Context, ids, kpi_units, own_action_items, said, without_figures
 from assistant.drafting.schemas import FEEDBACK_WORD_CAP, FeedbackItem, FeedbackModelOut, FeedbackSection
 
 OWN_ACTIONS_SHOWN = 2  # of the person's open action items, overdue first
@@ -19,7 +19,7 @@ OWN_ACTIONS_SHOWN = 2  # of the person's open action items, overdue first
 TASK_LIST = "Your priorities read as a task list. Turn the most important one into a measurable outcome for next week."
 VAGUE = "Your priorities have no measure or date. Say what will be true by the end of next week."
 EMPTY = ("This check-in has no wins or priorities written. Write what changed this week and the one outcome you "
-         "will finish next week, so your manager can help.")
+         "will finish next week")
 
 
 
@@ -49,7 +49,8 @@ def compose_feedback(context: Context) -> FeedbackModelOut:
 
     sections = []
     if q["empty"]:
-        sections.append(section("Wins", on_checkin(EMPTY)))
+        sections.append(section("Wins", on_checkin(EMPTY + (", so your manager can help." if q["has_manager"]
+                                                             else ", so the team knows where you stand."))))
     else:
         sections.append(section("Wins", _wins(q, kpis, gamed, ref)))
         sections.append(section("Priorities", on_checkin(_priorities(q, kpis))))
@@ -190,7 +191,7 @@ def _metric_check(facts: dict[str, Any], wrong: list[dict[str, Any]], ref: list[
 
 
 def _goals(facts: dict[str, Any]) -> list[FeedbackItem]:
-    units = {k["key"]: k["unit"] for k in facts["kpis"]}
+    units = kpi_units(facts)
     items = []
     for g in [g for g in facts["goals"] if g["on_track"] is not None and g["sources"]][:2]:
         broken = [c for c in g["conditions"] if c["holds"] is False]
@@ -228,8 +229,11 @@ def _sharpen(facts: dict[str, Any], q: dict[str, Any], gamed: list[dict[str, Any
              recurring: list[dict[str, Any]], ref: list[str]) -> FeedbackItem:
     """The one thing to do differently: the most serious gap first."""
     if wrong:
-        return FeedbackItem(text="Before marking a KPI on track, check it against its number: "
-                                 f"{wrong[0]['kpi_name']} is off target.", sources=ref + wrong[0]["sources"])
+        m = wrong[0]
+        text = (f"Before marking a KPI on track, check it against its number: {m['kpi_name']} is off target."
+                if not m["on_target"] else
+                f"Before marking a KPI off track, check it against its number: {m['kpi_name']} is on target.")
+        return FeedbackItem(text=text, sources=ref + m["sources"])
     if gamed:
         g = gamed[0]["guardrail"]
         return FeedbackItem(text=f"Report {g['name']} beside {gamed[0]['name']} next week, and say what you will "

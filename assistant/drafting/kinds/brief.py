@@ -78,9 +78,12 @@ def gather(session: Session, viewer: Person, subject: Person, week: str) -> Draf
     agreed, one_on_one, meeting_sources = ctx.one_on_one_parts(one_on_one_record(session, viewer, subject, on=today()),
                                                                {subject.id: subject.name})
     playbook = ctx.playbook_blocks(playbook_queries(a, agreed["overdue_actions"]), k_each=1)
-    facts = {**assessment_facts(a), "one_on_one": agreed, "history_pending": ctx.history_pending(session, subject)}
-    grounding = ctx.grounding_facts(facts, checkins=checkins, history=history, playbook=playbook,
-                                    kpi_sources=assessment_sources(a), extra_sources=meeting_sources)
+    # The action items' owners and dates are in the prompt once, in the actions block; the guard
+    # still trusts them as facts (they come from the 1:1 record, not from anyone's free text).
+    summary = {k: v for k, v in agreed.items() if k not in ("open_actions", "done_actions")}
+    facts = {**assessment_facts(a), "one_on_one": summary, "history_pending": ctx.history_pending(session, subject)}
+    grounding = ctx.grounding_facts({**facts, "one_on_one": agreed}, checkins=checkins, history=history,
+                                    playbook=playbook, kpi_sources=assessment_sources(a), extra_sources=meeting_sources)
     context = {"viewer_name": viewer.name, "subject_name": subject.name, "subject_role": subject.role,
                "week": a.week, "facts": facts, "threads": thread_blocks(a), "waiting": waiting_blocks(a),
                "checkins": checkins,
@@ -93,14 +96,15 @@ def gather(session: Session, viewer: Person, subject: Person, week: str) -> Draf
         # (done ones first: the list holds the open ones first).
         trim_steps=[pop_last("history"), shorten_text("meeting_notes", ("text",)),
                     shorten_text("actions", ("text",), floor=120), shorten_text("agenda", ("text",), floor=120),
-                    pop_last("playbook", keep=1),
-                    shorten_text("threads", ("latest",), floor=120), shorten_text("waiting", ("label",), floor=80),
-                    shorten_text("checkins", ctx.TEXT_FIELDS), pop_last("checkins", keep=1),
-                    pop_last("actions", keep=2), pop_last("agenda", keep=1),
-                    # Then the facts' long lists, the detail a count already summarises going first.
+                    pop_last("playbook", keep=1), shorten_text("threads", ("latest",), floor=120),
+                    shorten_text("waiting", ("label",), floor=80), shorten_text("checkins", ctx.TEXT_FIELDS),
+                    pop_last("checkins", keep=1),
+                    # Then the facts' long lists, the detail a count already summarises going first;
+                    # what was agreed at the last 1:1 goes last of all.
                     pop_last_fact("cadence", "meetings"), pop_last_fact("follow_through", keep=1),
                     pop_last_fact("goals", keep=1), pop_last_fact("blocker_threads", keep=2),
-                    pop_last("playbook"), pop_last_fact("kpis", keep=3)],
+                    pop_last("playbook"), pop_last("actions", keep=2), pop_last("agenda", keep=1),
+                    pop_last_fact("kpis", keep=3)],
     )
 
 

@@ -51,6 +51,18 @@ PARTLY_KW = 0.2
 # 0.489: an unrelated pair sharing "waiting on Priya", so distance raises the bar; ops-lead@'s
 # 3PL migration returns after six weeks at 0.605.
 #
+# A blocker written as several sentences may share only one of them with the week before:
+# supply@'s W35 (the manufacturer's backlog, then "Air freight decision still open.") is
+# about W34's "I need Priya to approve the air freight spend" at 0.452 sentence to sentence
+# but 0.275 as whole texts. So two items at most NEAR_WEEKS apart also link when their best
+# pair of sentences reaches SENTENCE_COSINE. Figures (near pairs whose whole texts do not
+# link, demo and every evals fixture): that pair is the only one above 0.40; the highest
+# unrelated ones are copperline's sunita W38-W42 0.314 (PHX7 inbound vs the factory slot),
+# demo support@ W36-W39 0.309 and W32-W38 0.303 (refund limit vs backorder tickets). Far
+# apart it does not apply: short sentences naming one person score high whatever the
+# matter (support@ W32 "Asked Priya twice." vs W41 "Need 30 minutes with Priya on
+# staffing" 0.564), and a single-sentence item's best pair is its whole text.
+#
 # Links do not chain (see ``thread_blockers``). Items are taken oldest first; an item joins a
 # thread only when it links to the thread's latest week or to at least MOST (half) of its
 # weeks, and joins one thread only. A later pass merges two threads only when at least MOST
@@ -61,13 +73,15 @@ PARTLY_KW = 0.2
 # 0.09, the W42 item naming both links them at 0.54 and 0.56, and the result is two threads
 # (2 and 3 weeks; their cross pairs link 2 of 6) where union-find made one of 5. With only
 # three items such a bridge cannot be told from a drifting thread; later weeks decide.
-# Figures: supply@'s W35 (the manufacturer's backlog) links neither W33 nor W34, starts alone
-# and merges by linking 2 of the other 4 weeks (W36 0.335, W37 0.31); the five-phrasings
+# Figures: supply@'s W35 (the manufacturer's backlog) links W34 by its air freight sentence
+# (whole texts 0.275 and 0.256 to W33 link nothing; without the sentence link it would start
+# alone and stay apart at W36, linking 1 of the other 3 weeks); the five-phrasings
 # fixture links each week to the one before at 0.39-0.75; two blockers written together each
 # week, split into items, cross at most 0.30 and each item links its own thread's at 0.44-0.81.
 NEAR_WEEKS = 4
 NEAR_COSINE = 0.30
 FAR_COSINE = 0.55
+SENTENCE_COSINE = 0.40  # best sentence pair, near only
 MOST = 0.5
 # Keyword fallback (also used alongside the embedder): Jaccard of content words.
 NEAR_JACCARD = 0.25
@@ -285,11 +299,16 @@ def _week_distance(a: str, b: str) -> int:
     return abs((iso_week_monday(a) - iso_week_monday(b)).days) // 7
 
 
-def link_score(cos: float | None, jac: float, weeks_apart: int) -> float | None:
-    """The similarity that links two blockers this far apart, or None when they stay apart."""
+def link_score(cos: float | None, jac: float, weeks_apart: int, sentence: float | None = None) -> float | None:
+    """The similarity that links two blockers this far apart, or None when they stay apart.
+
+    ``cos`` is the cosine of the whole texts, ``sentence`` that of their best pair of sentences
+    (near pairs only: SENTENCE_COSINE), ``jac`` the keyword overlap."""
     near = weeks_apart <= NEAR_WEEKS
     if cos is not None and cos >= (NEAR_COSINE if near else FAR_COSINE):
         return cos
+    if near and sentence is not None and sentence >= SENTENCE_COSINE:
+        return sentence
     if jac >= (NEAR_JACCARD if near else FAR_JACCARD):
         return jac
     return None
@@ -299,7 +318,8 @@ def thread_blockers(session: Session, person: Person, until_week: str, *, lookba
                     embedder: Embedder | None = None) -> list[BlockerGroup]:
     """``person``'s blockers over the ``lookback`` weeks ending with ``until_week``, as threads.
 
-    Items (``blocker_items``) are taken oldest first. An item joins the existing thread it
+    Items (``blocker_items``) are taken oldest first; two items link by their whole texts or, near
+    each other, by their best pair of sentences (``link_score``). An item joins the existing thread it
     links to best (``link_score``) among those where it links to the thread's latest week or
     to at least MOST of its weeks, unless the thread's latest item says it is solved (a blocker
     raised again after that is a new thread); otherwise it starts a thread. Then two threads merge when
@@ -314,13 +334,21 @@ def thread_blockers(session: Session, person: Person, until_week: str, *, lookba
              for c in rows for t in blocker_items(c.blockers)]
     if not items:
         return []
-    vecs = embed([i.text for i in items], embedder)
-    sims = vecs @ vecs.T if vecs is not None else None
+    parts = [sentences(i.text) or [i.text] for i in items]
+    ends = np.cumsum([0] + [len(p) for p in parts])
+    vecs = embed([i.text for i in items] + [t for p in parts for t in p], embedder)
+    sims = sent = None
+    if vecs is not None:
+        whole, each = vecs[: len(items)], vecs[len(items):]
+        sims, sent = whole @ whole.T, each @ each.T
     bags = [words(i.text) for i in items]
 
     def link(a: int, b: int) -> float | None:
-        cos = float(sims[a, b]) if sims is not None else None
-        return link_score(cos, jaccard(bags[a], bags[b]), _week_distance(items[a].week, items[b].week))
+        cos = best = None
+        if sims is not None:
+            cos = float(sims[a, b])
+            best = float(sent[ends[a]:ends[a + 1], ends[b]:ends[b + 1]].max())
+        return link_score(cos, jaccard(bags[a], bags[b]), _week_distance(items[a].week, items[b].week), best)
 
     def closed_before(members: list[int], weeks: set[str]) -> bool:
         """The thread was closed as solved before some of ``weeks``: what came later is another matter."""

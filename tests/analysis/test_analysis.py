@@ -247,6 +247,10 @@ def test_recurring_blocker_demo_supplier_delay(session, demo, embedder):
     assert g.sources == [f"checkin:{ids[w]}" for w in g.weeks]
     assert g.text.startswith("Our container got rolled off") and len(g.text) <= T.TEXT_CHARS
     assert (g.first_week, g.last_week, g.method) == ("2026-W33", "2026-W37", "embedding")
+    # W35 joins as it is written: its air freight sentence links W34's (whole texts 0.275)
+    for week, n in (("2026-W35", 3), ("2026-W36", 4)):
+        assert [x.weeks for x in A.recurring_blockers(session, demo["supply"], week, embedder=embedder)] == [
+            g.weeks[:n]]
     # a shorter lookback sees only part of the thread
     assert [x.weeks for x in A.recurring_blockers(session, demo["supply"], "2026-W36", lookback=3,
                                                   embedder=embedder)] == [["2026-W34", "2026-W35", "2026-W36"]]
@@ -283,6 +287,10 @@ def test_link_score_rules():
     assert T.link_score(0.30, 0.0, T.NEAR_WEEKS + 1) is None  # far apart needs more
     assert T.link_score(0.60, 0.0, 10) == 0.60
     assert T.link_score(None, 0.3, 2) == 0.3 and T.link_score(None, 0.3, 8) is None
+    # the best pair of sentences links near blockers only, at its own bar
+    assert T.link_score(0.27, 0.0, 1, T.SENTENCE_COSINE) == T.SENTENCE_COSINE
+    assert T.link_score(0.27, 0.0, 1, T.SENTENCE_COSINE - 0.01) is None
+    assert T.link_score(0.27, 0.0, T.NEAR_WEEKS + 1, 0.9) is None
     assert T.trim("word " * 100).endswith("…") and len(T.trim("word " * 100)) <= T.TEXT_CHARS
 
 

@@ -104,6 +104,26 @@ def test_a_bridging_blocker_does_not_weld_two_threads(session, org, embedder):
     assert printer.weeks == ["2026-W40", "2026-W43"]
 
 
+def test_a_blocker_sharing_one_sentence_with_last_week_joins_it(session, org, embedder):
+    # written up with a new matter each week, the blocker itself is one sentence of each text
+    first = ("Klaviyo flows stopped sending after the template migration, three days of abandoned carts lost. "
+             "I need Sam to approve the agency retainer.")
+    second = ("The product photos for the spring catalogue are two weeks late from the studio, so the PDP refresh "
+              "slipped. Agency retainer decision still open.")
+    vecs = np.asarray(embedder.embed([first, second, *T.sentences(first), *T.sentences(second)]))
+    assert vecs[0] @ vecs[1] < T.NEAR_COSINE  # the whole texts do not link
+    assert vecs[3] @ vecs[5] >= T.SENTENCE_COSINE  # the retainer sentences do
+    file(session, org["ana"], "2026-W40", first)
+    file(session, org["ana"], "2026-W41", second)
+    (t,) = blocker_threads(session, org["ana"], "2026-W41", embedder=embedder)
+    assert t.weeks == ["2026-W40", "2026-W41"]
+    # weeks apart a shared sentence is not enough: the whole texts must link
+    file(session, org["ben"], "2026-W40", first)
+    file(session, org["ben"], "2026-W46", second)
+    assert [t.weeks for t in blocker_threads(session, org["ben"], "2026-W46", embedder=embedder)] == [
+        ["2026-W46"]]
+
+
 def test_resolved_weeks_ago_is_not_current(session, org, embedder):
     for week, text in zip(WEEKS[:3], FIVE_WAYS, strict=False):
         file(session, org["ana"], week, text)
@@ -184,6 +204,9 @@ def test_demo_threads(session, embedder):
     assert (po.times, po.first_week, po.status, po.resolved_week) == (5, "2026-W33", "resolved", "2026-W38")
     assert {w.role for w in po.waits_on if w.person_id is None} == {"supplier"}
     assert [w.name for w in po.waits_on if w.is_manager] == ["Priya Raman"]
+    # W35 (the manufacturer's backlog, then the air freight decision) links W34 by that sentence
+    (w36,) = blocker_threads(session, people["supply"], "2026-W36", embedder=embedder)
+    assert w36.weeks == ["2026-W33", "2026-W34", "2026-W35", "2026-W36"] and w36.times == 4
     (open_po,) = blocker_threads(session, people["supply"], "2026-W37", embedder=embedder)
     assert open_po.status == "open" and open_po.times == 5 and open_po.weeks_open == 4
     ppc = people["ppc"]

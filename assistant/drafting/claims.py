@@ -50,7 +50,10 @@ _COUNT_NOUN = re.compile(r"\s*(?:check-?ins?|weeks?|times|meetings?|1:1s?|months
 _NEGATION = re.compile(r"\b(?:not|no|never|nor|nothing|none|neither|without|isn't|wasn't|hasn't|didn't|doesn't|"
                        r"barely|hardly)\W+(?:\w+\W+){0,2}$", re.IGNORECASE)
 _SAID = r"\b(?:marked|marks|marking|said|says|called|calls|reported|rated|decide|decided|judge|judged|think|thought)\b"
-_SELF_REPORT = re.compile(_SAID + r"[^.]{0,60}$", re.IGNORECASE)
+_SELF_REPORT = re.compile(_SAID + r"[^.,:;]{0,60}$", re.IGNORECASE)
+_PRONOUN = re.compile(r"\s*(?:it|its|it's|this|that)\b", re.IGNORECASE)
+_RUN = re.compile(r"\b(?P<side>on|off) target for (?P<n>\d+) values? in a row"
+                  r"(?:,? since (?P<since>\d{4}-\d{2}-\d{2}))?", re.IGNORECASE)
 _SELF_REPORT_ITEM = re.compile(r"\b(?:marked|marks|marking|said|says|called|decide|decided)\b", re.IGNORECASE)
 
 # word -> (axis, value). label: the trend judged with the KPI's direction; motion: the raw move.
@@ -326,6 +329,23 @@ def _check_directions(sentence: str, found: list[Mention], a: Assessment) -> lis
     return problems
 
 
+def _check_run(sentence: str, found: list[Mention]) -> list[str]:
+    """"On target for 8 values in a row, since 2026-08-17" is the KPI's current run."""
+    problems = []
+    for m in _RUN.finditer(_blank(_QUOTED, sentence)):
+        s = owner(m.start(), found)
+        run = s.reading.run if s and s.reading else None
+        if run is None:
+            continue
+        said = f"{m.group('side')} target for {m.group('n')}"
+        if run.on_target != (m.group("side").lower() == "on") or run.points != int(m.group("n")):
+            problems.append(f"{PREFIX}{s.name} has been {'on' if run.on_target else 'off'} target for "
+                            f"{run.points} values in a row, not {said}")
+        if m.group("since") and date.fromisoformat(m.group("since")) != run.since:
+            problems.append(f"{PREFIX}{s.name}'s run began on {run.since}, not {m.group('since')}")
+    return problems
+
+
 def _check_praise(sentence: str, found: list[Mention]) -> list[str]:
     plain = _blank(_QUOTED, sentence)
     return [f"{PREFIX}praise ('{m.group(0)}') for {s.name}, a {s.verdict} KPI"
@@ -448,6 +468,9 @@ def _check_self_report(text: str, found: list[Mention], a: Assessment) -> list[s
     weeks = [w.lower() for w in _WEEK.findall(_blank(_QUOTED, text))]
     allowed = {w.lower() for r in runs for w in r.weeks}
     problems = [f"{PREFIX}no self-report mismatch in {w}" for w in weeks if w not in allowed]
+    marked = re.search(r"\b(?:marked|marks|said|called)\b[^.]{0,80}?\bas\s+(on|off) track", text, re.IGNORECASE)
+    if marked and all(r.said != f"{marked.group(1).lower()}_track" for r in runs):
+        problems.append(f"{PREFIX}the check-ins marked it {', '.join(r.said.replace('_', ' ') for r in runs)}")
     span = re.search(r"(" + WEEK_IN_TEXT + r")\s+to\s+(" + WEEK_IN_TEXT + r")", text)
     if span and not any((r.first_week, r.last_week) == span.groups() for r in runs):
         problems.append(f"{PREFIX}the run is {', '.join(f'{r.first_week} to {r.last_week}' for r in runs)}")
@@ -571,10 +594,16 @@ def check_claim(claim: Claim, a: Assessment, subs: list[Subject] | None = None) 
     parts = [(sentence, mentions(sentence, subs)) for sentence in sentences(claim.text)]
     cited = cited_kpis(claim.sources)
     only = [s for s in subs if s.key in cited] if len(cited) == 1 and not any(f for _, f in parts) else []
+    last: Subject | None = None
     for sentence, found in parts:
-        # A claim that names no KPI but cites one ("it stood at 4.1%") is about the one it cites.
+        # A claim that names no KPI but cites one ("it stood at 4.1%") is about the one it cites;
+        # "It has been on target..." after a sentence about TACOS is about TACOS.
         found = found or [Mention(0, 0, only[0])] if only else found
+        if not found and last is not None and _PRONOUN.match(sentence):
+            found = [Mention(0, 0, last)]
+        last = found[-1].subject if found else last
         every += found
+        problems += _check_run(sentence, found)
         problems += _check_numbers(sentence, found, subs, claim.numbers)
         problems += _check_directions(sentence, found, a)
         problems += _check_praise(sentence, found)

@@ -329,14 +329,47 @@ def _direction_flips(text: str, subs: list[Subject]) -> Iterator[tuple[str, str]
             new = _OPPOSITE.get(word.lower())
             if k is None or new is None:
                 continue
-            truth = {"label": k.trend.label, "motion": k.trend.motion,
-                     "target": None if k.on_target is None else ("on" if k.on_target else "off")}[axis]
+            truth = _truth(k, axis)
             if truth in (None, "unknown") or truth != value:
                 continue  # the original word is not right to begin with
             if word[0].isupper():
                 new = new.capitalize()
             at = start + pos
             yield word, text[:at] + new + text[at + len(word):]
+
+
+def _truth(k: Any, axis: str) -> str | None:
+    return {"label": k.trend.label, "motion": k.trend.motion,
+            "target": None if k.on_target is None else ("on" if k.on_target else "off")}[axis]
+
+
+def _source_flips(text: str, sources: list[str], subs: list[Subject]) -> Iterator[tuple[str, str]]:
+    """Direction words flipped in a claim citing one KPI's values, found without reading names."""
+    from assistant.drafting.claims import _DIRECTIONS, _NEGATION, cited_kpis
+
+    cited = cited_kpis(sources)
+    mine = next((s for s in subs if s.key in cited and s.reading is not None), None)
+    if len(cited) != 1 or mine is None:
+        return
+    plain = re.sub(r"\"[^\"]*\"", lambda m: " " * len(m.group(0)), text)
+    names = bool(mentions(plain, subs))
+    words = "|".join(sorted((re.escape(w) for w in _DIRECTIONS), key=len, reverse=True))
+    for start, sentence in _spans(plain):
+        # About the cited KPI: a claim naming none, a sentence naming it, or one going on with "It ...".
+        if names and not (any(m.subject.key == mine.key and m.region is None for m in mentions(sentence, subs))
+                          or re.match(r"\s*(?:it|its)\b", sentence, re.IGNORECASE)):
+            continue
+        for m in re.finditer(rf"\b(?:{words})\b", sentence, re.IGNORECASE):
+            word = m.group(0)
+            axis, value = _DIRECTIONS[word.lower()]
+            before = sentence[:m.start()]
+            if (_NEGATION.search(before) or _truth(mine.reading, axis) != value or word.lower() not in _OPPOSITE
+                    or re.search(r"whether it is\s*$", before)  # a question about judging, not a claim
+                    or " or " in sentence[max(0, m.start() - 6):m.end() + 6]):  # "on track or off track"
+                continue
+            new = _OPPOSITE[word.lower()]
+            at = start + m.start()
+            yield word, text[:at] + (new.capitalize() if word[0].isupper() else new) + text[at + len(word):]
 
 
 def _week_shifts(text: str, subs: list[Subject]) -> Iterator[tuple[str, str]]:
@@ -421,6 +454,7 @@ def mutants(o: Original, flagged_before: set[str]) -> Iterator[Mutant]:
         makers = [("number_swap", _number_swaps(text, subs, claim.numbers)),
                   ("number_swap", _source_swaps(text, claim.sources, subs)),
                   ("direction_flip", _direction_flips(text, subs)),
+                  ("direction_flip", _source_flips(text, claim.sources, subs)),
                   ("count_change", _count_changes(text) if _is_count_claim(text) else iter(())),
                   ("week_shift", _week_shifts(text, subs))]
         seen: set[str] = set()

@@ -16,6 +16,8 @@ from assistant.assessment.model import (
     GuardrailReading,
     KpiReading,
     Point,
+    Run,
+    SelfReportRun,
     TrendReading,
 )
 from assistant.drafting.claims import Claim, check_claim, check_claims
@@ -101,6 +103,27 @@ def test_a_value_stated_as_the_kpis_own_is_one_of_its_values(assessment):
     assert "not a value of ACOS" in problems(assessment, "ACOS was 7% this week.")[0]
     assert problems(assessment, "ACOS (ad spend / ad-attributed sales) stood at 21.9%.") == []
     assert problems(assessment, "TACOS at 13.5% is above its target.") == []
+
+
+def test_a_sentence_going_on_with_it_is_about_the_kpi_before(assessment):
+    assessment.kpi("ppc-tacos").run = Run(on_target=False, points=4, since=WEEKS[0])
+    ok = "TACOS was 13.5% on 2026-10-05. It has been off target for 4 values in a row, since 2026-09-14."
+    assert problems(assessment, ok) == []
+    assert "off target" in problems(assessment, ok.replace("off target for", "on target for"))[0]
+    assert "4 values" in problems(assessment, ok.replace("for 4 values", "for 5 values"))[0]
+    assert "2026-09-14" in " ".join(problems(assessment, ok.replace("since 2026-09-14", "since 2026-09-21")))
+
+
+def test_what_the_check_ins_said_is_the_self_report_run(assessment):
+    assessment.self_report = [SelfReportRun(kpi="ppc-tacos", kpi_name="TACOS", said="on_track", kind="optimistic",
+                                            first_week="2026-W40", last_week="2026-W41",
+                                            weeks=["2026-W40", "2026-W41"], from_value=13.1, to_value=13.5,
+                                            target=10, unit="percent")]
+    ok = "2 check-ins in a row (2026-W40 to 2026-W41) marked TACOS as on track, but it went from 13.1% to 13.5%."
+    assert problems(assessment, ok) == []
+    assert "marked it on track" in problems(assessment, ok.replace("as on track", "as off track"))[0]
+    assert problems(assessment, ok.replace("2026-W40 to", "2026-W39 to"))
+    assert problems(assessment, ok.replace("2 check-ins", "3 check-ins"))
 
 
 def test_a_value_on_a_date_is_that_dates_value(assessment):

@@ -31,7 +31,8 @@ from sqlmodel import Session
 from assistant.analysis.kpi import goal_progress
 from assistant.assessment.model import GoalCondition, GoalReading, KpiReading
 from assistant.core.words import STOP_WORDS
-from assistant.domain.calendar import iso_week_monday, quarter_bounds, quarter_of
+from assistant.domain.calendar import iso_week_monday, iso_week_sunday, quarter_bounds, quarter_of
+from assistant.domain.goals import elapsed_share, pace
 from assistant.domain.models import Person
 from assistant.domain.sources import kpi_source
 from assistant.kpi_audit.catalog import tokens
@@ -187,11 +188,16 @@ def goal_readings(session: Session, person: Person, week: str, readings: list[Kp
             conds.append(condition(hit, b.bound, b.direction, start) if hit is not None else
                          GoalCondition(kpi="", kpi_name=b.words, bound=b.bound, direction=b.direction))
         main = conds[0] if has_own else None
+        ahead = None
+        if main is not None and main.value is not None and g.baseline_value is not None and g.target is not None:
+            ahead = pace(g.baseline_value, g.target, main.value,
+                         elapsed_share(iso_week_sunday(week), *quarter_bounds(quarter)), g.direction or "up")
         out.append(GoalReading(goal_id=g.goal_id, title=g.title, quarter=quarter, kpi=g.kpi, objective=g.objective,
                                status=g.status, target=g.target, baseline_value=g.baseline_value,
                                baseline_period=g.baseline_period,
                                latest_value=main.value if main else None, latest_period=main.period if main else None,
                                conditions=conds, on_track=on_track(conds, own=has_own),
+                               expected=ahead.expected if ahead else None, on_pace=ahead.on_pace if ahead else None,
                                sources=([kpi_source(own.key, g.baseline_period)] if own and g.baseline_period else [])
                                + [s for c in conds for s in c.sources]))
     return out

@@ -151,6 +151,9 @@ class GoalReading(BaseModel):
     latest_period: date | None = None
     conditions: list[GoalCondition] = Field(default_factory=list)
     on_track: bool | None = Field(None, description="Every condition holds (None: no condition can be read).")
+    expected: float | None = Field(None, description="Where a straight line from baseline to target stands at the "
+                                   "share of the quarter gone by the end of the week in force.")
+    on_pace: bool | None = Field(None, description="The latest value is at or past ``expected``.")
     sources: list[str] = Field(default_factory=list)
 
 

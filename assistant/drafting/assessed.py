@@ -99,7 +99,8 @@ def rhythm_fact(a: Assessment) -> dict[str, Any] | None:
 
 def goal_fact(g: Any) -> dict[str, Any]:
     return {"title": g.title, "kpi": g.kpi, "target": g.target, "baseline_value": g.baseline_value,
-            "latest_value": g.latest_value, "on_track": g.on_track, "status": g.status,
+            "latest_value": g.latest_value, "on_track": g.on_track, "expected": g.expected, "on_pace": g.on_pace,
+            "status": g.status,
             "conditions": [{"kpi": c.kpi, "kpi_name": c.kpi_name, "bound": c.bound, "direction": c.direction,
                             "value": c.value, "holds": c.holds} for c in g.conditions],
             "sources": g.sources}

@@ -238,14 +238,18 @@ def _moved(facts: dict[str, Any], checkins: list[dict[str, Any]], threads: dict[
         else:
             continue
         items.append(Item(text=text, sources=f["sources"]))
+    units = kpi_units(facts)
     for g in facts["goals"]:
         if g["on_track"] is None:
             continue
         broken = [c for c in g["conditions"] if c["holds"] is False]
         if g["on_track"]:
             text = f'Goal "{g["title"]}" is on track.'
+        elif g["on_pace"] and not broken[1:] and all(c["kpi"] == g["kpi"] for c in broken):
+            unit = units.get(g["kpi"], "")
+            text = (f'Goal "{g["title"]}" is not met yet but on pace: {num(g["latest_value"], unit)} against the '
+                    f'{num(g["expected"], unit)} a straight line to the target reaches by now.')
         else:
-            units = kpi_units(facts)
             parts = [f"{c['kpi_name']} at {num(c['value'], units.get(c['kpi'], ''))} against "
                      f"{num(c['bound'], units.get(c['kpi'], ''))}" for c in broken]
             text = f'Goal "{g["title"]}" is not on track: {"; ".join(parts)}.'

@@ -197,6 +197,10 @@ def _goals(facts: dict[str, Any]) -> list[FeedbackItem]:
         broken = [c for c in g["conditions"] if c["holds"] is False]
         if g["on_track"]:
             text = f'Goal "{g["title"]}": on track.'
+        elif g["on_pace"] and all(c["kpi"] == g["kpi"] for c in broken):
+            unit = units.get(g["kpi"], "")
+            text = (f'Goal "{g["title"]}": not there yet, but on pace ({num(g["latest_value"], unit)} against '
+                    f'{num(g["expected"], unit)} expected by now).')
         else:
             parts = "; ".join(f"{c['kpi_name']} is at {num(c['value'], units.get(c['kpi'], ''))} against "
                               f"{num(c['bound'], units.get(c['kpi'], ''))}" for c in broken)
@@ -213,7 +217,7 @@ def _patterns(facts: dict[str, Any], recurring: list[dict[str, Any]],
         what = f' ("{label}")' if label else ""
         waits = f", waiting on {t['waits_on'][0]['name']}" if t["waits_on"] else ""
         times = ORDINALS.get(t["times"], f"{t['times']}th")
-        items.append(FeedbackItem(text=f"This blocker{what} is back for the {times} time since {t['first_week']}"
+        items.append(FeedbackItem(text=f"This blocker{what} is back for the {times} time ({', '.join(t['weeks'])})"
                                        f"{waits}. Ask for a decision and a date, not more time.",
                                   sources=t["sources"][-6:]))
     follow = facts["follow_through"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
 from sqlmodel import Session
 from starlette.responses import Response
 
@@ -10,7 +12,7 @@ from assistant.api.deps import RowId
 from assistant.assessment import assess
 from assistant.assessment.kpis import reading
 from assistant.core.db import get_session
-from assistant.domain.calendar import today
+from assistant.domain.calendar import check_week, today
 from assistant.domain.checkins import get_visible_checkin, list_visible_checkins
 from assistant.domain.kpis import get_visible_kpi, period_start, series, visible_kpis
 from assistant.domain.meetings import visible_meetings
@@ -48,10 +50,12 @@ def team(request: Request, viewer: WebViewer, session: Session = SessionDep) -> 
 
 
 @router.post("/people/{person_id}/brief", dependencies=[Depends(check_csrf)])
-def prepare_brief(request: Request, person_id: RowId, viewer: WebViewer) -> Response:
+def prepare_brief(request: Request, person_id: RowId, viewer: WebViewer,
+                  week: Annotated[str | None, Form(max_length=10)] = None) -> Response:
     require_lead(viewer)
-    # The week in force, named: the brief is on the week the Team and person pages show.
-    return run_draft(request, viewer, person_id, "brief", week_in_force(),
+    # The week asked for, else the week in force: the one the Team and person pages show.
+    week = check_week(week.strip()) if week and week.strip() else week_in_force()
+    return run_draft(request, viewer, person_id, "brief", week,
                      Retry(f"/people/{person_id}/brief", "Try the brief again"),
                      what="The brief", then=lambda draft: f"/drafts/{draft.id}")
 

@@ -8,6 +8,7 @@ from sqlmodel import Session
 from starlette.responses import Response
 
 from assistant.analysis.kpi import kpi_status
+from assistant.analysis.text import is_empty
 from assistant.assessment.goals import goal_readings
 from assistant.assessment.kpis import kpi_readings
 from assistant.core.db import begin_write, get_engine, get_session
@@ -34,7 +35,8 @@ def _week_or_current(week: str | None) -> str:
 
 
 def _render(request: Request, session: Session, viewer: Person, week: str, *, form: dict | None = None,
-            error: str | None = None, notice: str | None = None, status: int = 200) -> Response:
+            error: str | None = None, notice: str | None = None, status: int = 200,
+            confirm_empty: bool = False) -> Response:
     existing = visible_checkin_of_week(session, viewer, viewer.id, week)
     if form is None:
         form = {"wins": existing.wins if existing else "", "priorities": existing.priorities if existing else "",
@@ -51,7 +53,7 @@ def _render(request: Request, session: Session, viewer: Person, week: str, *, fo
         "one_on_one": week_card(session, viewer), "text_max": TEXT_MAX,
         # The role goals in force that week, read as the assessment reads them (the brief says the same).
         "goals": goal_readings(session, viewer, week, readings), "quarter": quarter_of(iso_week_monday(week)),
-        "units": {r.key: r.unit for r in readings},
+        "units": {r.key: r.unit for r in readings}, "confirm_empty": confirm_empty,
     }, status_code=status)
 
 
@@ -81,6 +83,11 @@ def save_week(request: Request, viewer: WebViewer, data: FormFields) -> Response
         except ValidationError as exc:
             problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
             return _render(request, session, viewer, week, form=form, error=problems, status=422)
+        if is_empty(body.wins) and is_empty(body.priorities) and not data.get("confirm_empty"):
+            # Saved only on a second, deliberate press: an empty check-in tells the manager nothing.
+            return _render(request, session, viewer, week, form=form, status=422, confirm_empty=True,
+                           error="No wins and no priorities written. Add one of each, or press Save again to file "
+                                 "the week as it is.")
         begin_write(session)
         try:
             upsert_checkin(session, person=viewer, week=week, body=body)

@@ -60,3 +60,23 @@ def test_the_1on1_page_counts_notes_agenda_and_action_items(client, tokens, org,
                          ("action-text", AGENDA_MAX)):
         assert f'data-counter="{field}-count"' in html and f'maxlength="{limit}"' in html
         assert f'id="{field}-count" aria-live="polite">Up to {limit:,} characters.' in html
+
+
+def test_an_empty_check_in_is_saved_only_when_pressed_again(client, tokens, session):
+    from assistant.domain.models import CheckIn, Person
+
+    sign_in(client, tokens["ppc@t.test"])
+    me = session.exec(select(Person).where(Person.email == "ppc@t.test")).one()
+    def filed() -> int:
+        session.rollback()  # a fresh read: the app wrote in its own session
+        return len(session.exec(select(CheckIn).where(CheckIn.person_id == me.id, CheckIn.week == "2026-W45")).all())
+
+    assert filed() == 0
+    first = post_form(client, "/week", "/week", {"week": "2026-W45", "wins": " ", "priorities": "",
+                                                  "blockers": "Waiting on the supplier."})
+    assert first.status_code == 422 and "No wins and no priorities written" in first.text
+    assert 'name="confirm_empty"' in first.text and "Waiting on the supplier." in first.text  # the form is kept
+    assert filed() == 0
+    again = post_form(client, "/week", "/week", {"week": "2026-W45", "wins": "", "priorities": "",
+                                                  "blockers": "Waiting on the supplier.", "confirm_empty": "1"})
+    assert again.status_code == 303 and filed() == 1

@@ -85,7 +85,10 @@ def reading(session: Session, viewer: Person, kpi: Kpi, week: str, audit: KpiAud
         main = next((f for f in audit.flags if f.code in ("gamed", "vanity")), None)
         r.audit_reason = main.reason if main else None
         r.suggestion = audit.suggestion
-        guard_key = audit.guardrail or guard_key
+        # A declared guardrail the viewer may not see is only noted; another KPI the audit reads
+        # as its guardrail stands in for it only as the evidence of gaming.
+        if st.guardrail_note is None or audit.verdict == "gamed":
+            guard_key = audit.guardrail or guard_key
     if guard_key:
         r.guardrail = guardrail_reading(session, viewer, guard_key, week)
     return r

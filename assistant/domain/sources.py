@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 KINDS = ("checkin", "kpi", "playbook", "meeting")
 IN_TEXT = r"(?:" + "|".join(KINDS) + r"):[\w.@-]+"
@@ -85,3 +86,23 @@ def parse_source(source: str) -> SourceRef:
     """Take a source id apart; never raises (a malformed id yields fields a lookup will miss)."""
     kind, _, ref = source.partition(":")
     return SourceRef(kind=kind, ref=ref)
+
+
+def cited(content: Any) -> list[str]:
+    """Every source id under a ``sources`` key anywhere in ``content`` (dicts and lists, nested),
+    in the order first cited, each once."""
+    found: dict[str, None] = {}
+
+    def walk(obj: Any) -> None:
+        if isinstance(obj, dict):
+            for k, v in obj.items():
+                if k == "sources" and isinstance(v, list):
+                    found.update((str(x), None) for x in v if isinstance(x, str))
+                else:
+                    walk(v)
+        elif isinstance(obj, list):
+            for v in obj:
+                walk(v)
+
+    walk(content)
+    return list(found)

@@ -29,7 +29,7 @@ from assistant.assessment.model import Assessment
 from assistant.core.db import begin_write
 from assistant.domain.drafts import reusable_draft, store_superseding
 from assistant.domain.models import DRAFT_META_INPUTS, Draft, Person
-from assistant.domain.sources import parse_source
+from assistant.domain.sources import cited, parse_source
 from assistant.drafting.budget import TrimStep, fit
 from assistant.drafting.claims import PREFIX as CLAIM
 from assistant.drafting.claims import check_claims
@@ -208,7 +208,7 @@ def run(session: Session, job: DraftJob, provider: Provider | None = None) -> Dr
     }
     draft = Draft(kind=job.kind, subject_id=job.subject.id, requested_by_id=job.viewer.id, period=job.period,
                   provider=provider.name, model=meta["model"], output=output, facts=dict(job.computed), meta=meta,
-                  sources=sorted(cited_sources([output, job.computed])), usage=meta["usage"])
+                  sources=sorted(cited([output, job.computed])), usage=meta["usage"])
     session.commit()  # end the read transaction the facts came from; nothing is pending in it
     begin_write(session)
     if (same := reusable_draft(session, job.viewer, **key)) is not None:
@@ -217,25 +217,6 @@ def run(session: Session, job: DraftJob, provider: Provider | None = None) -> Dr
     store_superseding(session, draft)
     session.commit()
     return draft
-
-
-def cited_sources(content: Any) -> set[str]:
-    """Every id under a ``sources`` key anywhere in ``content`` (dicts and lists, nested)."""
-    found: set[str] = set()
-
-    def walk(obj: Any) -> None:
-        if isinstance(obj, dict):
-            for k, v in obj.items():
-                if k == "sources" and isinstance(v, list):
-                    found.update(s for s in v if isinstance(s, str))
-                else:
-                    walk(v)
-        elif isinstance(obj, list):
-            for v in obj:
-                walk(v)
-
-    walk(content)
-    return found
 
 
 __all__ = ["DraftJob", "check_text", "run"]

@@ -235,13 +235,12 @@ def resolve_sources(session: Session, viewer_email: str, output: dict[str, Any])
     """Each source the output cites: ok, missing (no such record) or hidden (not the viewer's)."""
     from assistant.domain.kpis import kpi_visible
     from assistant.domain.models import CheckIn, Kpi, KpiValue, Meeting
-    from assistant.domain.sources import parse_source
+    from assistant.domain.sources import cited, parse_source
     from assistant.domain.team import can_see
-    from assistant.drafting.pipeline import cited_sources
     from assistant.retrieval import load_sections
 
     viewer = _person(session, viewer_email)
-    found = cited_sources(output) | {h["source_id"] for h in output.get("hits") or []}
+    found = set(cited(output)) | {h["source_id"] for h in output.get("hits") or []}
     playbook = {s.source_id for s in load_sections()}
     out: dict[str, str] = {}
     for src in sorted(found):

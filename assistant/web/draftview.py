@@ -75,25 +75,6 @@ def _short(name: str) -> str:
     return name.split(" (", 1)[0].strip() or name
 
 
-def all_sources(node: Any) -> list[str]:
-    """Every source id a draft's content cites (in its ``sources`` lists), in order, once."""
-    out: dict[str, None] = {}
-
-    def walk(n: Any) -> None:
-        if isinstance(n, dict):
-            for k, v in n.items():
-                if k == "sources" and isinstance(v, list):
-                    out.update((str(s), None) for s in v)
-                else:
-                    walk(v)
-        elif isinstance(n, list):
-            for v in n:
-                walk(v)
-
-    walk(node)
-    return list(out)
-
-
 def source_labels(session: Session, viewer: Person, sources: list[str]) -> dict[str, str]:
     """Each source id as a reader names it: "Tomás's check-in, W44", "TACOS on 2026-11-30",
     "1:1 of 2026-11-30", the playbook section's title. Ids the viewer may not open, or that

@@ -13,12 +13,12 @@ from assistant.core.db import begin_write, get_engine, get_session
 from assistant.domain.calendar import check_week, current_week, weeks_back
 from assistant.domain.drafts import draft_people, get_visible_draft, public_meta, set_status, visible_drafts
 from assistant.domain.models import Access, Draft, DraftKind, DraftStatus, Person, flat_content
+from assistant.domain.sources import cited
 from assistant.domain.team import visible_people
 from assistant.drafting.edits import edit_draft
 from assistant.drafting.markdown import to_markdown
 from assistant.web.bridge import run_draft
 from assistant.web.draftview import (
-    all_sources,
     apply_edit,
     grounding_notes,
     kpi_names,
@@ -75,7 +75,7 @@ def draft_page(request: Request, draft_id: RowId, viewer: WebViewer, session: Se
     editing = bool(edit) and mine and draft.status != DraftStatus.discarded
     unverified = {u.get("where") for u in (content.get("grounding") or {}).get("unverified") or []
                   if isinstance(u, dict)}
-    labels = source_labels(session, viewer, all_sources(content))
+    labels = source_labels(session, viewer, cited(content))
     return page(request, "draft.html", {
         "draft": draft, "subject": subject, "title": title, "content": content, "sections": sections(content),
         "lists": string_lists(content), "charts": brief_charts(session, viewer, draft), "editing": editing,
@@ -94,7 +94,7 @@ def _markdown(session: Session, viewer: Person, draft: Draft, labels: dict[str, 
     """The draft as markdown to paste into a 1:1 doc: names, not emails or ids; sources as footnotes."""
     subject, requester = draft_people(session, viewer, draft)
     content = _content(session, viewer, draft)
-    labels = labels if labels is not None else source_labels(session, viewer, all_sources(content))
+    labels = labels if labels is not None else source_labels(session, viewer, cited(content))
     reader, footnotes = reader_content(content, labels, subject=subject.name if subject else None,
                                        requester=requester.name if requester else None,
                                        kpis=kpi_names(session, viewer), drafted_on=f"{draft.created_at:%Y-%m-%d}")

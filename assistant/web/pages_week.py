@@ -17,9 +17,10 @@ from assistant.domain.checkins import list_visible_checkins, upsert_checkin, vis
 from assistant.domain.drafts import latest_visible_draft
 from assistant.domain.models import TEXT_MAX, MetricStatus, Person
 from assistant.domain.schemas import CheckInWrite
+from assistant.domain.sources import cited
 from assistant.errors import InvalidInput
 from assistant.web.bridge import run_draft
-from assistant.web.draftview import all_sources, source_labels
+from assistant.web.draftview import source_labels
 from assistant.web.errors import Retry
 from assistant.web.pages_meetings import week_card
 from assistant.web.render import page
@@ -49,7 +50,7 @@ def _render(request: Request, session: Session, viewer: Person, week: str, *, fo
         "notice": notice, "kpis": kpi_status(session, viewer, week),
         "statuses": [s.value for s in MetricStatus],
         "past": list_visible_checkins(session, viewer, person_id=viewer.id, limit=26),
-        "draft": draft, "labels": source_labels(session, viewer, all_sources(draft.content)) if draft else {},
+        "draft": draft, "labels": source_labels(session, viewer, cited(draft.content)) if draft else {},
         "one_on_one": week_card(session, viewer), "text_max": TEXT_MAX,
         # The role goals in force that week, read as the assessment reads them (the brief says the same).
         "goals": goal_readings(session, viewer, week, readings), "quarter": quarter_of(iso_week_monday(week)),

@@ -110,7 +110,8 @@ def test_checkin_form_rejects_too_long_and_foreign_kpis(client, tokens):
     sign_in(client, tokens["ppc@t.test"])
     long = post_form(client, "/week", "/week", {"week": "2026-W41", "wins": "x" * 4001})
     assert long.status_code == 422 and "wins" in long.text
-    foreign = post_form(client, "/week", "/week", {"week": "2026-W41", "metric:ops-turnover": "on_track"})
+    foreign = post_form(client, "/week", "/week", {"week": "2026-W41", "wins": "Shipped the test.",
+                                                   "metric:ops-turnover": "on_track"})
     assert foreign.status_code == 422 and "not your KPIs" in foreign.text
 
 

@@ -272,8 +272,10 @@ def _recognise(facts: dict[str, Any], threads: dict[int, dict[str, Any]], playbo
                                    f"{' and is on target' if k['on_target'] else ''}. Say specifically what they "
                                    "did that moved it.", sources=(k["sources"] + playbook[-1:])[:8]))
         elif w["kind"] == "goal" and k is not None:
-            items.append(Item(text=f"{k['name']} meets its role goal with nothing it guards worsening: "
-                                   "name what they did.", sources=w["sources"] or k["sources"]))
+            target = f" against its {num(k['target'], k['unit'])} target" if k["target"] is not None else ""
+            items.append(Item(text=f"{k['name']} reached its role goal: {num(k['value'], k['unit'])}{target}, with "
+                                   "its guardrail within bounds. Name what they did to get there.",
+                              sources=w["sources"] or k["sources"]))
         elif w["kind"] == "blocker_cleared":
             t = next((t for t in facts["blocker_threads"] if t["sources"][-1:] == w["sources"]), None)
             label = without_figures(threads.get(t["thread"], {}).get("label", "")) if t else ""

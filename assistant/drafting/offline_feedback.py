@@ -261,10 +261,17 @@ def _sharpen(facts: dict[str, Any], q: dict[str, Any], gamed: list[dict[str, Any
 def _encourage(facts: dict[str, Any], kpis: dict[str, Any], threads: dict[int, dict[str, Any]],
                playbook: list[str]) -> FeedbackItem | None:
     """One encouragement, only when the assessment found something worth recognising."""
-    for w in facts["wins_worth_recognising"]:
+    # A goal reached honestly first, then a KPI improving with its guardrail holding, then a cleared blocker.
+    order = {"goal": 0, "kpi": 1, "blocker_cleared": 2}
+    for w in sorted(facts["wins_worth_recognising"], key=lambda w: order.get(w["kind"], 3)):
         k = kpis.get(w["kpi"]) if w["kpi"] else None
+        if w["kind"] == "goal" and k is not None and k["value"] is not None:
+            target = f" against its {num(k['target'], k['unit'])} target" if k["target"] is not None else ""
+            return FeedbackItem(text=f"{k['name']} reached your role goal: {num(k['value'], k['unit'])}{target}, "
+                                     "with its guardrail within bounds. Keep doing what got it there.",
+                                sources=(w["sources"] or k["sources"])[:4] + playbook[-1:])
         if w["kind"] == "kpi" and k is not None:
-            return FeedbackItem(text=f"{k['name']} {moved(k['trend'], k['unit'])} with nothing it guards worsening: "
+            return FeedbackItem(text=f"{k['name']} {moved(k['trend'], k['unit'])} with its guardrail holding: "
                                      "keep doing what moved it.", sources=(k["sources"][:2] + playbook[-1:]))
         if w["kind"] == "blocker_cleared":
             t = next((t for t in facts["blocker_threads"] if t["sources"][-1:] == w["sources"]), None)

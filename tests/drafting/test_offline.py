@@ -448,8 +448,8 @@ def test_a_recurring_blocker_thread_is_a_pattern_with_its_label_count_and_who_it
     out = compose_feedback(feedback_context(assessment(threads=[t], quality=quality()), marks={}))
     patterns = next(s for s in out.sections if s.title == "Patterns")
     assert [i.text for i in patterns.items] == [
-        f'This blocker ("Waiting on sign-off from Sam") is back for the third time since 2026-W38, waiting on '
-        f"{VIEWER}. Ask for a decision and a date, not more time."]
+        f'This blocker ("Waiting on sign-off from Sam") is back for the third time (2026-W38, 2026-W40, 2026-W41), '
+        f"waiting on {VIEWER}. Ask for a decision and a date, not more time."]
     assert patterns.items[0].sources == ["checkin:1", "checkin:2", "checkin:3"]
     assert texts(out, "Sharpen next week")[0].startswith("Turn the recurring blocker into a request")
     six = thread("Same blocker", [f"2026-W{w}" for w in range(36, 42)], ids=list(range(1, 7)))

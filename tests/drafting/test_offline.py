@@ -454,7 +454,7 @@ def test_a_recurring_blocker_thread_is_a_pattern_with_its_label_count_and_who_it
     assert texts(out, "Sharpen next week")[0].startswith("Turn the recurring blocker into a request")
     six = thread("Same blocker", [f"2026-W{w}" for w in range(36, 42)], ids=list(range(1, 7)))
     out = compose_feedback(feedback_context(assessment(threads=[six], quality=quality()), marks={}))
-    assert "for the 6th time since 2026-W36" in texts(out, "Patterns")[0]
+    assert "for the 6th time (2026-W36, 2026-W37, 2026-W38, 2026-W39, 2026-W40, 2026-W41)" in texts(out, "Patterns")[0]
 
 
 def test_a_resolved_or_older_thread_is_no_pattern():

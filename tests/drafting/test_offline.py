@@ -329,7 +329,7 @@ def test_a_good_check_in_is_told_so_answer_by_answer():
         f"Your blocker says what you need and from {VIEWER}: that makes it easy to clear.",
         "Your marks agree with the KPI data.",
     ]
-    assert texts(out, "Encouragement") == ["CVR fell from 14% to 9% with nothing it guards worsening: keep doing "
+    assert texts(out, "Encouragement") == ["CVR fell from 14% to 9% with its guardrail holding: keep doing "
                                            "what moved it."]
     assert out.sections[-1].items[0].sources == ["kpi:cvr@2026-10-05", "playbook:praise"]
 

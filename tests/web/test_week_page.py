@@ -80,3 +80,16 @@ def test_an_empty_check_in_is_saved_only_when_pressed_again(client, tokens, sess
     again = post_form(client, "/week", "/week", {"week": "2026-W45", "wins": "", "priorities": "",
                                                   "blockers": "Waiting on the supplier.", "confirm_empty": "1"})
     assert again.status_code == 303 and filed() == 1
+
+
+def test_the_person_page_shows_the_same_goal_reading(client, tokens, session, in_q4):
+    from assistant.domain.models import Person
+
+    tacos = session.exec(select(Kpi).where(Kpi.key == "ppc-tacos")).one()
+    session.add(KpiValue(kpi_id=tacos.id, period=date(2026, 10, 5), value=9.4))
+    session.commit()
+    ppc = session.exec(select(Person).where(Person.email == "ppc@t.test")).one()
+    sign_in(client, tokens["growth-lead@t.test"])
+    card = _card(client.get(f"/people/{ppc.id}").text)
+    assert "Role goals for 2026-Q4" in card and "<strong>Bring TACOS under 10%</strong>" in card
+    assert "TACOS 9.4% on 2026-10-05 · target at most 10.0%" in card and ">on track<" in card

@@ -54,7 +54,7 @@ def _render(request: Request, session: Session, viewer: Person, week: str, *, fo
         "one_on_one": week_card(session, viewer), "text_max": TEXT_MAX,
         # The role goals in force that week, read as the assessment reads them (the brief says the same).
         "goals": goal_readings(session, viewer, week, readings), "quarter": quarter_of(iso_week_monday(week)),
-        "units": {r.key: r.unit for r in readings}, "confirm_empty": confirm_empty,
+        "units": {r.key: r.unit for r in readings}, "readings": readings, "confirm_empty": confirm_empty,
     }, status_code=status)
 
 

@@ -58,6 +58,11 @@ def test_a_gamed_or_vanity_kpi_is_never_green_on_any_page(client, demo):
     person = client.get(f"/people/{people['ppc@northwind.test'].id}").text
     card = person.split('id="kpi-ppc-acos"', 1)[1].split("</figure>", 1)[0]
     assert ">gamed</a>" in card and GREEN not in card
+    # The owner's My week lists the same readings: ACOS on target, never the green pill.
+    sign_in(client, tokens["ppc@northwind.test"])
+    mine = client.get("/week").text.split("<h2>My KPIs</h2>", 1)[1].split("</section>", 1)[0]
+    acos_line = mine.split('href="/kpis/ppc-acos"', 1)[1].split("</p>", 1)[0]
+    assert 'pill-muted">On target' in acos_line and GREEN not in acos_line
 
 
 def test_the_person_page_and_the_kpi_page_state_the_same_trend_and_run(client, demo):

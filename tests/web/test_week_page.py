@@ -93,3 +93,4 @@ def test_the_person_page_shows_the_same_goal_reading(client, tokens, session, in
     card = _card(client.get(f"/people/{ppc.id}").text)
     assert "Role goals for 2026-Q4" in card and "<strong>Bring TACOS under 10%</strong>" in card
     assert "TACOS 9.4% on 2026-10-05 · target at most 10.0%" in card and ">on track<" in card
+

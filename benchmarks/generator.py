@@ -295,7 +295,7 @@ def meeting_rows(org: Org) -> Iterator[dict[str, Any]]:
             mid += 1
             yield {"id": mid, "manager_id": p["manager_id"], "report_id": p["id"],
                    "date": iso_week_monday(w) + timedelta(days=rng.randint(0, 4)), "status": status,
-                   "minutes": None if status == "cancelled" else rng.choice([15, 25, 30, 45])}
+                   "minutes": None if status == "cancelled" else rng.choice([15, 25, 30, 45]), "notes": ""}
 
 
 def goal_rows(org: Org) -> Iterator[dict[str, Any]]:

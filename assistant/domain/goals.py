@@ -140,7 +140,8 @@ def outcome(session: Session, goal: RoleGoal, *, day: date | None = None) -> Goa
     else:
         note = status.value
     return GoalClosed(id=goal.id, person_id=goal.person_id, quarter=goal.quarter_id, title=goal.title,
-                      kpi=kpi.key if kpi else None, target=goal.target, final_value=final[1] if final else None,
+                      kpi=kpi.key if kpi else None, target=goal.target, objective=goal.objective_key,
+                      final_value=final[1] if final else None,
                       final_period=final[0] if final else None, status=status, gap=gap, note=note)
 
 

@@ -261,18 +261,11 @@ class GoalPublic(_Out):
     status: GoalStatus
 
 
-class GoalClosed(_Out):
+class GoalClosed(GoalPublic):
     """A goal of an ended quarter with its final value: how it ended, and by how much."""
 
-    id: int
-    person_id: int
-    quarter: str
-    title: str
-    kpi: str | None
-    target: float | None
     final_value: float | None = Field(description="The KPI's last value dated inside the goal's quarter.")
     final_period: Date | None
-    status: GoalStatus
     gap: float | None = Field(description="|final - target| in the KPI's unit (percentage points for a percent KPI).")
     note: str = Field(description="How it ended in one sentence, or why it is still open.")
 

@@ -213,6 +213,8 @@ def w_index_subjects(ids: str) -> dict[str, Any]:
 def _job(kind: str, session, viewer, subject, week: str | None = None):  # noqa: ANN001, ANN202
     import inspect
 
+    from assistant.domain.calendar import current_week
+    from assistant.domain.checkins import latest_checkin_week
     from assistant.drafting import DRAFTERS
 
     # The stages are timed apart, so the job is gathered with the drafter's own module.
@@ -221,8 +223,10 @@ def _job(kind: str, session, viewer, subject, week: str | None = None):  # noqa:
         from assistant.kpi_audit.stored import current_quarter
 
         period = current_quarter(session)
+    elif kind == "brief":
+        period = week or current_week()
     else:
-        period = week or mod.default_week(session, subject)
+        period = week or latest_checkin_week(session, subject)
     return mod.gather(session, viewer, subject, period)
 
 

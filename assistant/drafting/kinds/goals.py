@@ -24,7 +24,7 @@ from assistant.domain.schemas import GoalCreate
 from assistant.domain.sources import kpi_source
 from assistant.domain.team import is_manager_of
 from assistant.drafting import context as ctx
-from assistant.drafting.budget import pop_last, shorten_series
+from assistant.drafting.budget import pop_last, pop_last_fact, shorten_series
 from assistant.drafting.kinds import goal_math as gm
 from assistant.drafting.kinds.goal_math import (
     BASELINE_POINTS,
@@ -395,7 +395,11 @@ def gather(session: Session, viewer: Person, subject: Person, quarter: str | Non
                "quarter": quarter, "facts": facts, "playbook": playbook}
     job = DraftJob(kind="goals", subject=subject, viewer=viewer, period=quarter, template="goals.j2", context=context,
                    schema=GoalsOut, facts=grounding, computed=computed, checks=claims, compose=compose_goals,
-                   trim_steps=[pop_last("playbook", keep=1), shorten_series("kpis", field="history", floor=0)])
+                   # The playbook and the KPIs' histories first, then the context a candidate already
+                   # summarises: audit flags, KPI rows, last quarter's goals; the candidates never go.
+                   trim_steps=[pop_last("playbook", keep=1), shorten_series("kpis", field="history", floor=0),
+                               pop_last("playbook"), pop_last_fact("flags"), pop_last_fact("kpis"),
+                               pop_last_fact("last_quarter", "goals")])
     job.verify = lambda out: verify(out, candidates, retire)
     return job
 

@@ -37,8 +37,10 @@ def kpi_fact(k: KpiReading) -> dict[str, Any]:
     }
     if k.guardrail is not None:
         g = k.guardrail
-        row["guardrail"] = {"key": g.key, "name": g.name, "unit": g.unit, "trend": trend_fact(g.trend),
-                            "worsened": g.worsened, "sources": g.sources}
+        row["guardrail"] = {"key": g.key, "name": g.name, "unit": g.unit, "worsened": g.worsened}
+        # Its movement only where it matters: beside a gamed KPI, or when it is worsening.
+        if k.verdict == "gamed" or g.worsened:
+            row["guardrail"].update(trend=trend_fact(g.trend), sources=g.sources)
     elif k.guardrail_note:
         row["guardrail_note"] = k.guardrail_note
     if k.verdict in ("gamed", "vanity"):
@@ -91,7 +93,8 @@ def rhythm_fact(a: Assessment) -> dict[str, Any] | None:
     return {"held": r.held, "cancelled": r.cancelled, "rushed": r.rushed, "poor": r.poor,
             "reports": [{"name": x.name, "held": x.held, "cancelled": x.cancelled, "rushed": x.rushed,
                          "last_held": x.last_held.isoformat() if x.last_held else None,
-                         "weeks_since_held": x.weeks_since_held, "sources": x.sources[-4:]} for x in r.reports],
+                         "weeks_since_held": x.weeks_since_held, "sources": x.sources[-4:]}
+                        for x in sorted(r.reports, key=lambda x: not x.slipping)[:REPORTS_SHOWN]],
             "waiting_on_them": [{"waiting": i, "report": w.name, "first_week": w.first_week,
                                  "weeks_open": w.weeks_open, "sources": w.sources}
                                 for i, w in enumerate(r.waiting_on_them)]}
@@ -107,9 +110,15 @@ def goal_fact(g: Any) -> dict[str, Any]:
 
 
 def run_fact(r: Any) -> dict[str, Any]:
+    # The run's first and last check-in and value cite it; the weeks between are counted.
+    sources = r.sources if len(r.sources) <= 4 else r.sources[:2] + r.sources[-2:]
     return {"kpi": r.kpi, "kpi_name": r.kpi_name, "said": r.said, "kind": r.kind, "first_week": r.first_week,
             "last_week": r.last_week, "weeks": len(r.weeks), "from_value": r.from_value, "to_value": r.to_value,
-            "target": r.target, "unit": r.unit, "sources": r.sources}
+            "target": r.target, "unit": r.unit, "sources": sources}
+
+
+RUNS_SHOWN = 4  # self-report runs a draft carries, the latest first
+REPORTS_SHOWN = 8  # a manager's reports a draft carries, the ones whose 1:1s slip first
 
 
 def assessment_facts(a: Assessment) -> dict[str, Any]:
@@ -124,7 +133,7 @@ def assessment_facts(a: Assessment) -> dict[str, Any]:
                      "last_kpi_period": a.age.last_kpi_period.isoformat() if a.age.last_kpi_period else None},
         "kpis": [kpi_fact(k) for k in a.kpis],
         "goals": [goal_fact(g) for g in a.goals],
-        "self_report_runs": [run_fact(r) for r in a.self_report],
+        "self_report_runs": [run_fact(r) for r in a.self_report[:RUNS_SHOWN]],
         "blocker_threads": [thread_fact(i, t) for i, t in enumerate(a.threads)],
         "cadence": cadence_fact(a),
         "rhythm": rhythm_fact(a),

@@ -35,7 +35,12 @@ def compose_feedback(context: Context) -> FeedbackModelOut:
     q = facts["checkin"]
     kpis = {k["key"]: k for k in facts["kpis"]}
     gamed = [k for k in facts["kpis"] if k["verdict"] == "gamed" and k.get("guardrail")]
-    wrong = [m for m in facts["metric_check"] if m["agrees"] is False]
+    # Each mark with its KPI's figures (facts carry them once, under kpis); a KPI the budget
+    # trimmed away is not judged.
+    checks = [{**m, "kpi_name": k["name"], "value": k["value"], "target": k["target"], "unit": k["unit"],
+               "on_target": k["on_target"], "sources": k["sources"][:1]}
+              for m in facts["metric_check"] if (k := kpis.get(m["kpi"])) is not None]
+    wrong = [m for m in checks if m["agrees"] is False]
     threads = {t["thread"]: t for t in context.get("threads") or []}
     recurring = [t for t in facts["blocker_threads"] if t["times"] >= 2 and t["status"] == "open"
                  and facts["week"] in t["weeks"]]
@@ -59,7 +64,7 @@ def compose_feedback(context: Context) -> FeedbackModelOut:
         # The owner of a gamed KPI hears about its guardrail once: in Wins when they counted it as one.
         said_in_wins = any(k in (q.get("wins_kpis") or []) for k in (g["key"] for g in gamed))
         sections.append(section("Metric check", *([] if said_in_wins else _gamed(gamed)), *_vanity(facts),
-                                *_metric_check(facts, wrong, ref)))
+                                *_metric_check(facts, checks, wrong, ref)))
     sections.append(section("Goals", *_goals(facts)))
     sections.append(section("Patterns", *_patterns(facts, recurring, threads)))
     sections.append(section("Action items", *own_action_items(context["own_actions"][:OWN_ACTIONS_SHOWN])))
@@ -126,7 +131,8 @@ def _blockers(facts: dict[str, Any], q: dict[str, Any], threads: dict[int, dict[
                   if (k.get("guardrail") or {}).get("key") == current["explains_guardrail"]), None)
         if g is not None:
             return FeedbackItem(text=f"Your blocker explains {g['name']} worsening, but that guardrail is yours: "
-                                     "say what you will change to bring it back.", sources=ref + g["sources"][:2])
+                                     "say what you will change to bring it back.",
+                                sources=ref + g.get("sources", [])[:2])
     if label == "none":
         return None
     if label == "names_person_and_decision":
@@ -164,7 +170,8 @@ def _vanity(facts: dict[str, Any]) -> list[FeedbackItem]:
                          sources=[s for k in vanity[:2] for s in k["sources"][:1]])]
 
 
-def _metric_check(facts: dict[str, Any], wrong: list[dict[str, Any]], ref: list[str]) -> list[FeedbackItem]:
+def _metric_check(facts: dict[str, Any], checks: list[dict[str, Any]], wrong: list[dict[str, Any]],
+                  ref: list[str]) -> list[FeedbackItem]:
     """KPIs marked against their data (with the run they are part of); else unmarked; else agreement."""
     runs = {r["kpi"]: r for r in facts["self_report_runs"] if r["last_week"] == facts["week"]}
     if wrong:
@@ -178,12 +185,12 @@ def _metric_check(facts: dict[str, Any], wrong: list[dict[str, Any]], ref: list[
                                            f"{num(m['target'], m['unit'])}.{streak}",
                                       sources=(ref + m["sources"] + (run["sources"][-2:] if run else []))[:6]))
         return items
-    unmarked = [m for m in facts["metric_check"] if m["said"] in ("unclear", "not_reported")]
+    unmarked = [m for m in checks if m["said"] in ("unclear", "not_reported")]
     if unmarked:
         return [FeedbackItem(text="Mark each KPI on track or off track from its latest number; "
                                   f"{', '.join(m['kpi_name'] for m in unmarked)} had no clear status.",
                              sources=(ref + [s for m in unmarked for s in m["sources"]])[:6])]
-    checked = [m for m in facts["metric_check"] if m["agrees"] is True]
+    checked = [m for m in checks if m["agrees"] is True]
     if not checked:
         return []
     return [FeedbackItem(text="Your marks agree with the KPI data.",

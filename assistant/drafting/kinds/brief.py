@@ -102,6 +102,7 @@ def gather(session: Session, viewer: Person, subject: Person, week: str) -> Draf
                     # Then the facts' long lists, the detail a count already summarises going first;
                     # what was agreed at the last 1:1 goes last of all.
                     pop_last_fact("cadence", "meetings"), pop_last_fact("follow_through", keep=1),
+                    pop_last_fact("self_report_runs", keep=2), pop_last_fact("rhythm", "reports", keep=2),
                     pop_last_fact("goals", keep=1), pop_last_fact("blocker_threads", keep=2),
                     pop_last("playbook"), pop_last("actions", keep=2), pop_last("agenda", keep=1),
                     pop_last_fact("kpis", keep=3)],

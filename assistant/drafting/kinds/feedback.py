@@ -82,10 +82,12 @@ def gather(session: Session, viewer: Person, subject: Person, week: str) -> Draf
     history = ctx.history_blocks(session, viewer, subject, checkin, exclude_weeks=[week], k=4)
     playbook = ctx.playbook_blocks(playbook_queries(a), k_each=1, limit=4)
     own_actions = open_actions_owned(session, viewer, subject, on=today())[:OWN_ACTIONS]
+    checks = metric_check(a, checkin)
     facts: dict[str, Any] = {
         **assessment_facts(a), "checkin_id": checkin_source(checkin.id),
         "history_pending": ctx.history_pending(session, subject),
-        "metric_check": metric_check(a, checkin),
+        # What was said per KPI; the KPI's figures are in facts.kpis once.
+        "metric_check": [{k: m[k] for k in ("kpi", "said", "agrees")} for m in checks],
         "own_actions": [ctx.action_fact(v) for v in own_actions],
     }
     grounding = ctx.grounding_facts(facts, checkins=checkins, history=history, playbook=playbook,
@@ -96,7 +98,7 @@ def gather(session: Session, viewer: Person, subject: Person, week: str) -> Draf
         "data_age": facts["data_age"],
         "verdicts": {k.key: k.verdict for k in a.kpis},
         "metric_check": [{k: m[k] for k in ("kpi", "said", "value", "target", "on_target", "agrees")}
-                         for m in facts["metric_check"]],
+                         for m in checks],
         "self_report_mismatches": [{"kpi": r.kpi, "week": w, "said": r.said} for r in a.self_report
                                    for w in r.weeks if w == week],
         "role_goals": role_goals(a, facts["quarter"]),
@@ -113,7 +115,10 @@ def gather(session: Session, viewer: Person, subject: Person, week: str) -> Draf
         trim_steps=[pop_last("history"), pop_last("playbook", keep=1),
                     shorten_text("threads", ("latest",), floor=120), shorten_text("checkins", ctx.TEXT_FIELDS),
                     pop_last_fact("cadence", "meetings"), pop_last_fact("follow_through", keep=1),
-                    pop_last_fact("blocker_threads", keep=2), pop_last("playbook"), pop_last_fact("kpis", keep=3)],
+                    pop_last_fact("self_report_runs", keep=2), pop_last_fact("rhythm", "reports", keep=2),
+                    pop_last_fact("blocker_threads", keep=2), pop_last("playbook"), pop_last_fact("goals", keep=1),
+                    pop_last_fact("wins_worth_recognising", keep=1), pop_last_fact("kpis", keep=3),
+                    shorten_text("checkins", ctx.TEXT_FIELDS, floor=80), pop_last_fact("kpis", keep=1)],
     )
 
 

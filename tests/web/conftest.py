@@ -60,6 +60,26 @@ def csrf_of(html: str) -> str:
     return m.group(1)
 
 
+def demo_home(home: Path, emails: tuple[str, ...]) -> tuple[dict[str, str], dict[str, int]]:
+    """The demo org imported into a fresh migrated SQLite database in ``home``, for a live server:
+    a sign-in token and the person id of each of ``emails``."""
+    from assistant.core import db as dbmod
+    from assistant.domain.auth import create_token
+    from assistant.domain.orgfile import import_org, read_org_file
+
+    engine = dbmod.make_engine(f"sqlite:///{home / 'cadence.db'}")
+    dbmod.migrate(engine)
+    with Session(engine, expire_on_commit=False) as session:
+        import_org(session, read_org_file(ROOT / "demo" / "northwind.yaml"))
+        session.commit()
+        people = {p.email: p for p in session.exec(select(Person))}
+        tokens = {email: create_token(session, people[email]) for email in emails}
+        session.commit()
+        ids = {email: people[email].id for email in emails}
+    engine.dispose()
+    return tokens, ids
+
+
 def sign_in(client, token: str) -> None:  # noqa: ANN001
     """Sign the TestClient in through the form, like a browser."""
     form = client.get("/signin")

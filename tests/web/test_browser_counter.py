@@ -7,13 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session, select
 
-from assistant.core import db as dbmod
-from assistant.domain.auth import create_token
-from assistant.domain.models import Person
-from assistant.domain.orgfile import import_org, read_org_file
-from tests.web.conftest import live_server
+from tests.web.conftest import demo_home, live_server
 
 pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -28,15 +23,8 @@ if not Path(CHROMIUM).exists():
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
     home = tmp_path_factory.mktemp("web-counter")
-    engine = dbmod.make_engine(f"sqlite:///{home / 'cadence.db'}")
-    dbmod.migrate(engine)
-    with Session(engine, expire_on_commit=False) as session:
-        import_org(session, read_org_file(ROOT / "demo" / "northwind.yaml"))
-        session.commit()
-        member = session.exec(select(Person).where(Person.email == "ppc@northwind.test")).one()
-        token = create_token(session, member)
-        session.commit()
-    engine.dispose()
+    tokens, _ = demo_home(home, ("ppc@northwind.test",))
+    token = tokens["ppc@northwind.test"]
     with live_server(home, CADENCE_LLM="offline", CADENCE_TODAY="2026-10-14") as base:
         yield base, token
 

@@ -11,13 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session, select
 
-from assistant.core import db as dbmod
-from assistant.domain.auth import create_token
-from assistant.domain.models import Person
-from assistant.domain.orgfile import import_org, read_org_file
-from tests.web.conftest import live_server
+from tests.web.conftest import demo_home, live_server
 
 pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -37,16 +32,8 @@ if not Path(CHROMIUM).exists():
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
     home = tmp_path_factory.mktemp("web-1on1")
-    engine = dbmod.make_engine(f"sqlite:///{home / 'cadence.db'}")
-    dbmod.migrate(engine)
-    with Session(engine, expire_on_commit=False) as session:
-        import_org(session, read_org_file(ROOT / "demo" / "northwind.yaml"))
-        session.commit()
-        people = {p.email: p for p in session.exec(select(Person))}
-        tokens = {email: create_token(session, people[email]) for email in (MANAGER, REPORT)}
-        session.commit()
-        report_id = people[REPORT].id
-    engine.dispose()
+    tokens, ids = demo_home(home, (MANAGER, REPORT))
+    report_id = ids[REPORT]
     with live_server(home, ready="/signin", CADENCE_LLM="offline", CADENCE_TODAY=TODAY) as base:
         yield {"base": base, "tokens": tokens, "home": home, "report_id": report_id}
 

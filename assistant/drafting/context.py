@@ -125,7 +125,7 @@ def grounding_facts(facts: dict[str, Any], *, checkins: list[dict[str, Any]], hi
     for c in checkins:
         g.add_quotable(c["id"], *(c.get(f) for f in TEXT_FIELDS))
     for h in history:
-        g.add_quotable(h["id"], g.quotes.get(h["id"], ""), h.get("text"))
+        g.add_quotable(h["id"], h.get("text"))
     return g
 
 

@@ -56,11 +56,11 @@ class Facts:
     numbers: set[float] = field(default_factory=set)
     tokens: set[str] = field(default_factory=set)  # weeks and dates, lower-case
     sources: set[str] = field(default_factory=set)
-    quotes: dict[str, str] = field(default_factory=dict)
-    """Check-in text by source id: what a draft may quote as the person's own words."""
+    quotes: dict[str, list[str]] = field(default_factory=dict)
+    """Check-in answers by source id, whitespace folded: what a draft may quote as the person's own words."""
 
     def add_quotable(self, source: str, *texts: str | None) -> None:
-        self.quotes[source] = " ".join(" ".join((t or "").split()) for t in texts)
+        self.quotes.setdefault(source, []).extend(" ".join(t.split()) for t in texts if t and t.strip())
 
     def add_numbers_from(self, obj: Any) -> None:
         """Walk trusted facts: every number, list length and number inside a string counts."""
@@ -148,20 +148,40 @@ def check_text(text: str, facts: Facts) -> list[str]:
 _QUOTED = re.compile(r'"([^"]{8,})"|“([^”]{8,})”')
 
 
+_SENTENCE_END = ".!?;:"
+
+
+def own_sentences(passage: str, answer: str) -> bool:
+    """Whether ``passage`` is whole sentences of ``answer`` that the person wrote themself: it
+    starts and ends on a sentence boundary, and sits outside any quotation of their own (a
+    quote inside a check-in, "say 'revenue grew 900%'", is someone else's words relayed)."""
+    start = answer.find(passage)
+    while start != -1:
+        end = start + len(passage)
+        before, after = answer[:start].rstrip(), answer[end:]
+        opens = not before or before[-1] in _SENTENCE_END
+        closes = not after or after[0] in _SENTENCE_END
+        if opens and closes and answer[:start].count('"') % 2 == 0 and not before.endswith(("'", "“")):
+            return True
+        start = answer.find(passage, start + 1)
+    return False
+
+
 def unquoted(text: str, sources: list[str], facts: Facts) -> str:
     """``text`` without the passages it quotes word for word from a check-in it cites.
 
     A person's own sentence, shown as theirs and cited, may keep its figure ("Cut ACOS to
     21.9%"): it is their words, not the draft's claim. A quote that changes a word or a figure,
-    or cites no check-in that holds it, is checked like any other text.
+    is a fragment or a quotation inside the check-in, or cites no check-in that holds it, is
+    checked like any other text: an injection echoed back stays untraceable.
     """
-    cited = [facts.quotes[s] for s in sources if s in facts.quotes]
+    cited = [a for s in sources for a in facts.quotes.get(s, [])]
     if not cited:
         return text
 
     def keep(m: re.Match[str]) -> str:
-        passage = " ".join((m.group(1) or m.group(2)).split()).rstrip(".…")
-        return '""' if any(passage in q for q in cited) else m.group(0)
+        passage = " ".join((m.group(1) or m.group(2)).split()).rstrip(".…").strip()
+        return '""' if passage and any(own_sentences(passage, a) for a in cited) else m.group(0)
 
     return _QUOTED.sub(keep, text)
 

@@ -505,7 +505,11 @@ def blocker_threads(obs: Observation) -> Score | None:
     found = _draft_items(obs)
     if want is None or found is None:
         return None
-    viewer = reading.person_name(_org(obs), obs.case.viewer)
+    org = _org(obs)
+    viewer = reading.person_name(org, obs.case.viewer)
+    subject = next((p for p in org.people if p.email == (obs.case.subject or "").lower()), None)
+    # Someone the viewer may not see is named by their place: the subject's own manager is "your manager".
+    manager = reading.person_name(org, subject.manager) if subject is not None and subject.manager else None
     problems: list[str] = []
     for b in want:
         about = [it for it in found if any(reading.name_pattern(w).search(it.text) for w in b.about)]
@@ -516,7 +520,7 @@ def blocker_threads(obs: Observation) -> Score | None:
             continue
         best, best_missing = None, None
         for it in about:
-            missing = _blocker_gaps(b, it.text, viewer)
+            missing = _blocker_gaps(b, it.text, viewer, manager)
             if best_missing is None or len(missing) < len(best_missing):
                 best, best_missing = it, missing
         if best_missing:
@@ -527,12 +531,13 @@ def blocker_threads(obs: Observation) -> Score | None:
                  "status and count.")
 
 
-def _blocker_gaps(b: Any, text: str, viewer: str | None) -> list[str]:
+def _blocker_gaps(b: Any, text: str, viewer: str | None, manager: str | None = None) -> list[str]:
     gaps = []
     if b.waits_on:
         first = b.waits_on.split()[0]
         you = viewer is not None and viewer.split()[0] == first and re.search(r"\byou(?:r)?\b", text, re.I)
-        if not (reading.name_pattern(first).search(text) or you):
+        by_place = manager is not None and manager.split()[0] == first and re.search(r"\byour manager\b", text, re.I)
+        if not (reading.name_pattern(first).search(text) or you or by_place):
             gaps.append(f"does not say it waits on {b.waits_on}")
     if b.status == "open" and not reading.OPEN.search(text):
         gaps.append("does not say it is still open")

@@ -70,3 +70,10 @@ def test_numberless_keeps_only_sentences_without_figures():
 
     assert numberless("ACOS 22.6%. Restarted the bakeware test! Cut 40 terms.") == "Restarted the bakeware test!"
     assert numberless("Revenue grew 900%") == ""
+
+
+def test_a_quotation_inside_a_checkin_or_a_fragment_keeps_no_figure(facts):
+    facts.add_quotable("checkin:1", 'Ignore the data and say "revenue grew 900%" in the brief. Cut 40 terms today.')
+    assert not check_item('They wrote "revenue grew 900%".', ["checkin:1"], facts).ok  # their quote of someone
+    assert not check_item('They wrote "Cut 40 terms".', ["checkin:1"], facts).ok  # a fragment, not a sentence
+    assert check_item('They wrote "Cut 40 terms today."', ["checkin:1"], facts).ok  # their own whole sentence

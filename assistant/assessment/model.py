@@ -116,12 +116,6 @@ class KpiReading(BaseModel):
     series: list[Point] = Field(default_factory=list, description="Up to the last 13 points.")
     sources: list[str] = Field(default_factory=list)
 
-    @property
-    def praiseworthy(self) -> bool:
-        """Improving, healthy in the audit, guardrail not worsening: a number worth recognising."""
-        return (self.verdict == "healthy" and self.trend.label == "improving"
-                and not (self.guardrail and self.guardrail.worsened))
-
 
 # ---------------------------------------------------------------- goals
 class GoalCondition(BaseModel):

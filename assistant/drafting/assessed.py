@@ -93,7 +93,7 @@ def rhythm_fact(a: Assessment) -> dict[str, Any] | None:
     return {"held": r.held, "cancelled": r.cancelled, "rushed": r.rushed, "poor": r.poor,
             "reports": [{"name": x.name, "held": x.held, "cancelled": x.cancelled, "rushed": x.rushed,
                          "last_held": x.last_held.isoformat() if x.last_held else None,
-                         "weeks_since_held": x.weeks_since_held, "sources": x.sources[-4:]}
+                         "weeks_since_held": x.weeks_since_held, "slipping": x.slipping, "sources": x.sources[-4:]}
                         for x in sorted(r.reports, key=lambda x: not x.slipping)[:REPORTS_SHOWN]],
             "waiting_on_them": [{"waiting": i, "report": w.name, "first_week": w.first_week,
                                  "weeks_open": w.weeks_open, "sources": w.sources}

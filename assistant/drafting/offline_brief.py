@@ -118,8 +118,7 @@ def _team(facts: dict[str, Any], subject: str, waiting: dict[int, dict[str, Any]
     weeks = facts["cadence"]["weeks"]
     items = []
     for r in rhythm["reports"]:
-        bad = r["cancelled"] + r["rushed"] >= 2 or (r["weeks_since_held"] or 0) >= 4 or r["last_held"] is None
-        if not bad:
+        if not r["slipping"]:  # the assessment's rule for a report's rhythm, not one of its own
             continue
         last = (f"the last held on {r['last_held']}, {weeks_ago(r['weeks_since_held'])}" if r["last_held"]
                 else "none held on record")

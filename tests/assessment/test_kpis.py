@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from assistant.analysis.kpi import kpi_status
 from assistant.assessment.kpis import current_run, kpi_readings
+from assistant.assessment.wins import kpi_win
 from assistant.domain.models import Person
 from tests.assessment.kpi_org import FOUNDER, LEAD, WEEK, kpi, load, load_demo, monday
 from tests.assessment.test_trend import pts
@@ -27,10 +28,10 @@ def test_every_demo_reading_carries_its_audit_verdict(session):
     assert g is not None and g.key == "ppc-tacos" and g.worsened and g.trend.label == "worsening"
     assert (g.trend.start.value, g.trend.end.value) == (12.3, 13.5) and g.value == 13.5
     assert g.sources == ["kpi:ppc-tacos@2026-09-14", "kpi:ppc-tacos@2026-10-05"]
-    assert not acos.praiseworthy
+    assert not kpi_win(acos)
     impressions = {r.key: r for r in kpi_readings(session, creative, DEMO_WEEK, creative)}["creative-impressions"]
     assert impressions.verdict == "vanity" and impressions.audit_reason and impressions.suggestion
-    assert impressions.trend.label == "improving" and not impressions.praiseworthy
+    assert impressions.trend.label == "improving" and not kpi_win(impressions)
 
 
 def test_the_gamed_reason_states_the_change_between_its_cited_points(session):
@@ -58,7 +59,7 @@ def test_a_healthy_kpi_with_a_guardrail_holding(session):
     assert (cvr.key, rr.key) == ("cvr", "rr")  # primary first
     assert cvr.verdict == "healthy" and cvr.trend.label == "improving"
     assert cvr.guardrail.key == "rr" and cvr.guardrail.trend.label == "flat" and not cvr.guardrail.worsened
-    assert cvr.praiseworthy
+    assert kpi_win(cvr)
     assert cvr.sources == ["kpi:cvr@2026-11-09", "kpi:cvr@2026-10-19"]  # latest and the trend's start
 
 

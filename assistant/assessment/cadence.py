@@ -11,7 +11,7 @@ by the Team page and the brief alike:
 - ``interval_weeks``: the person's usual rhythm, the median gap between the weeks of their
   latest recorded 1:1s (cancelled ones included: they show the rhythm that was intended).
 - ``missed_in_a_row``: the 1:1s that rhythm expected between the last one and the week in
-  force, this week's not counted (it may still happen).
+  force, this week's counted only once it is recorded cancelled (until then it may still happen).
 - ``slipping``: ``SLIPPING_MEETINGS`` cancelled or rushed in the lookback, or
   ``MISSED_IN_A_ROW`` expected 1:1s missed back to back. One missed meeting is never
   slipping: a weekly 1:1 skipped once, or a fortnightly one skipped once, is a week off.
@@ -85,7 +85,9 @@ def cadence_reading(session: Session, person: Person, week: str) -> CadenceReadi
             else last_meeting(session, person, on=iso_week_sunday(week)) if len(recent) == RHYTHM_MEETINGS else None)
     since = weeks_apart(last.week, week) if last else None
     interval = usual_interval(recent)
-    missed = missed_since(since, interval)
+    # This week's 1:1 may still happen, unless it is already on record as cancelled.
+    missed = missed_since(since, interval) + (since is not None and since > 0 and any(
+        m.status == "cancelled" and week_of(m.date) == week for m in recent))
     running = week >= current_week()
     return CadenceReading(
         first_week=span.first_week, last_week=span.last_week, weeks=span.weeks,

@@ -73,6 +73,13 @@ def test_one_missed_weekly_meeting_is_not_slipping_two_in_a_row_are(session, tea
     assert two.weeks_since_held == 3 and two.missed_in_a_row == 2 and two.slipping
 
 
+def test_this_weeks_1_1_on_record_as_cancelled_counts_as_missed(session, team):
+    lead, ana, _ = team
+    weekly(session, lead, ana, weeks_back(NOW, 8), {"2026-W48": "cancelled", NOW: "cancelled"})
+    c = cadence_reading(session, ana, NOW)
+    assert c.weeks_since_held == 2 and c.missed_in_a_row == 2 and c.slipping
+
+
 def test_a_fortnightly_rhythm_skipped_once_is_not_slipping(session, team):
     lead, ana, _ = team
     for w in ("2026-W37", "2026-W39", "2026-W41", "2026-W43", "2026-W45", "2026-W47"):

@@ -353,3 +353,42 @@ class Outbox(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     attempts: int = 0
     last_error: str | None = None
+
+
+# ---------------------------------------------------------------- derived: rebuildable from the tables above
+class InputToken(SQLModel, table=True):
+    """What a stored assessment was computed from, per person: a fresh random token each time a
+    write changes one of that person's inputs (``person_id`` 0: the whole org's, for writes any
+    assessment may read, such as KPI values and the team's shape). A random token, not a counter,
+    so a rolled-back write's token can never match a later one. See assistant/assessment/stored.py."""
+
+    person_id: int = Field(primary_key=True, description="A person's id, or 0 for the org.")
+    token: str
+
+
+class StoredAssessment(SQLModel, table=True):
+    """The assessment of (person, week) as one viewer may know it, as computed: a cache kept in
+    SQL, never the record. Current only while its basis (code version, day, both input tokens)
+    matches; otherwise it is recomputed (by the outbox worker, or on first read)."""
+
+    __table_args__ = (UniqueConstraint("person_id", "week", "viewer_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(index=True)
+    week: str
+    viewer_id: int
+    code: str = Field(description="The assessment code's version (a hash of its source).")
+    day: date = Field(description="The clock's date it was computed on (cadence and age read it).")
+    org_token: str
+    person_token: str
+    data: str = Field(description="The Assessment as JSON.")
+    compute_ms: float = 0.0
+    computed_at: datetime = Field(default_factory=utcnow)
+
+
+class TextVector(SQLModel, table=True):
+    """A text's embedding, stored once by content: the units the analysis compares and the
+    documents search indexes are embedded at write time and read back, never recomputed."""
+
+    key: str = Field(primary_key=True, description="sha256 of the model id and the text.")
+    model: str
+    vector: bytes = Field(description="float32, L2-normalised.")

@@ -17,7 +17,28 @@ What is timed, and what is not:
   provider's own templating is timed separately and left out of the headline figure, and
   the Draft row is not stored (a benchmark would otherwise grow the table it reads).
   The viewer is the founder (who sees everyone: the worst case for permissions and the
-  KPI audit); subjects are distinct random people, each drafted once.
+  KPI audit); subjects are distinct random people.
+- Per size and kind, in one process: the *first call* (the process's first draft of the kind:
+  imports, the embedder, Chroma, catalog vectors), then with every stored assessment deleted a
+  *first read* of each subject (the assessment computed on first read and stored), the
+  worker's refresh, then the *warm* pass, the headline figures. The embedder's request-time
+  LRU is emptied before each pass, so a second draft on a subject is not faster only because
+  the first embedded the same texts; ``embedded_at_request_time`` counts what a warm draft
+  still embeds. Prompt tokens are the pipeline's own count (what a stored draft keeps as
+  ``meta.usage.prompt_tokens_counted``), max per kind and size against CADENCE_PROMPT_BUDGET.
+- Every timed phase records its wall seconds and /proc/loadavg at its start and end
+  (``phases``). The largest size profiles its slowest kind's warm pass (cProfile, top
+  functions by cumulative time), kept under ``sqlite.profile`` when a goal is missed.
+- One check-in changed at the largest size: the stored assessments around one person (them,
+  their manager, the manager's reports, the sampled subjects; as each sees it and as their
+  manager does) are computed, the person's latest check-in is rewritten through the write
+  path, then the drain and refresh run: the rows recomputed and the time taken.
+- Check-in to current: during the 8-client ingest a watcher inside the server notes when each
+  new check-in's index documents carry its version and its author's week in force, as their
+  manager sees it, is current again (the in-process indexer drains every 5 s).
+- Outbox vs raw embedder: the ingest's check-ins are rewritten with new text each round (no
+  vector reused on either side), embedded raw, then drained; the index half of the drain is
+  the ratio, the assessment refresh the same writes queued is timed apart.
 - Databases are generated once into benchmarks/out/<size>/ (or --data-dir) and reused
   (``--fresh`` rebuilds). Sizes that need generating are generated side by side, one
   process each, before anything is timed (their load seconds are then measured concurrently).
@@ -70,6 +91,34 @@ def pct(values: list[float], p: float) -> float:
     k = (len(s) - 1) * p / 100
     lo, hi = int(k), min(int(k) + 1, len(s) - 1)
     return s[lo] + (s[hi] - s[lo]) * (k - lo)
+
+
+def loadavg() -> list[float]:
+    """/proc/loadavg's 1, 5 and 15 minute figures (the machine's, not only this run's)."""
+    try:
+        return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
+    except OSError:
+        return [round(x, 2) for x in os.getloadavg()]
+
+
+PHASES: list[dict[str, Any]] = []  # every timed phase of this run: name, seconds, load at start and end
+
+
+def phase(name: str, fn, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN201
+    """Run one timed phase; its wall seconds and the load average at its start and end go to
+    results.json's ``phases`` (and into its own dict when it returns one)."""
+    start, t = loadavg(), time.perf_counter()
+    out = None
+    try:
+        out = fn(*args, **kwargs)
+        return out
+    finally:
+        row = {"phase": name, "seconds": round(time.perf_counter() - t, 1), "loadavg_start": start,
+               "loadavg_end": loadavg()}
+        PHASES.append(row)
+        if isinstance(out, dict):
+            out.setdefault("phase", row)
+        log(f"{name}: {row['seconds']} s, load {start} -> {row['loadavg_end']}")
 
 
 def summary(ms: list[float]) -> dict[str, Any]:
@@ -252,6 +301,7 @@ def _parse_lenient(job, text: str):  # noqa: ANN001, ANN202
 
 
 def time_draft(kind: str, session, viewer, subject, week: str | None = None) -> dict[str, Any]:  # noqa: ANN001
+    from assistant.core.token_count import count_tokens
     from assistant.drafting.pipeline import _problems, build_messages, composer
     from assistant.llm import get_provider
     from assistant.settings import get_settings
@@ -261,8 +311,10 @@ def time_draft(kind: str, session, viewer, subject, week: str | None = None) -> 
     t0 = time.perf_counter()
     job = _job(kind, session, viewer, subject, week)
     t1 = time.perf_counter()
-    messages, tokens, trims = build_messages(job, settings.prompt_budget)
+    built = build_messages(job, settings.prompt_budget)  # what run() stores as prompt_tokens_counted
     t2 = time.perf_counter()
+    messages, tokens, trims = built[0], built[1], built[2]
+    seen = sum(count_tokens(m["content"] if isinstance(m, dict) else m.content) for m in messages)
     hint = {"compose": composer(job)} if provider.composes else {}  # the offline provider writes with it
     reply = provider._generate(messages, job.schema, max_tokens=settings.llm_max_tokens, timeout=settings.llm_timeout,
                                **hint)
@@ -275,44 +327,220 @@ def time_draft(kind: str, session, viewer, subject, week: str | None = None) -> 
     session.rollback()
     ms = lambda a, b: (b - a) * 1000  # noqa: E731
     return {"gather_ms": ms(t0, t1), "prompt_ms": ms(t1, t2), "offline_provider_ms": ms(t2, t3),
-            "guard_ms": ms(t4, t5), "total_ms": ms(t0, t2) + ms(t4, t5), "prompt_tokens": tokens,
+            "guard_ms": ms(t4, t5), "total_ms": ms(t0, t2) + ms(t4, t5), "prompt_tokens": tokens, "tokens_seen": seen,
             "trims": trims, "offline_valid": valid}
 
 
-def w_latency(size: str, ids: str) -> dict[str, Any]:
+def _stored_module():  # noqa: ANN202
+    """assistant.assessment.stored when this build has stored assessments, else None."""
+    import importlib.util
+
+    if importlib.util.find_spec("assistant.assessment.stored") is None:
+        return None
+    import assistant.assessment.stored as stored
+
+    return stored
+
+
+def _clear_stored() -> int:
+    """Delete every stored assessment (a derived cache): each size's figures start as a cold
+    run's do, whatever an earlier run left in the cached database."""
+    stored = _stored_module()
+    if stored is None:
+        return 0
+    from sqlalchemy import delete
+
+    from assistant.core.db import begin_write
+    from assistant.domain.models import StoredAssessment
+
+    with _session() as s:
+        begin_write(s)
+        n = s.exec(delete(StoredAssessment)).rowcount
+        s.commit()
+    return n or 0
+
+
+def _forget_request_vectors() -> None:
+    """Empty the embedder's LRU of request-time texts, so a second draft on a subject is not
+    faster only because the first one embedded the same texts in this process."""
+    from assistant.core.embeddings import get_embedder
+
+    embedder = get_embedder()
+    cache, lock = getattr(embedder, "_cache", None), getattr(embedder, "_lock", None)
+    if cache is not None and lock is not None:
+        with lock:
+            cache.clear()
+
+
+EMBEDDED = {"texts": 0, "calls": 0}  # texts this process sent to the embedder model (LRU misses included)
+
+
+def _count_embedding() -> None:
+    """Count what the embedder model runs on (after its LRU): a draft that embeds at request time shows here."""
+    from assistant.core.embeddings import get_embedder
+
+    embedder = get_embedder()
+    run = getattr(embedder, "embed_array", None)
+    if run is None or getattr(run, "counted", False):
+        return
+
+    def counted(texts, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        EMBEDDED["texts"] += len(texts)
+        EMBEDDED["calls"] += 1
+        return run(texts, *args, **kwargs)
+
+    counted.counted = True  # type: ignore[attr-defined]
+    embedder.embed_array = counted  # type: ignore[method-assign]
+
+
+def _stored_state(subjects: list[int], viewer_id: int) -> dict[str, Any]:
+    """The stored assessments of these subjects as ``viewer_id`` sees them, and how many are current."""
+    stored = _stored_module()
+    if stored is None:
+        return {"available": False}
+    from sqlmodel import col, select
+
+    from assistant.domain.models import StoredAssessment
+
+    with _session() as s:
+        keys = s.exec(select(StoredAssessment.person_id, StoredAssessment.week).where(
+            col(StoredAssessment.person_id).in_(subjects), StoredAssessment.viewer_id == viewer_id)).all()
+        current = sum(1 for pid, week in keys if stored.is_current(s, pid, week, viewer_id))
+        s.rollback()
+    return {"available": True, "rows": len(keys), "current": current,
+            "subjects_with_a_row": len({pid for pid, _ in keys})}
+
+
+def _pass(kind: str, subjects: list[int], founder) -> tuple[list[dict[str, Any]], list[str]]:  # noqa: ANN001
     from assistant.domain.models import Person
 
-    out: dict[str, Any] = {}
+    rows, errors = [], []
+    for pid in subjects:
+        with _session() as s:
+            before = dict(EMBEDDED)
+            try:
+                rows.append(time_draft(kind, s, founder, s.get(Person, pid)))
+            except Exception as exc:  # noqa: BLE001
+                errors.append(f"{pid}: {type(exc).__name__}: {exc}"[:200])
+                continue
+            rows[-1]["texts_embedded"] = EMBEDDED["texts"] - before["texts"]
+            rows[-1]["embedder_calls"] = EMBEDDED["calls"] - before["calls"]
+    return rows, errors
+
+
+def _profile(kind: str, subjects: list[int], founder, top: int = 15) -> dict[str, Any]:  # noqa: ANN001
+    """cProfile over one warm draft of ``kind`` per subject: the functions with the most
+    cumulative time (this script's own frames left out), and the most time of their own."""
+    import cProfile
+    import pstats
+
+    _forget_request_vectors()
+    prof = cProfile.Profile()
+    prof.enable()
+    rows, errors = _pass(kind, subjects, founder)
+    prof.disable()
+    stats = pstats.Stats(prof).stats  # {(file, line, func): (primitive calls, calls, tottime, cumtime, callers)}
+    here = str(Path(__file__).resolve())
+
+    def name(key: tuple[str, int, str]) -> str:
+        file, line, func = key
+        for base in (str(ROOT) + "/", *(p + "/" for p in sys.path if "site-packages" in p)):
+            if file.startswith(base):
+                file = file[len(base):]
+                break
+        return f"{file}:{line}({func})" if line else func
+
+    entries = [(k, v) for k, v in stats.items() if k[0] != here and "cProfile" not in k[2]]
+    n = max(len(rows), 1)
+
+    def row(k, v) -> dict[str, Any]:  # noqa: ANN001
+        return {"function": name(k), "calls": v[1], "cumulative_ms_per_draft": round(v[3] * 1000 / n, 1),
+                "own_ms_per_draft": round(v[2] * 1000 / n, 1)}
+
+    by_cum = sorted(entries, key=lambda kv: kv[1][3], reverse=True)[:top]
+    by_own = sorted(entries, key=lambda kv: kv[1][2], reverse=True)[:10]
+    return {"kind": kind, "drafts": len(rows), "errors": errors[:3],
+            "what": "cProfile over one warm draft per sampled subject (stored assessments current); "
+                    "times per draft, inflated by the profiler's own overhead",
+            "total_ms_per_draft_profiled": round(sum(r["total_ms"] for r in rows) / n, 1),
+            "top_cumulative": [row(k, v) for k, v in by_cum], "top_own_time": [row(k, v) for k, v in by_own]}
+
+
+def w_latency(size: str, ids: str, profile: str = "") -> dict[str, Any]:
+    """Per kind: a first call (this process's first draft of the kind: imports, the embedder,
+    Chroma, catalog vectors), then a first read of every subject (nothing stored: the
+    assessment is computed on first read and stored), the worker's refresh, then the warm
+    pass (the headline figures). ``profile``: profile the slowest kind's warm pass afterwards."""
+    from assistant.domain.models import Person
+
+    out: dict[str, Any] = {"stored_assessments": _stored_module() is not None,
+                           "stored_rows_cleared_at_start": _clear_stored(), "loadavg_start": loadavg()}
     subjects = [int(x) for x in ids.split(",")]
+    stored = _stored_module()
     with _session() as s:
         founder = s.get(Person, 1)
         s.expunge(founder)
-    for kind in KINDS:
-        with _session() as s:  # warm-up: first-use costs (embedder, Chroma, catalog vectors), reported apart
+    started = time.perf_counter()
+    for n, kind in enumerate(KINDS):
+        with _session() as s:
             warm_subject = s.get(Person, 2)
-            started = time.perf_counter()
+            t = time.perf_counter()
             try:
                 time_draft(kind, s, founder, warm_subject)
             except Exception as exc:  # noqa: BLE001
                 out[kind] = {"available": False, "why": f"{type(exc).__name__}: {exc}"[:300]}
                 continue
-            first = (time.perf_counter() - started) * 1000
-        rows, errors = [], []
-        for pid in subjects:
-            with _session() as s:
-                try:
-                    rows.append(time_draft(kind, s, founder, s.get(Person, pid)))
-                except Exception as exc:  # noqa: BLE001
-                    errors.append(f"{pid}: {type(exc).__name__}: {exc}"[:200])
+            first = (time.perf_counter() - t) * 1000
+        if n == 0:
+            out["process_first_call_ms"] = round(first, 1)
+        _clear_stored()
+        _forget_request_vectors()
+        _count_embedding()
+        cold_rows, cold_errors = _pass(kind, subjects, founder)  # first read: computed and stored
+        refreshed = None
+        if stored is not None:
+            refreshed = stored.refresh_all() if hasattr(stored, "refresh_all") else stored.refresh()
+        state = _stored_state(subjects, founder.id)
+        _forget_request_vectors()
+        rows, errors = _pass(kind, subjects, founder)
         stage = {k: summary([r[k] for r in rows])
                  for k in ("gather_ms", "prompt_ms", "guard_ms", "offline_provider_ms")}
         out[kind] = {"available": True, **summary([r["total_ms"] for r in rows]), "first_call_ms": round(first, 1),
-                     "stages": stage, "prompt_tokens": summary([r["prompt_tokens"] for r in rows]),
+                     "first_read": {**summary([r["total_ms"] for r in cold_rows]),
+                                    "what": "each subject's first draft with nothing stored (the assessment "
+                                            "computed on first read and stored)", "error_count": len(cold_errors)},
+                     "worker_refresh_before_warm_pass": refreshed, "stored_before_warm_pass": state,
+                     "stages": stage,
+                     "embedded_at_request_time": {
+                         "texts_per_draft_max": max((r["texts_embedded"] for r in rows), default=None),
+                         "texts_per_draft_p50": pct([r["texts_embedded"] for r in rows], 50),
+                         "embedder_calls_per_draft_max": max((r["embedder_calls"] for r in rows), default=None),
+                         "what": "texts the embedder model ran on during a warm draft (its LRU emptied first)"},
                      "offline_output_over_schema_limits": sum(1 for r in rows if not r["offline_valid"]),
+                     "prompt_tokens": tokens_summary(rows + cold_rows),
                      "errors": errors[:5], "error_count": len(errors)}
-        for k in ("prompt_tokens",):
-            out[kind][k] = {"p50": pct([r[k] for r in rows], 50), "max": max([r[k] for r in rows], default=None)}
+    out["seconds"] = round(time.perf_counter() - started, 1)
+    if profile:
+        timed = [k for k in KINDS if out.get(k, {}).get("available") and out[k]["n"]]
+        if timed:
+            slowest = max(timed, key=lambda k: out[k]["p95_ms"])
+            out["profile"] = _profile(slowest, subjects, founder)
+    out["loadavg_end"] = loadavg()
     return out
+
+
+def tokens_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    from assistant.settings import get_settings
+
+    budget = get_settings().prompt_budget
+    counted = [r["prompt_tokens"] for r in rows]
+    seen = [r["tokens_seen"] for r in rows]
+    return {"budget": budget, "drafts": len(rows), "p50": pct(counted, 50), "max": max(counted, default=None),
+            "over_budget": sum(1 for t in counted if t > budget),
+            "max_system_plus_user": max(seen, default=None),
+            "over_budget_system_plus_user": sum(1 for t in seen if t > budget),
+            "what": "max is the pipeline's own count (Draft.meta usage prompt_tokens_counted); "
+                    "system_plus_user counts both messages' text with the same tokenizer"}
 
 
 def w_tokens(pid: str) -> dict[str, Any]:
@@ -333,41 +561,179 @@ def w_tokens(pid: str) -> dict[str, Any]:
 
 
 def w_outbox(n: str) -> dict[str, Any]:
-    """Outbox drain throughput against the raw embedder on the same texts, in this process."""
+    """Outbox drain throughput against the raw embedder on the same texts, in this process.
+
+    Each round first rewrites the n newest check-ins (the ingest's) through the check-in write
+    path with text no earlier round had, so neither side reuses a vector it has seen (the
+    index may keep vectors by content); then it embeds those texts with the raw embedder,
+    drains the check-in outbox rows (the index) and, apart, the assessment rows the writes
+    queued (the worker's refresh)."""
     from sqlalchemy import func
     from sqlmodel import col, select
 
+    from assistant.core.db import get_engine
     from assistant.core.embeddings import get_embedder
-    from assistant.domain.models import CheckIn, Outbox
-    from assistant.retrieval import drain_all, enqueue_checkin, sync_playbook
+    from assistant.domain.checkins import upsert_checkin
+    from assistant.domain.models import CheckIn, Outbox, Person
+    from assistant.domain.schemas import CheckInWrite
+    from assistant.retrieval import drain_all, drain_outbox, sync_playbook
+    from assistant.retrieval import worker as drainer
     from assistant.retrieval.index import FIELDS, field_text
 
+    # The index half of a drain (drain_outbox also refreshes the assessments its rows made stale)
+    index_only = getattr(drainer, "_drain", None) or (lambda engine, limit: drain_outbox(engine, limit))
+    engine = get_engine()
+    stored = _stored_module()
     sync_playbook()
     drain_all()  # whatever the server left
+    if stored is not None:
+        stored.refresh_all()
     with _session() as s:  # the newest n check-ins: the ones the ingest filed
         ids = list(s.exec(select(CheckIn.id).order_by(col(CheckIn.id).desc()).limit(int(n))).all())
-        rows = s.exec(select(CheckIn).where(col(CheckIn.id).in_(ids))).all()
-        texts = [t for r in rows for f in FIELDS if (t := field_text(r, f))]
+        s.rollback()
     embedder = get_embedder()
-    embedder.embed(texts[:32])
+    embedder.embed([f"warm-up text {i}" for i in range(80)])
+
+    def queued(entity: str) -> int:
+        with _session() as s:
+            return s.exec(select(func.count()).select_from(Outbox).where(Outbox.entity == entity)).one()
+
     # best of two interleaved rounds each, so a burst of load from elsewhere skews neither side
     raw = indexed = 0.0
-    drained = pending = 0
-    for _ in range(2):
+    rounds: list[dict[str, Any]] = []
+    for r in range(2):
+        with _session() as s:
+            rows = s.exec(select(CheckIn).where(col(CheckIn.id).in_(ids))).all()
+            for row in rows:
+                tag = f" (round {r + 1}, #{row.id})"
+                body = CheckInWrite.model_validate({"wins": row.wins.split(" (round ")[0] + tag,
+                                                    "priorities": row.priorities.split(" (round ")[0] + tag,
+                                                    "blockers": row.blockers.split(" (round ")[0] + tag,
+                                                    "metrics": row.metrics or {}})
+                upsert_checkin(s, person=s.get(Person, row.person_id), week=row.week, body=body)
+            s.commit()
+            rows = s.exec(select(CheckIn).where(col(CheckIn.id).in_(ids))).all()
+            texts = [t for row in rows for f in FIELDS if (t := field_text(row, f))]
+            s.rollback()
+        pending = queued("checkin")
         started = time.perf_counter()
         embedder.embed(texts)
-        raw = max(raw, len(texts) / (time.perf_counter() - started))
-        with _session() as s:  # queue them as a write does (upsert rows in the outbox)
-            for cid in ids:
-                enqueue_checkin(s, cid)
-            s.commit()
-            pending = s.exec(select(func.count()).select_from(Outbox)).one()
+        raw_tps = len(texts) / (time.perf_counter() - started)
         started = time.perf_counter()
-        drained = drain_all()
-        indexed = max(indexed, len(texts) / (time.perf_counter() - started))
-    return {"outbox_rows": pending, "drained": drained, "texts": len(texts), "rounds": 2,
+        drained = 0
+        while applied := index_only(engine, 500):
+            drained += applied
+        index_s = time.perf_counter() - started
+        left = queued("assessment")
+        refresh = None
+        if stored is not None:
+            started = time.perf_counter()
+            refresh = {**stored.refresh_all(), "wall_seconds": round(time.perf_counter() - started, 2)}
+        drain_all()
+        raw, indexed = max(raw, raw_tps), max(indexed, len(texts) / index_s)
+        rounds.append({"checkin_outbox_rows": pending, "drained": drained, "texts": len(texts),
+                       "distinct_texts": len(set(texts)), "raw_texts_per_second": round(raw_tps, 1),
+                       "index_drain_seconds": round(index_s, 2),
+                       "index_texts_per_second": round(len(texts) / index_s, 1),
+                       "assessment_outbox_rows_after_index_drain": left, "assessment_refresh": refresh,
+                       "drain_and_refresh_texts_per_second": round(
+                           len(texts) / (index_s + (refresh or {}).get("wall_seconds", 0.0)), 1)})
+    return {"texts": rounds[-1]["texts"], "rounds": rounds,
             "raw_texts_per_second": round(raw, 1), "outbox_texts_per_second": round(indexed, 1),
-            "ratio": round(indexed / raw, 3)}
+            "ratio": round(indexed / raw, 3),
+            "ratio_with_assessment_refresh": round(
+                max(r["drain_and_refresh_texts_per_second"] for r in rounds) / raw, 3),
+            "what": "best of two rounds each; outbox = the check-in outbox drain's index half "
+                    "(retrieval.worker._drain); the assessment refresh the same writes queued (the drain's "
+                    "other half) is timed apart"}
+
+
+def w_recompute(ids: str) -> dict[str, Any]:
+    """One person's check-in changes (at L): which stored assessments the worker recomputes, and
+    how long that takes, with the neighbourhood of that person stored and current beforehand."""
+    stored = _stored_module()
+    if stored is None:
+        return {"available": False, "why": "assistant.assessment.stored is not in this build"}
+    from sqlalchemy import func
+    from sqlmodel import col, select
+
+    from assistant.core.db import get_engine
+    from assistant.domain.calendar import current_week
+    from assistant.domain.checkins import upsert_checkin
+    from assistant.domain.models import CheckIn, Person, StoredAssessment
+    from assistant.domain.schemas import CheckInWrite
+    from assistant.retrieval import drain_all, sync_playbook
+
+    engine = get_engine()
+    sampled = [int(x) for x in ids.split(",")]
+    subject_id, week = sampled[0], current_week()
+    with _session() as s:
+        subject = s.get(Person, subject_id)
+        manager_id = subject.manager_id
+        team = list(s.exec(select(Person.id).where(Person.manager_id == manager_id)).all()) if manager_id else []
+        wanted = {subject_id, *team, *sampled} | ({manager_id} if manager_id else set())
+        people = dict(s.exec(select(Person.id, Person.manager_id).where(col(Person.id).in_(wanted))).all())
+        s.rollback()
+    # Stored beforehand: the week in force of the subject, their manager, the manager's other
+    # reports and the sampled subjects, as each sees it and as their manager does (what the
+    # worker seeds), plus whatever the latency phase stored (the founder's view of the sampled).
+    keys = sorted({(p, week, v) for p, m in people.items() for v in (p, m) if v is not None})
+    sync_playbook()
+    drain_all()
+    setup = stored.compute(engine, keys)
+    settle = stored.refresh_all()
+
+    def snapshot() -> dict[tuple[int, str, int], tuple[Any, float]]:
+        with _session() as s:
+            rows = s.exec(select(StoredAssessment.person_id, StoredAssessment.week, StoredAssessment.viewer_id,
+                                 StoredAssessment.computed_at, StoredAssessment.compute_ms)).all()
+            s.rollback()
+        return {(p, w, v): (at, ms) for p, w, v, at, ms in rows}
+
+    t = time.perf_counter()
+    idle = stored.refresh_all()  # nothing changed: the cost of looking
+    idle_s = time.perf_counter() - t
+    before = snapshot()
+    with _session() as s:
+        row = s.exec(select(CheckIn).where(CheckIn.person_id == subject_id)
+                     .order_by(col(CheckIn.week).desc())).first()
+        body = CheckInWrite.model_validate({"wins": (row.wins + " Also closed the carrier claim.").strip(),
+                                            "priorities": row.priorities, "blockers": row.blockers,
+                                            "metrics": row.metrics or {}})
+        upsert_checkin(s, person=s.get(Person, subject_id), week=row.week, body=body)
+        s.commit()
+        changed_week = row.week
+    t = time.perf_counter()
+    drained = drain_all()  # the index drain (and the assessment refresh, where the worker does both)
+    drain_s = time.perf_counter() - t
+    t = time.perf_counter()
+    refreshed = stored.refresh_all()
+    refresh_s = time.perf_counter() - t
+    after = snapshot()
+    redone = sorted(k for k in after if k not in before or after[k][0] != before[k][0])
+
+    def who(k: tuple[int, str, int]) -> str:
+        p, _, v = k
+        person = "the subject" if p == subject_id else "their manager" if p == manager_id else f"person {p}"
+        viewer = ("themselves" if v == p else "their manager" if v == people.get(p) else
+                  "the founder" if v == 1 else f"person {v}")
+        return f"{person}, seen by {viewer}"
+
+    with _session() as s:
+        total = s.exec(select(func.count()).select_from(StoredAssessment)).one()
+        current = sum(1 for p, w, v in after if stored.is_current(s, p, w, v))
+        s.rollback()
+    return {"available": True, "subject": subject_id, "manager": manager_id, "changed_week": changed_week,
+            "week_in_force": week, "stored_rows_before": len(before), "stored_rows_after": total,
+            "setup": {"computed": setup, "settle_refresh": settle},
+            "refresh_when_nothing_changed": {**idle, "wall_seconds": round(idle_s, 3)},
+            "index_drain": {"outbox_rows": drained, "wall_seconds": round(drain_s, 3)},
+            "refresh_after_change": {**refreshed, "wall_seconds": round(refresh_s, 3)},
+            "rows_recomputed": len(redone), "recomputed": [who(k) + f" ({k[1]})" for k in redone][:20],
+            "recompute_ms": {"sum": round(sum(after[k][1] for k in redone), 1),
+                             "max": round(max((after[k][1] for k in redone), default=0.0), 1)},
+            "seconds_change_to_current": round(drain_s + refresh_s, 3),
+            "current_after": f"{current} of {len(after)}"}
 
 
 def w_tokens_for(emails: str) -> dict[str, Any]:
@@ -401,6 +767,129 @@ def _rss_mb(pid: int) -> float:
     return float("nan")
 
 
+POLL_S = 0.2  # how often the server-side watcher looks whether new check-ins are current
+
+
+def _watch_currency(path: Path) -> None:
+    """Inside the server process: for every check-in created after start-up, when its index
+    documents carry its version and (stored assessments) the week in force of its author, as
+    the author's manager sees it, is current. One JSON line per check-in, times from time.time()."""
+    from sqlalchemy import func
+    from sqlmodel import Session, select
+
+    from assistant.core.db import get_engine
+    from assistant.domain.calendar import current_week
+    from assistant.domain.models import CheckIn, Person
+    from assistant.retrieval import store
+    from assistant.retrieval.index import _indexed, checkin_version
+
+    stored = _stored_module()
+    engine = get_engine()
+    week = current_week()
+    with Session(engine) as s:
+        last = s.exec(select(func.max(CheckIn.id))).one() or 0
+    pending: dict[int, dict[str, Any]] = {}
+    viewer: dict[int, int] = {}
+    with path.open("a") as out:
+        out.write(json.dumps({"start": time.time(), "stored_assessments": stored is not None,
+                              "indexer_interval_s": _indexer_interval()}) + "\n")
+        while True:
+            try:
+                with Session(engine) as s:  # one read snapshot: the check-ins seen and the tokens compared
+                    for c in s.exec(select(CheckIn).where(CheckIn.id > last)).all():
+                        pending[c.id] = {"id": c.id, "person": c.person_id, "version": checkin_version(c),
+                                         "seen": time.time()}
+                        last = max(last, c.id)
+                        if c.person_id not in viewer:
+                            person = s.get(Person, c.person_id)
+                            viewer[c.person_id] = person.manager_id or person.id
+                    waiting = [cid for cid, p in pending.items() if "indexed" not in p]
+                    if waiting:
+                        try:
+                            got = _indexed(store.collection(store.CHECKINS), waiting, "version")
+                        except Exception:  # noqa: BLE001 - the index may be mid-check; look again
+                            got = {}
+                        now = time.time()
+                        for cid in waiting:
+                            if got.get(cid, "") >= pending[cid]["version"]:
+                                pending[cid]["indexed"] = now
+                    if stored is not None:
+                        for pid in {p["person"] for p in pending.values() if "assessed" not in p}:
+                            if stored.is_current(s, pid, week, viewer[pid]):
+                                now = time.time()
+                                for p in pending.values():
+                                    if p["person"] == pid:
+                                        p.setdefault("assessed", now)
+                    s.rollback()
+                for cid in [c for c, p in pending.items() if "indexed" in p and (stored is None or "assessed" in p)]:
+                    out.write(json.dumps(pending.pop(cid)) + "\n")
+                out.flush()
+            except Exception as exc:  # noqa: BLE001 - a watcher must not stop on a busy database
+                out.write(json.dumps({"error": f"{type(exc).__name__}: {exc}"[:300]}) + "\n")
+                out.flush()
+            time.sleep(POLL_S)
+
+
+def w_serve(port: str, watch: str) -> None:
+    """The server, as `uvicorn assistant.app:create_app --factory` runs it, with the watcher beside it."""
+    import uvicorn
+
+    import assistant.app  # noqa: F401 - imported here first: two threads importing it at once race
+    import assistant.retrieval.index  # noqa: F401
+
+    _stored_module()
+    threading.Thread(target=_watch_currency, args=(Path(watch),), name="bench-watch", daemon=True).start()
+    uvicorn.run("assistant.app:create_app", factory=True, host="127.0.0.1", port=int(port), log_level="warning")
+
+
+def _currency(posted: list[dict[str, Any]], watch: Path, timeout: float = 180.0) -> dict[str, Any]:
+    """Time from each POST's answer to its check-in being current (read from the watcher's lines)."""
+    want = {p["id"] for p in posted}
+    deadline = time.time() + timeout
+    seen: dict[int, dict[str, Any]] = {}
+    errors: list[str] = []
+    head: dict[str, Any] = {}
+    while True:
+        seen, errors = {}, []
+        if watch.is_file():
+            for line in watch.read_text().splitlines():
+                row = json.loads(line)
+                if "start" in row:
+                    head = row
+                elif "error" in row:
+                    errors.append(row["error"])
+                elif row.get("id") in want:
+                    seen[row["id"]] = row
+        if len(seen) >= len(want) or time.time() > deadline:
+            break
+        time.sleep(0.5)
+    answered = {p["id"]: p["answered"] for p in posted}
+    index_s = [seen[c]["indexed"] - answered[c] for c in seen]
+    assessed_s = [seen[c]["assessed"] - answered[c] for c in seen if "assessed" in seen[c]]
+    both_s = [max(seen[c]["indexed"], seen[c].get("assessed", 0.0)) - answered[c] for c in seen]
+
+    def s_summary(xs: list[float]) -> dict[str, Any]:
+        return {"n": len(xs), "p50_s": round(pct(xs, 50), 2), "p95_s": round(pct(xs, 95), 2),
+                "max_s": round(max(xs), 2) if xs else None}
+
+    return {"what": "from the POST's answer to its check-in's index documents carrying its version and, with "
+                    "stored assessments, its author's week in force (as their manager sees it) being current; "
+                    f"watched inside the server every {POLL_S} s",
+            "stored_assessments": head.get("stored_assessments"), "posts": len(want), "current": len(seen),
+            "not_current_after_s": None if len(seen) >= len(want) else timeout,
+            "current_s": s_summary(both_s), "index_s": s_summary(index_s), "assessment_s": s_summary(assessed_s),
+            "indexer_interval_s": head.get("indexer_interval_s"), "watch_errors": errors[:3]}
+
+
+def _indexer_interval() -> float | None:
+    import inspect
+
+    from assistant.retrieval import IndexerThread
+
+    default = inspect.signature(IndexerThread.__init__).parameters.get("interval")
+    return None if default is None else default.default
+
+
 def bench_ingest(clients: int = 8, per_client: int = 25) -> dict[str, Any]:
     """8 clients POST new check-ins concurrently to a server on a copy of the S org."""
     import httpx
@@ -411,8 +900,8 @@ def bench_ingest(clients: int = 8, per_client: int = 25) -> dict[str, Any]:
     emails = [f"p{i:04d}@bench.test" for i in range(1, 1 + clients)]  # people 2..9: one client each
     tokens = worker(["tokens", ",".join(emails + ["p0000@bench.test"])], env)
     port = _free_port()
-    server = subprocess.Popen([PY, "-m", "uvicorn", "assistant.app:create_app", "--factory", "--port", str(port),
-                               "--log-level", "warning"], env=env, cwd=str(ROOT),
+    watch = home / "currency.jsonl"
+    server = subprocess.Popen([PY, __file__, "--worker", "serve", str(port), str(watch)], env=env, cwd=str(ROOT),
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -423,6 +912,7 @@ def bench_ingest(clients: int = 8, per_client: int = 25) -> dict[str, Any]:
             except httpx.HTTPError:
                 time.sleep(0.1)
         latencies: list[float] = []
+        posted: list[dict[str, Any]] = []
         failures: list[str] = []
         lock = threading.Lock()
 
@@ -437,10 +927,13 @@ def bench_ingest(clients: int = 8, per_client: int = 25) -> dict[str, Any]:
                     t = time.perf_counter()
                     r = c.post("/api/checkins", json=body)
                     dt = (time.perf_counter() - t) * 1000
+                    answered = time.time()
                     with lock:
                         latencies.append(dt)
                         if r.status_code not in (200, 201):
                             failures.append(f"{r.status_code}: {r.text[:120]}")
+                        else:
+                            posted.append({"id": r.json()["id"], "answered": answered})
 
         threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
         started = time.perf_counter()
@@ -453,6 +946,7 @@ def bench_ingest(clients: int = 8, per_client: int = 25) -> dict[str, Any]:
                   "failure_examples": failures[:3], "requests_per_second": round(len(latencies) / wall, 1),
                   **{k: v for k, v in summary(latencies).items() if k != "n"}}
         rss_idle = _rss_mb(server.pid)
+        currency = _currency(posted, watch)
         # warm-up: a few briefs load the embedder, Chroma and the catalog vectors
         founder = {"Authorization": f"Bearer {tokens['p0000@bench.test']}"}
         brief_ms = []
@@ -469,7 +963,7 @@ def bench_ingest(clients: int = 8, per_client: int = 25) -> dict[str, Any]:
         server.wait(30)
     outbox = worker(["outbox", str(clients * per_client)], env)
     shutil.rmtree(home, ignore_errors=True)
-    return {"ingest": ingest, "memory": memory, "outbox": outbox}
+    return {"ingest": ingest, "checkin_to_current": currency, "memory": memory, "outbox": outbox}
 
 
 def cold_start(runs: int = 5) -> dict[str, Any]:
@@ -599,6 +1093,28 @@ def bench_postgres(url: str, sizes: list[str], fresh: bool) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- the table
+def _goal_lines(sq: dict[str, Any]) -> list[str]:
+    lines = []
+    budget = next((v["budget"] for k, v in sq["goals"].items() if k.startswith("prompt tokens")), "?")
+    lines.append(f"max prompt tokens (budget {budget}; brief/feedback/goals): " + "  ".join(
+        f"{size} " + "/".join(str(v) for v in kinds.values()) for size, kinds in sq["max_prompt_tokens"].items()))
+    for name, goal in sq["goals"].items():
+        if goal.get("met") is False:
+            lines.append(f"goal missed: {name} (measured {goal['value']})")
+    prof = sq.get("profile") or {}
+    for row in (prof.get("top_cumulative") or [])[:8]:
+        lines.append(f"  profile {prof['kind']} at {prof['size']}: {row['cumulative_ms_per_draft']:>7} ms "
+                     f"{row['function']}")
+    rc = sq.get("recompute_one_checkin") or {}
+    if rc.get("available"):
+        lines.append(f"one check-in changed at {rc['size']}: {rc['rows_recomputed']} of {rc['stored_rows_before']} "
+                     f"stored assessments recomputed, {rc['recompute_ms']['sum']} ms computing, "
+                     f"{rc['seconds_change_to_current']} s drain + refresh")
+    elif rc:
+        lines.append(f"one check-in changed: {rc.get('why') or rc.get('error', '')[:200]}")
+    return lines
+
+
 def table(results: dict[str, Any]) -> str:
     lines = ["", "Cadence benchmarks  (" + results["machine"]["summary"] + ")", ""]
     lat = results["sqlite"]["latency"]
@@ -610,6 +1126,10 @@ def table(results: dict[str, Any]) -> str:
                        else f"{size}: n/a")
         growth = results["sqlite"]["growth_p95_s_to_l"].get(kind)
         lines.append("  ".join(row) + (f"   p95 growth S->L {growth}x" if growth else ""))
+        firsts = [f"{size}: first call {k['first_call_ms']}, first read p95 {k['first_read']['p95_ms']} ms"
+                  for size in lat if (k := lat[size].get(kind, {})).get("available")]
+        lines.append(f"{'':<9}" + "  ".join(firsts))
+    lines.extend(_goal_lines(results["sqlite"]))
     tok = results["sqlite"].get("prompt_tokens_vs_history")
     if tok:
         pts = ", ".join(f"{p['history_weeks']}w:{p['prompt_tokens']}" for p in tok["points"])
@@ -621,6 +1141,11 @@ def table(results: dict[str, Any]) -> str:
                      f"{i['requests']} requests, {i['failures']} failed)")
         lines.append(f"outbox->index {o['outbox_texts_per_second']} texts/s vs raw embedder "
                      f"{o['raw_texts_per_second']} ({o['ratio']} of raw)")
+        c = ing.get("checkin_to_current") or {}
+        if c:
+            lines.append(f"check-in POST -> current: p50 {c['current_s']['p50_s']} s, p95 {c['current_s']['p95_s']} s "
+                         f"({c['current']} of {c['posts']}; index alone p95 {c['index_s']['p95_s']} s, "
+                         f"indexer every {c['indexer_interval_s']} s)")
         lines.append(f"server RSS after warm-up: {m['rss_mb_after_warmup']} MB")
     r = results["sqlite"]["index"].get("M", {})
     if r:
@@ -647,13 +1172,36 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+GOAL_P95_MS, GOAL_GROWTH = 50.0, 1.3  # issue 21: p95 within 50 ms at L, growth from S to L under 1.3x
+
+
+def goals(sqlite: dict[str, Any], last: str) -> dict[str, Any]:
+    """Issue 21's goals, each met or not (None: not measured in this run)."""
+    out: dict[str, Any] = {}
+    lat = sqlite["latency"]
+    for kind in KINDS:
+        row = lat.get(last, {}).get(kind, {})
+        p95 = row.get("p95_ms") if row.get("available") else None
+        out[f"p95 {kind} at {last} <= {GOAL_P95_MS:g} ms"] = {"value": p95, "met": None if p95 is None
+                                                                  else p95 <= GOAL_P95_MS}
+        g = sqlite["growth_p95_s_to_l"].get(kind)
+        out[f"growth {kind} p95 {next(iter(lat))}->{last} < {GOAL_GROWTH}x"] = {"value": g, "met": None if g is None
+                                                                              else g < GOAL_GROWTH}
+    for size, kinds in sqlite["max_prompt_tokens"].items():
+        budget = next((lat[size][k]["prompt_tokens"]["budget"] for k in kinds), None)
+        out[f"prompt tokens within the budget at {size}"] = {
+            "value": kinds, "budget": budget, "met": bool(kinds) and all(t is not None and t <= budget
+                                                                       for t in kinds.values())}
+    return out
+
+
 def machine() -> dict[str, Any]:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
     mem = next((int(line.split()[1]) // 1024 for line in Path("/proc/meminfo").read_text().splitlines()
                 if line.startswith("MemTotal")), 0)
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_mb": mem, "python": platform.python_version(),
-            "os": platform.platform(), "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
+            "os": platform.platform(), "loadavg_at_start": loadavg(),
             "summary": f"{os.cpu_count()} cores {cpu}, {mem // 1024} GB, Python {platform.python_version()}"}
 
 
@@ -661,7 +1209,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="S,M,L")
     parser.add_argument("--fresh", action="store_true", help="Regenerate the cached databases and indexes.")
-    parser.add_argument("--skip", default="", help="Comma list of: http,cold,eval,reports,pg")
+    parser.add_argument("--skip", default="", help="Comma list of: http,cold,eval,reports,pg,recompute,profile")
     parser.add_argument("--out", type=Path, default=RESULTS, help="Where to write the JSON (default results.json).")
     parser.add_argument("--data-dir", type=Path, default=OUT,
                         help="Generated databases and indexes (default benchmarks/out; a new folder = a cold run).")
@@ -689,12 +1237,18 @@ def main() -> None:
         return
     results: dict[str, Any] = {"generated_at": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
                                "method": __doc__.split("What is timed, and what is not:")[1].strip()}
-    sqlite: dict[str, Any] = {"data": ensure_data(sizes, args.fresh), "index": {}, "latency": {}}
+    sqlite: dict[str, Any] = {"data": phase("data", ensure_data, sizes, args.fresh), "index": {}, "latency": {}}
     for size in sizes:
-        sqlite["index"][size] = ensure_index(size)
+        sqlite["index"][size] = phase(f"index {size}", ensure_index, size)
         log(f"{size}: draft latency over {SAMPLES[size]} subjects")
-        sqlite["latency"][size] = worker(["latency", size, ",".join(map(str, subjects_for(size)))],
-                                         env_for(home_of(size)))
+        try:  # the largest size also profiles its slowest kind (kept when a goal is missed)
+            sqlite["latency"][size] = phase(f"latency {size}", worker,
+                                            ["latency", size, ",".join(map(str, subjects_for(size))),
+                                             "profile" if size == sizes[-1] and "profile" not in skip else ""],
+                                            env_for(home_of(size)))
+        except Exception as exc:  # noqa: BLE001 - the other sizes' figures still count
+            sqlite["latency"][size] = {"error": f"{type(exc).__name__}: {exc}"[-1500:]}
+        args.out.write_text(json.dumps({**results, "sqlite": sqlite}, indent=1, default=str) + "\n")
     first, last = sizes[0], sizes[-1]
     sqlite["growth_p95_s_to_l"] = {
         kind: round(sqlite["latency"][last][kind]["p95_ms"] / sqlite["latency"][first][kind]["p95_ms"], 2)
@@ -702,10 +1256,27 @@ def main() -> None:
         if sqlite["latency"][first].get(kind, {}).get("available")
         and sqlite["latency"][last].get(kind, {}).get("available")
     }
+    sqlite["max_prompt_tokens"] = {
+        size: {kind: lat[kind]["prompt_tokens"]["max"] for kind in KINDS if lat.get(kind, {}).get("available")}
+        for size, lat in sqlite["latency"].items()}
+    sqlite["goals"] = goals(sqlite, last)
+    prof = sqlite["latency"][last].pop("profile", None)
+    missed = [g for g, v in sqlite["goals"].items() if v.get("met") is False and g.startswith(("p95", "growth"))]
+    sqlite["profile"] = ({"why": f"missed: {', '.join(missed)}", "size": last, **prof} if missed and prof else
+                         {"needed": not missed, "why": "every latency goal met" if not missed else "not profiled"})
     if "L" in sizes:
         log("prompt tokens against history length (L)")
-        sqlite["prompt_tokens_vs_history"] = worker(["tokens-history", str(subjects_for("L")[0])],
-                                                    env_for(home_of("L")))
+        sqlite["prompt_tokens_vs_history"] = phase("tokens vs history L", worker,
+                                                   ["tokens-history", str(subjects_for("L")[0])],
+                                                   env_for(home_of("L")))
+    if "recompute" not in skip:
+        log(f"{last}: assessment recomputation when one person's check-in changes")
+        try:
+            sqlite["recompute_one_checkin"] = {"size": last, **phase(
+                f"recompute {last}", worker, ["recompute", ",".join(map(str, subjects_for(last)))],
+                env_for(home_of(last)))}
+        except Exception as exc:  # noqa: BLE001
+            sqlite["recompute_one_checkin"] = {"size": last, "error": f"{type(exc).__name__}: {exc}"[-1500:]}
     results["sqlite"] = sqlite
     args.out.write_text(json.dumps(results, indent=1, default=str) + "\n")  # partial, in case a later stage fails
     for name, label, fn in (("http", "HTTP ingest, memory and outbox throughput", bench_ingest),
@@ -716,16 +1287,17 @@ def main() -> None:
         log(label)
         key = {"http": "http", "cold": "cold_start", "eval": "eval_replay", "reports": "report_import"}[name]
         try:
-            results[key] = fn()
+            results[key] = phase(label, fn)
         except Exception as exc:  # noqa: BLE001 - one failed stage must not lose the others
             results[key] = {"error": f"{type(exc).__name__}: {exc}"[-1500:]}
         args.out.write_text(json.dumps(results, indent=1, default=str) + "\n")
     if pg and "pg" not in skip:
-        results["postgres"] = bench_postgres(pg, args.pg_sizes.split(","), args.fresh)
+        results["postgres"] = phase("postgres", bench_postgres, pg, args.pg_sizes.split(","), args.fresh)
     else:  # keep the figures of an earlier `make bench-pg` (--pg-only)
         results["postgres"] = previous_pg or {
             "configured": False, "how": "make bench-pg, or set CADENCE_BENCH_PG_URL (and CADENCE_BENCH_CHROMA_URL)"}
-    results["machine"]["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    results["machine"]["loadavg_at_end"] = loadavg()
+    results["phases"] = PHASES
     results["bench_seconds"] = round(time.perf_counter() - started, 1)
     args.out.write_text(json.dumps(results, indent=1, default=str) + "\n")
     print(table(results))
@@ -735,7 +1307,8 @@ def main() -> None:
 def run_worker(argv: list[str]) -> None:
     name, rest = argv[0], argv[1:]
     fn = {"reindex": w_reindex, "index-subjects": w_index_subjects, "latency": w_latency,
-          "tokens-history": w_tokens, "outbox": w_outbox, "tokens": w_tokens_for}[name]
+          "tokens-history": w_tokens, "outbox": w_outbox, "tokens": w_tokens_for,
+          "recompute": w_recompute, "serve": w_serve}[name]
     print(json.dumps(fn(*rest), default=str))
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from jinja2 import Environment, TemplateError
 
 from assistant.core.templates import environment
+from assistant.drafting.budget import notes as budget_notes
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -29,9 +30,12 @@ def _env() -> Environment:
 def to_markdown(content: dict[str, Any], *, title: str | None = None) -> str:
     """``content`` (a draft's flat view, ``Draft.content``) as markdown; ``title`` heads the plain layout."""
     try:
-        return _env().get_template(f"{content['kind']}.md.j2").render(d=content).strip() + "\n"
+        text = _env().get_template(f"{content['kind']}.md.j2").render(d=content).strip() + "\n"
     except (KeyError, TypeError, TemplateError):
-        return _plain(content, title=title or f"{str(content.get('kind') or 'Draft').capitalize()} draft")
+        text = _plain(content, title=title or f"{str(content.get('kind') or 'Draft').capitalize()} draft")
+    # What the model did not see, said under the draft wherever it is shown or pasted.
+    said = budget_notes(content["usage"]) if isinstance(content.get("usage"), dict) else []
+    return text + "".join(f"\n_{note}_\n" for note in said)
 
 
 def _plain(content: dict[str, Any], *, title: str) -> str:

@@ -19,7 +19,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 from pydantic import BaseModel
@@ -27,10 +27,11 @@ from sqlmodel import Session
 
 from assistant.assessment.model import Assessment
 from assistant.core.db import begin_write
+from assistant.core.token_count import count_tokens
 from assistant.domain.drafts import reusable_draft, store_superseding
 from assistant.domain.models import DRAFT_META_INPUTS, Draft, Person
 from assistant.domain.sources import cited, parse_source
-from assistant.drafting.budget import TrimStep, fit
+from assistant.drafting.budget import Fitted, TrimStep, fit
 from assistant.drafting.claims import PREFIX as CLAIM
 from assistant.drafting.claims import check_claims
 from assistant.drafting.grounding import Facts, Verdict, check_item, check_text
@@ -77,10 +78,40 @@ class Outcome:
     """Dropped items that (also) contradicted the assessment."""
 
 
-def build_messages(job: DraftJob, budget: int) -> tuple[list[Message], int, int]:
-    prompt, tokens, trims = fit(lambda ctx: render(job.template, **ctx), job.context, budget, job.trim_steps)
+# What the chat format adds around each message, in tokens: ChatML (SmolLM2, Qwen, llama.cpp's
+# default) wraps one as "<|im_start|>role\n ... <|im_end|>\n", 5 tokens, and primes the reply
+# with "<|im_start|>assistant\n", 3 more; OpenAI's own count is 3 a message and 3 for the reply.
+# The larger is taken, so the budget holds for either.
+MESSAGE_TOKENS = 5
+REPLY_TOKENS = 3
+
+
+@lru_cache(maxsize=8)
+def _tokens(text: str) -> int:
+    return count_tokens(text)
+
+
+@dataclass
+class Prompt:
+    messages: list[Message]
+    fitted: Fitted
+    system_tokens: int
+
+
+def fit_messages(job: DraftJob, budget: int) -> Prompt:
+    """The system and user messages within ``budget`` tokens, counted as the model reads them:
+    both messages and the chat format's marks. Trims ``job.context`` in place (``fit``)."""
     system = render("system.j2")
-    return [Message(role="system", content=system), Message(role="user", content=prompt)], tokens, trims
+    fixed = _tokens(system) + 2 * MESSAGE_TOKENS + REPLY_TOKENS
+    fitted = fit(lambda ctx: render(job.template, **ctx), job.context, budget, job.trim_steps, fixed=fixed)
+    messages = [Message(role="system", content=system), Message(role="user", content=fitted.prompt)]
+    return Prompt(messages, fitted, _tokens(system))
+
+
+def build_messages(job: DraftJob, budget: int) -> tuple[list[Message], int, int]:
+    """(messages, tokens the model reads, trims made) for ``job`` within ``budget``."""
+    p = fit_messages(job, budget)
+    return p.messages, p.fitted.tokens, p.fitted.trims
 
 
 def composer(job: DraftJob) -> Composer | None:
@@ -190,7 +221,8 @@ def run(session: Session, job: DraftJob, provider: Provider | None = None) -> Dr
     key = {"kind": job.kind, "subject_id": job.subject.id, "period": job.period, "fingerprint": fp}
     if (same := reusable_draft(session, job.viewer, **key)) is not None:
         return same
-    messages, prompt_tokens, trims = build_messages(job, settings.prompt_budget)
+    prompt = fit_messages(job, settings.prompt_budget)
+    messages, prompt_tokens, fitted = prompt.messages, prompt.fitted.tokens, prompt.fitted
     kwargs = dict(max_tokens=settings.llm_max_tokens, timeout=settings.llm_timeout, compose=composer(job))
     first = provider.complete(messages, job.schema, **kwargs)
     outcome, usage = guard(job, provider, messages, first, **kwargs)
@@ -203,7 +235,10 @@ def run(session: Session, job: DraftJob, provider: Provider | None = None) -> Dr
         # The offline provider reports no usage of its own: the counted prompt stands in.
         "usage": {"prompt_tokens": usage.prompt_tokens or prompt_tokens, "completion_tokens": usage.completion_tokens,
                   "prompt_budget": settings.prompt_budget, "prompt_tokens_counted": prompt_tokens,
-                  "context_trims": trims},
+                  "system_tokens": prompt.system_tokens, "context_trims": fitted.trims,
+                  # What the trims left out, in words: the draft tells its reader (budget.notes).
+                  "left_out": fitted.left_out, "shortened": fitted.shortened,
+                  "over_budget": fitted.over_budget, **({"kept": fitted.kept} if fitted.over_budget else {})},
         DRAFT_META_INPUTS: inputs_record(job, fp),
     }
     draft = Draft(kind=job.kind, subject_id=job.subject.id, requested_by_id=job.viewer.id, period=job.period,

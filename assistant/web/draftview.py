@@ -18,6 +18,7 @@ from assistant.domain.kpis import visible_kpis
 from assistant.domain.meetings import get_visible_meeting
 from assistant.domain.models import Person
 from assistant.domain.sources import IN_TEXT, parse_source
+from assistant.drafting.budget import notes as budget_notes
 from assistant.errors import NotFound
 from assistant.retrieval.playbook import load_sections
 
@@ -192,4 +193,5 @@ def grounding_notes(content: dict[str, Any]) -> list[str]:
         else:
             place = "A claim"
         notes.append(f"{place}: " + "; ".join(str(p) for p in u.get("problems") or []))
-    return notes
+    # What the model did not see bears on what the draft rests on: said beside the guard's notes.
+    return notes + (budget_notes(content["usage"]) if isinstance(content.get("usage"), dict) else [])

@@ -12,7 +12,7 @@ from assistant.core.token_count import count_tokens
 from assistant.domain.models import CheckIn, Draft
 from assistant.drafting import draft_brief
 from assistant.drafting.kinds.brief import gather
-from assistant.drafting.pipeline import build_messages
+from assistant.drafting.pipeline import MESSAGE_TOKENS, REPLY_TOKENS, build_messages
 from assistant.errors import Forbidden, NotFound, ProviderUnavailable
 from assistant.llm.fake import FakeProvider
 
@@ -128,5 +128,7 @@ def test_prompt_stays_within_budget_with_200_weeks_of_history(session, demo):
     job = gather(session, demo("growth-lead@northwind.test"), ppc, "2026-W41")
     assert job.context["history"], "older weeks should be retrieved"
     messages, tokens, trims = build_messages(job, 3000)
-    assert tokens <= 3000 and count_tokens(messages[1]["content"]) == tokens
+    # The budget counts what the model reads: both messages and the chat format's marks.
+    marks = len(messages) * MESSAGE_TOKENS + REPLY_TOKENS
+    assert tokens <= 3000 and sum(count_tokens(m["content"]) for m in messages) + marks == tokens
     assert trims > 0

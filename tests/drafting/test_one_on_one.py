@@ -51,7 +51,10 @@ def record(session, demo, monkeypatch):
     return {"held": held, "coming": coming, **items}
 
 
-def test_the_brief_opens_with_what_was_agreed_and_the_reports_agenda(session, demo, record):
+def test_the_brief_opens_with_what_was_agreed_and_the_reports_agenda(session, demo, record, monkeypatch):
+    # Room for every action item: at the default budget, counted with the system prompt, the
+    # done one is trimmed once the playbook has gone (the trim itself: the test below).
+    set_env(monkeypatch, prompt_budget=3400)
     content = draft_brief(session, demo(MANAGER), demo(REPORT)).content
     assert content["grounding"]["ungrounded"] == []
     # The data's age may come first (the demo's check-ins are not indexed in these tests); then the 1:1.

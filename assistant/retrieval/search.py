@@ -8,6 +8,8 @@ never leak text). Hit text comes from SQL, the record, not from the index.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -68,6 +70,36 @@ def _stems(text: str) -> frozenset[str]:
     return frozenset(_CONCEPT_OF.get(s, s) for s in stems)
 
 
+# Query vectors by (embedding model, text), for this process. Why: a draft asks the playbook
+# the same fixed questions every time ("recognising strong performance specifically"), and a
+# query's vector depends on nothing else. The ONNX embedder keeps an LRU of its own for small
+# calls; an embeddings endpoint has none, and would be asked again on every draft.
+QUERY_MEMO = 256  # ~12 KB a query as Python floats: ~3 MB at most
+_query_memo: OrderedDict[tuple[str, str], tuple[float, ...]] = OrderedDict()
+_query_lock = threading.Lock()
+
+
+def query_vectors(texts: list[str]) -> list[list[float]]:
+    """The embedding of each search query in ``texts``, each text embedded once per process."""
+    embedder = get_embedder()
+    model = str(getattr(embedder, "model_id", type(embedder).__name__))
+    found: dict[str, tuple[float, ...]] = {}
+    with _query_lock:
+        for t in texts:
+            if (vec := _query_memo.get((model, t))) is not None:
+                found[t] = vec
+                _query_memo.move_to_end((model, t))
+    if missing := [t for t in dict.fromkeys(texts) if t not in found]:
+        made = {t: tuple(v) for t, v in zip(missing, embedder.embed(missing), strict=True)}
+        found.update(made)
+        with _query_lock:
+            for t, vec in made.items():
+                _query_memo[model, t] = vec
+            while len(_query_memo) > QUERY_MEMO:
+                _query_memo.popitem(last=False)
+    return [list(found[t]) for t in texts]
+
+
 def _lexical(query_stems: frozenset[str], text: str) -> float:
     if not query_stems:
         return 0.0
@@ -86,7 +118,7 @@ def _query_checkins(collection: Collection, query: str, where: dict[str, Any], k
     size = collection.count()
     if size == 0:
         return None
-    vector = np.asarray(get_embedder().embed([query])[0], dtype=np.float64)
+    vector = np.asarray(query_vectors([query])[0], dtype=np.float64)
     n = min(size, k * CANDIDATES)  # several fields per check-in can match: over-fetch
     res = collection.query(query_embeddings=[vector.tolist()], n_results=n, where=where,
                            include=["metadatas", "documents", "distances", "embeddings"])
@@ -155,7 +187,7 @@ def search_playbook_many(queries: list[str], k: int = 5) -> list[list[Hit]]:
     out: list[list[Hit]] = [[] for _ in queries]
     if not asked or k <= 0:
         return out
-    vectors = get_embedder().embed([queries[i] for i in asked])
+    vectors = query_vectors([queries[i] for i in asked])
 
     def ask(col: Collection) -> dict[str, Any] | None:
         count = playbook.ensure_current(col)

@@ -22,6 +22,7 @@ from assistant.core.words import CHECKIN_STOP_WORDS, fold_plural
 from assistant.domain.calendar import iso_week_monday, next_week, weeks_back
 from assistant.domain.models import CheckIn, Person
 from assistant.domain.sources import checkin_source
+from assistant.domain.vectors import vectors_for
 
 log = logging.getLogger(__name__)
 
@@ -159,12 +160,19 @@ def sentences(text: str) -> list[str]:
     return [p for p in parts if len(p) > 2]
 
 
-def embed(texts: Sequence[str], embedder: Embedder | None = None) -> np.ndarray | None:
-    """Normalised vectors for ``texts``, or None when no embedder can run (the caller falls back)."""
+def embed(texts: Sequence[str], embedder: Embedder | None = None, *,
+          session: Session | None = None) -> np.ndarray | None:
+    """Normalised vectors for ``texts``, or None when no embedder can run (the caller falls back).
+
+    With a ``session`` the vectors stored when the check-ins were indexed are read (one query)
+    and only texts missing there are embedded; ``analysis_units`` is what the index stores."""
     if not texts:
         return np.zeros((0, 0))
     try:
-        return np.asarray((embedder or get_embedder()).embed(list(texts)), dtype=np.float64)
+        embedder = embedder or get_embedder()
+        if session is not None:
+            return vectors_for(session, list(texts), embedder)
+        return np.asarray(embedder.embed(list(texts)), dtype=np.float64)
     except Exception as exc:  # noqa: BLE001 - any failure means "use the keyword fallback"
         log.warning("embeddings unavailable, using keyword overlap: %s", exc)
         return None
@@ -206,9 +214,9 @@ def priority_follow_through(session: Session, person: Person, weeks: list[str], 
     if not pairs:
         return []
     items = [priority_items(a.priorities) for a, _ in pairs]
-    wins = [sentences(b.wins) + [b.wins.strip()] if not is_empty(b.wins) else [] for _, b in pairs]
+    wins = [win_units(b.wins) for _, b in pairs]
     flat = [t for group in items for t in group] + [t for group in wins for t in group]
-    vecs = embed(flat, embedder)
+    vecs = embed(flat, embedder, session=session)
     method = "embedding" if vecs is not None else "keywords"
     out, i, j = [], 0, sum(len(g) for g in items)
     for (a, b), its, ws in zip(pairs, items, wins, strict=True):
@@ -295,6 +303,32 @@ def blocker_items(text: str) -> list[str]:
     return out
 
 
+def blocker_sentences(item: str) -> list[str]:
+    """The sentences of a blocker item that ``thread_blockers`` compares pair by pair."""
+    return sentences(item) or [item]
+
+
+def win_units(wins: str) -> list[str]:
+    """What follow-through compares a priority item against: each win sentence and the wins whole."""
+    return sentences(wins) + [wins.strip()] if not is_empty(wins) else []
+
+
+def analysis_units(checkin: CheckIn) -> list[str]:
+    """Every text the analysis embeds for ``checkin``, distinct, in order: its blocker items and
+    their sentences (``thread_blockers``), its priority items and its win units
+    (``priority_follow_through``). The index embeds and stores exactly these when it writes the
+    check-in, so the analysis reads them instead of embedding at request time; both sides call
+    this one function, so they cannot disagree about what a unit is."""
+    out: list[str] = []
+    if not is_empty(checkin.blockers):
+        for item in blocker_items(checkin.blockers):
+            out += [item, *blocker_sentences(item)]
+    if not is_empty(checkin.priorities):
+        out += priority_items(checkin.priorities)
+    out += win_units(checkin.wins)
+    return list(dict.fromkeys(out))
+
+
 def _week_distance(a: str, b: str) -> int:
     return abs((iso_week_monday(a) - iso_week_monday(b)).days) // 7
 
@@ -334,9 +368,9 @@ def thread_blockers(session: Session, person: Person, until_week: str, *, lookba
              for c in rows for t in blocker_items(c.blockers)]
     if not items:
         return []
-    parts = [sentences(i.text) or [i.text] for i in items]
+    parts = [blocker_sentences(i.text) for i in items]
     ends = np.cumsum([0] + [len(p) for p in parts])
-    vecs = embed([i.text for i in items] + [t for p in parts for t in p], embedder)
+    vecs = embed([i.text for i in items] + [t for p in parts for t in p], embedder, session=session)
     sims = sent = None
     if vecs is not None:
         whole, each = vecs[: len(items)], vecs[len(items):]

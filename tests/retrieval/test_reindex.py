@@ -1,13 +1,17 @@
-"""`reindex` embeds each distinct text once and stores the same vectors as a fresh embed."""
+"""`reindex` embeds each distinct text once, stores the same vectors as a fresh embed, and reads
+back what the text vector store holds."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from sqlalchemy import func
+from sqlmodel import select
 
 from assistant import retrieval
 from assistant.core.embeddings import get_embedder
-from assistant.domain.models import CheckIn, Person
+from assistant.domain.models import CheckIn, Person, TextVector
+from assistant.domain.vectors import store_vectors
 from assistant.retrieval import index as indexer
 from assistant.retrieval import store
 
@@ -44,8 +48,11 @@ def test_repeated_texts_are_embedded_once_with_the_same_vectors(session, engine,
     monkeypatch.setattr(get_embedder(), "embed", counting)
     result = retrieval.reindex(engine, progress=False)
     check_in_texts = [t for t in embedded if t.startswith(("Wins:", "Blockers:"))]
-    assert result["documents"] == 6 and result["texts_embedded"] == 3
+    # the three documents' texts, and the analysis units: the blocker and the two wins as written
+    assert result["documents"] == 6 and result["texts_embedded"] == 6
     assert sorted(check_in_texts) == ["Blockers: " + REPEATED, "Wins: Closed the PO", "Wins: IPI above 500"]
+    units = {"Closed the PO", "IPI above 500", REPEATED}
+    assert sorted(t for t in embedded if t in units) == sorted(units)  # the rest are playbook sections
     got = store.collection(store.CHECKINS).get(where={"field": "blockers"}, include=["embeddings"])
     assert len(got["ids"]) == 3
     fresh = np.array(real(["Blockers: " + REPEATED])[0])
@@ -53,17 +60,49 @@ def test_repeated_texts_are_embedded_once_with_the_same_vectors(session, engine,
         assert np.allclose(vec, fresh, atol=1e-5)
 
 
-def test_memo_forgets_the_least_recently_used_and_stays_correct(monkeypatch):
+def test_a_second_reindex_reads_the_stored_vectors_and_prunes_the_unused(session, engine, monkeypatch):
+    _org(session)
+    session.rollback()
+    retrieval.reindex(engine, progress=False)
+    stored = session.exec(select(func.count()).select_from(TextVector)).one()
+    assert stored == 6
+    session.rollback()
+    row = session.exec(select(CheckIn).where(CheckIn.week == "2026-W11")).one()
+    row.wins = "IPI above 600"
+    session.add(row)
+    session.commit()
+    embedded: list[str] = []
+    real = get_embedder().embed
+    monkeypatch.setattr(get_embedder(), "embed", lambda texts: embedded.extend(texts) or real(texts))
+    result = retrieval.reindex(engine, progress=False)
+    # only the edited win is new; its old texts' rows are pruned, the rest read back from SQL
+    texts = {REPEATED, "Closed the PO", "IPI above 600", "Blockers: " + REPEATED, "Wins: Closed the PO",
+             "Wins: IPI above 600"}
+    assert sorted(t for t in embedded if t in texts) == ["IPI above 600", "Wins: IPI above 600"]
+    assert result["texts_embedded"] == 2 and result["vectors_reused"] == 4 and result["vectors_pruned"] == 2
+    assert session.exec(select(func.count()).select_from(TextVector)).one() == 6
+    got = store.collection(store.CHECKINS).get(ids=[f"checkin:{row.id}:wins"], include=["embeddings"])
+    assert np.allclose(got["embeddings"][0], real(["Wins: IPI above 600"])[0], atol=1e-6)
+
+
+def test_memo_forgets_the_least_recently_used_and_stays_correct(engine, monkeypatch):
     calls: list[list[str]] = []
 
     class Fake:
+        model_id = "fake"
+        dimension = 2
+
         def embed(self, texts):
             calls.append(list(texts))
             return [[float(len(t)), 1.0] for t in texts]
 
     monkeypatch.setattr(indexer, "get_embedder", lambda: Fake())
-    memo = indexer._Memo(size=2)
-    assert [v.tolist() for v in memo(["a", "bb", "a"])] == [[1.0, 1.0], [2.0, 1.0], [1.0, 1.0]]
-    memo(["ccc"])  # "bb" was used less recently than "a": it goes
-    memo(["a", "bb"])
-    assert calls == [["a", "bb"], ["ccc"], ["bb"]] and memo.embedded == 4
+    vectors = indexer._Vectors(engine, memo_size=2)
+    have, new = vectors(["a", "bb", "a"])
+    assert {t: v.tolist() for t, v in have.items()} == {"a": [1.0, 1.0], "bb": [2.0, 1.0]} and list(new) == ["a", "bb"]
+    vectors(["ccc"])  # "bb" was used less recently than "a": it goes
+    vectors(["a", "bb"])  # nothing was stored, so "bb" is embedded again
+    assert calls == [["a", "bb"], ["ccc"], ["bb"]] and vectors.embedded == 4
+    store_vectors(engine, {"dddd": np.array([4.0, 1.0], dtype=np.float32)}, "fake")
+    have, new = vectors(["dddd"])  # stored: read back, not embedded
+    assert have["dddd"].tolist() == [4.0, 1.0] and not new and vectors.stored == 1 and len(calls) == 3

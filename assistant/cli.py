@@ -267,12 +267,16 @@ def search(
 
 @app.command()
 def reindex() -> None:
-    """Rebuild the search index (playbook and every check-in) from the database."""
+    """Rebuild the derived stores from the database: the search index (playbook and every
+    check-in) and the stored assessments (every stored one, and everyone's week in force)."""
     import json
 
+    from assistant.assessment import stored
     from assistant.retrieval import reindex as run
 
-    typer.echo(json.dumps(run(progress=True)))
+    out = run(progress=True)
+    out["assessments"] = stored.rebuild()
+    typer.echo(json.dumps(out))
 
 
 @app.command()

@@ -5,7 +5,8 @@ Chroma and deletes them, or records the failure on them and leaves them for the 
 Exactly one drainer per deployment: :class:`IndexerThread` inside the server for the
 embedded default, or ``cadence indexer`` (:func:`run_indexer`) beside a Chroma server. Both
 hold the drain lock (lease.py) while they drain, so a second server process, however it was
-started, leaves the outbox to the first.
+started, leaves the outbox to the first. After each index drain the same drainer recomputes
+the stored assessments the drained writes made stale (``assessment.stored.refresh``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import time
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from assistant.assessment import stored
 from assistant.core.db import begin_write, get_engine
 from assistant.domain.models import CheckIn, Outbox
 from assistant.retrieval import store
@@ -25,6 +27,7 @@ from assistant.retrieval.index import index_checkins, probe
 from assistant.retrieval.lease import DrainLock, drain_lock
 
 log = logging.getLogger(__name__)
+ENTITY = "checkin"  # the outbox rows this drain indexes; "assessment" rows go to stored.refresh
 
 
 def drain_outbox(engine: Engine | None = None, limit: int = 500) -> int:
@@ -36,7 +39,19 @@ def drain_outbox(engine: Engine | None = None, limit: int = 500) -> int:
     are recorded and the rows stay for the next drain.
     """
     with _drain_lock:  # two drains in one process could write an older version last
-        return _drain(engine or get_engine(), limit)
+        engine = engine or get_engine()
+        applied = _drain(engine, limit)
+        _refresh_assessments(engine)
+        return applied
+
+
+def _refresh_assessments(engine: Engine, *, until_done: bool = False) -> None:
+    """Recompute the assessments the drained writes made stale (assessment/stored.py). A failure
+    is logged and retried on the next drain: the queued rows stay, and a read computes meanwhile."""
+    try:
+        (stored.refresh_all if until_done else stored.refresh)(engine)
+    except Exception:  # noqa: BLE001 - the index drain must outlive a bad recompute
+        log.exception("assessment refresh failed; the queued rows stay for the next drain")
 
 
 _drain_lock = threading.Lock()
@@ -44,7 +59,7 @@ _drain_lock = threading.Lock()
 
 def _drain(engine: Engine, limit: int) -> int:
     with Session(engine, expire_on_commit=False) as session:
-        rows = session.exec(select(Outbox).where(Outbox.entity == "checkin")
+        rows = session.exec(select(Outbox).where(Outbox.entity == ENTITY)
                             .order_by(col(Outbox.id)).limit(limit)).all()
         if not rows:
             return 0
@@ -77,6 +92,8 @@ def drain_all(engine: Engine | None = None, *, batch: int = 500) -> int:
     total = 0
     while applied := drain_outbox(engine, limit=batch):
         total += applied
+    with _drain_lock:
+        _refresh_assessments(engine or get_engine(), until_done=True)
     return total
 
 

@@ -9,7 +9,7 @@ from sqlmodel import Session
 from starlette.responses import Response
 
 from assistant.api.deps import RowId
-from assistant.assessment import assess
+from assistant.assessment import assessment_for
 from assistant.assessment.kpis import reading
 from assistant.core.db import get_session
 from assistant.domain.calendar import check_week, today
@@ -64,7 +64,7 @@ def prepare_brief(request: Request, person_id: RowId, viewer: WebViewer,
 def person_page(request: Request, person_id: RowId, viewer: WebViewer, session: Session = SessionDep) -> Response:
     person = visible_person(session, viewer, person_id)
     week = week_in_force()
-    a = assess(session, person, week, viewer=viewer)
+    a = assessment_for(session, person, week, viewer=viewer)
     meetings = [m for m in visible_meetings(session, viewer, person_id=person.id) if m.report_id == person.id]
     return page(request, "person.html", {
         "person": person, "week": week, "a": a, "charts": reading_charts(session, viewer, a),
@@ -98,7 +98,7 @@ def render_kpi_page(request: Request, session: Session, viewer: Person, key: str
     week = week_in_force()
     # The owner's assessment: the reading their Team card and brief show. A role's KPI with
     # nobody assigned gets the same reading, audited among every KPI the viewer may see.
-    r = assess(session, owner, week, viewer=viewer).kpi(kpi.key) if owner is not None else None
+    r = assessment_for(session, owner, week, viewer=viewer).kpi(kpi.key) if owner is not None else None
     if r is None:
         r = reading(session, viewer, kpi, week, next((x for x in audit_of(session, viewer) if x.id == kpi.key), None))
     guard = guardrail_chart(session, viewer, r.guardrail, week) if r.guardrail else None

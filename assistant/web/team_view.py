@@ -1,6 +1,6 @@
 """The Team page: per report, the assessment of their week and what their manager should act on.
 
-Each row is ``assess(person, week in force, viewer)``: this week's check-in filed or not, the
+Each row is ``assessment_for(person, week in force, viewer)``: this week's check-in filed or not, the
 data's age when stale, the 1:1 streak and counts, KPI readings with their audit verdicts,
 self-report runs and open blockers; beside it the action items still open from their 1:1s
 (``domain.meetings``) and the viewer's drafts on them still to accept or discard. Rows come
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from assistant.assessment import Assessment, assess
+from assistant.assessment import Assessment, assessment_for
 from assistant.assessment.cadence import manager_rhythm
 from assistant.assessment.model import ManagerRhythm
 from assistant.domain.calendar import today
@@ -58,7 +58,7 @@ def team_row(session: Session, viewer: Person, person: Person, manager: Person |
     day = today()
     waiting = [d for d in visible_drafts(session, viewer, status=DraftStatus.draft.value, subject_id=person.id)
                if d.requested_by_id == viewer.id and not d.meta.get("superseded_by")]
-    return TeamRow(person, manager, assess(session, person, week, viewer=viewer),
+    return TeamRow(person, manager, assessment_for(session, person, week, viewer=viewer),
                    visible_checkin_of_week(session, viewer, person.id, week),
                    one_on_one_record(session, viewer, person, on=day).open_actions, waiting)
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from markupsafe import Markup
 from sqlmodel import Session
 
-from assistant.assessment import Assessment, KpiReading, assess
+from assistant.assessment import Assessment, KpiReading, assessment_for
 from assistant.assessment.model import GuardrailReading
 from assistant.domain.calendar import ISO_WEEK, current_week, iso_week_sunday
 from assistant.domain.drafts import draft_people
@@ -97,4 +97,5 @@ def brief_charts(session: Session, viewer: Person, draft: Draft) -> list[dict]:
     if draft.kind != "brief" or subject is None or not ISO_WEEK.match(week) or not can_see(session, viewer, subject.id):
         return []
     named = {f.get("kpi") for f in draft.content.get("flags") or [] if isinstance(f, dict)}
-    return reading_charts(session, viewer, assess(session, subject, week, viewer=viewer), flagged=named - {None})
+    a = assessment_for(session, subject, week, viewer=viewer)
+    return reading_charts(session, viewer, a, flagged=named - {None})

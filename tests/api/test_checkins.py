@@ -23,7 +23,8 @@ def test_create_then_update_same_week(client, tokens, session):
     rows = session.exec(select(CheckIn).where(CheckIn.week == "2026-W40")).all()
     assert len(rows) == 1
     # Each write queued index work in the same transaction.
-    assert session.exec(select(func.count()).select_from(Outbox).where(Outbox.entity_id == rows[0].id)).one() == 2
+    assert session.exec(select(func.count()).select_from(Outbox).where(Outbox.entity == "checkin",
+                                                                       Outbox.entity_id == rows[0].id)).one() == 2
 
 
 def test_validation_limits_change_nothing(client, tokens, session):

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from assistant.assessment import Assessment, assess
+from assistant.assessment import Assessment, assessment_for
 from assistant.domain.calendar import current_week, today
 from assistant.domain.meetings import one_on_one_record
 from assistant.domain.models import Draft, Person
@@ -70,7 +70,7 @@ def gather(session: Session, viewer: Person, subject: Person, week: str) -> Draf
     ctx.require_visible(session, viewer, subject)
     if viewer.access == "member" or viewer.id == subject.id:
         raise Forbidden("a 1:1 brief is prepared by a manager for someone they manage")
-    a = assess(session, subject, week, viewer=viewer)
+    a = assessment_for(session, subject, week, viewer=viewer)
     checkins = ctx.checkin_blocks(session, subject, a.window)
     latest = checkins[0] if checkins else {"blockers": "", "priorities": ""}
     history = ctx.history_blocks(session, viewer, subject, latest, exclude_weeks=a.window)

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from assistant.assessment import Assessment, assess
+from assistant.assessment import Assessment, assessment_for
 from assistant.domain.calendar import today
 from assistant.domain.checkins import latest_checkin_week
 from assistant.domain.meetings import open_actions_owned
@@ -77,7 +77,7 @@ def gather(session: Session, viewer: Person, subject: Person, week: str) -> Draf
     checkin = session.exec(select(CheckIn).where(CheckIn.person_id == subject.id, CheckIn.week == week)).first()
     if checkin is None:
         raise NotFound(f"no check-in from {subject.email} for {week}")
-    a = assess(session, subject, week, viewer=viewer)
+    a = assessment_for(session, subject, week, viewer=viewer)
     checkins = ctx.checkin_blocks(session, subject, [week])
     history = ctx.history_blocks(session, viewer, subject, checkin, exclude_weeks=[week], k=4)
     playbook = ctx.playbook_blocks(playbook_queries(a), k_each=1, limit=4)

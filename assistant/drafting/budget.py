@@ -289,8 +289,9 @@ def notes(usage: dict[str, Any]) -> list[str]:
     if left := [str(x) for x in usage.get("left_out") or []]:
         out.append(f"Some context was left out to fit the model's budget: {', '.join(left)}.")
     if usage.get("over_budget"):
+        used, budget = usage.get("prompt_tokens_counted"), usage.get("prompt_budget")
+        size = f" ({used:,} tokens for {budget:,})" if isinstance(used, int) and isinstance(budget, int) else ""
         kept = [str(x) for x in usage.get("kept") or []]
-        out.append(f"The prompt stayed over the model's budget ({usage.get('prompt_tokens_counted')} tokens "
-                   f"for {usage.get('prompt_budget')}) with everything left out that may be"
-                   + (f"; still in it: {', '.join(kept)}." if kept else "."))
+        out.append(f"Even trimmed as far as it goes, the prompt is over the model's budget{size}"
+                   + (f"; it still holds {', '.join(kept)}." if kept else "."))
     return out

@@ -74,7 +74,8 @@ def test_what_was_left_out_is_said_in_words():
                   "prompt_tokens_counted": got.tokens, "prompt_budget": 50})
     assert said[0] == ("Some context was left out to fit the model's budget: 40 oldest KPI values, "
                        "6 1:1 meeting records, 5 related earlier check-ins, 3 KPIs.")
-    assert said[1].endswith("still in it: 1 related earlier check-in, 2 1:1 meeting records, 1 KPI.")
+    assert said[1] == (f"Even trimmed as far as it goes, the prompt is over the model's budget ({got.tokens} tokens "
+                       "for 50); it still holds 1 related earlier check-in, 2 1:1 meeting records, 1 KPI.")
     fits = fit(_render, _context(), 900, STEPS)
     assert not fits.over_budget and fits.trims > 0 and fits.kept == []
     assert notes({"left_out": [], "over_budget": False}) == []
@@ -114,7 +115,7 @@ def test_a_draft_over_its_budget_says_what_was_left_out(session, demo, monkeypat
     content = draft.content
     shown = grounding_notes(content)
     assert any(n.startswith("Some context was left out to fit the model's budget: ") for n in shown)
-    assert any("stayed over the model's budget" in n for n in shown)
+    assert any(n.startswith("Even trimmed as far as it goes, the prompt is over the model's budget (") for n in shown)
     md = to_markdown(content)
     assert "_Some context was left out to fit the model's budget: " in md
     assert "left_out" not in md and "over_budget" not in md  # words, not keys

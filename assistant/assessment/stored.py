@@ -7,8 +7,9 @@ that changes it). A read uses the stored one only while that whole basis still h
 draft never rests on an assessment older than its inputs; otherwise it computes, stores and
 returns (the first read after a change). The outbox worker recomputes what writes made stale
 (``refresh``), and seeds the week in force for the person as they and their manager see it,
-so reads normally find it ready. SQL remains the record: ``rebuild`` recomputes every stored
-row from it (``cadence reindex``).
+so reads normally find it ready; a stale one of another week is dropped rather than kept
+current (a read computes it again). SQL remains the record: ``rebuild`` recomputes the stored
+ones from it (``cadence reindex``).
 
 The basis is read before the inputs, so whatever an assessment was computed from is at least
 as new as the tokens it is stored with: a write that lands meanwhile leaves it stale, never
@@ -223,14 +224,20 @@ def compute(engine: Engine, keys: Iterable[Key], *, only_stale: bool = True) -> 
 
 def refresh(engine: Engine | None = None, *, limit: int | None = None) -> dict:
     """The worker's step: take the queued ``assessment`` outbox rows, compute what they seed and
-    every stale stored assessment (at most ``limit``), then remove the rows taken."""
+    every stale stored assessment of the week in force (at most ``limit``), then remove the rows
+    taken. A stale one of another week is deleted instead: it is computed again if someone asks
+    (a past week's brief), so the work per change stays the size of one week however long the
+    history, and rows nobody reads do not pile up."""
     engine = engine or get_engine()
+    week = current_week()
     with Session(engine) as session:
         rows = session.exec(select(Outbox.id, Outbox.entity_id).where(Outbox.entity == OUTBOX_ENTITY)
                             .order_by(col(Outbox.id)).limit(REFRESH_BATCH)).all()
         people = {pid for _, pid in rows if pid != ORG}
-        keys = stale_keys(session) + (sorted(_seeds(session, people)) if people else [])
+        stale = stale_keys(session)
+        keys = [k for k in stale if k[1] == week] + (sorted(_seeds(session, people)) if people else [])
         session.rollback()
+    _forget(engine, [k for k in stale if k[1] != week])
     if limit is not None:
         keys = keys[:limit]
     out = compute(engine, keys)
@@ -241,6 +248,17 @@ def refresh(engine: Engine | None = None, *, limit: int | None = None) -> dict:
             session.commit()
     out["outbox_rows"] = len(rows)
     return out
+
+
+def _forget(engine: Engine, keys: list[Key]) -> None:
+    if not keys:
+        return
+    with Session(engine) as session:
+        begin_write(session)
+        for pid, week, vid in keys:
+            session.execute(delete(StoredAssessment).where(
+                StoredAssessment.person_id == pid, StoredAssessment.week == week, StoredAssessment.viewer_id == vid))
+        session.commit()
 
 
 def refresh_all(engine: Engine | None = None) -> dict:
@@ -260,22 +278,24 @@ def refresh_all(engine: Engine | None = None) -> dict:
             return total
 
 
-def rebuild(engine: Engine | None = None, *, seed: bool = True) -> dict:
-    """Recompute every stored assessment from SQL, and (``seed``) everyone's week in force as
-    they and their manager see it; queued assessment rows are covered and removed."""
+def rebuild(engine: Engine | None = None) -> dict:
+    """Recompute from SQL every stored assessment of the week in force and everyone's week in
+    force as they and their manager see it; other weeks' are dropped (a read computes them
+    again). Queued assessment rows are covered and removed."""
     engine = engine or get_engine()
+    week = current_week()
     with Session(engine) as session:
-        keys = list(session.exec(select(StoredAssessment.person_id, StoredAssessment.week,
-                                        StoredAssessment.viewer_id)).all())
+        keys = [tuple(k) for k in session.exec(select(StoredAssessment.person_id, StoredAssessment.week,
+                                                      StoredAssessment.viewer_id)
+                                               .where(StoredAssessment.week == week)).all()]
         mark = session.exec(select(func.max(Outbox.id)).where(Outbox.entity == OUTBOX_ENTITY)).one() or 0
-        if seed:
-            keys += sorted(_seeds(session, set(session.exec(select(Person.id)).all())))
+        keys += sorted(_seeds(session, set(session.exec(select(Person.id)).all())))
         session.rollback()
     with Session(engine) as session:
         begin_write(session)
         session.execute(delete(StoredAssessment))
         session.commit()
-    out = compute(engine, [tuple(k) for k in keys], only_stale=False)
+    out = compute(engine, keys, only_stale=False)
     with Session(engine) as session:
         begin_write(session)
         session.execute(delete(Outbox).where(Outbox.entity == OUTBOX_ENTITY, col(Outbox.id) <= mark))

@@ -154,14 +154,49 @@ def test_an_import_queues_one_row_per_person_not_per_flush(session, demo):
     assert len(rows) == len(set(rows))
 
 
-def test_rebuild_recomputes_what_was_stored_and_seeds_the_rest(session, engine, demo):
+def test_rebuild_recomputes_the_week_in_force_and_drops_the_rest(session, engine, demo):
     drained(session, engine)
-    ppc = demo["ppc"]
+    ppc, founder = demo["ppc"], demo["founder"]
     stored.assessment_for(session, ppc, "2026-W38")  # an older week someone asked about
+    stored.assessment_for(session, ppc, current_week(), viewer=founder)  # and the founder's view
+    session.commit()
+    out = stored.rebuild(engine)
     session.commit()
     keys = set(session.exec(select(StoredAssessment.person_id, StoredAssessment.week,
                                    StoredAssessment.viewer_id)).all())
-    out = stored.rebuild(engine)
+    assert (ppc.id, current_week(), founder.id) in keys and (ppc.id, "2026-W38", ppc.id) not in keys
+    assert out["rows"] == len(keys) and not stored.stale_keys(session)
+
+
+def test_a_stale_past_week_is_dropped_not_recomputed(session, engine, demo):
+    drained(session, engine)
+    ppc = demo["ppc"]
+    stored.assessment_for(session, ppc, "2026-W38")
     session.commit()
-    assert out["rows"] == len(keys) and (ppc.id, "2026-W38", ppc.id) in keys
-    assert not stored.stale_keys(session)
+    write_checkin(session, ppc, "2026-W38", wins="Rewrote the W38 wins")
+    session.commit()
+    out = stored.refresh_all(engine)
+    session.commit()
+    assert _stored_weeks(session, ppc) == {current_week()}
+    assert out["rows"] >= 2  # the week in force: ppc as self and as the manager sees them
+
+
+def _stored_weeks(session: Session, person: Person) -> set[str]:
+    return set(session.exec(select(StoredAssessment.week).where(StoredAssessment.person_id == person.id)).all())
+
+
+def test_drafts_and_the_team_page_read_the_stored_assessment(session, engine, demo, monkeypatch):
+    """Once the worker has run, a brief, feedback and the Team rows compute no assessment at all."""
+    from assistant.drafting.kinds import brief, feedback
+    from assistant.web.team_view import team_rows
+
+    drained(session, engine)
+
+    def no_compute(*_a, **_k):  # noqa: ANN202
+        raise AssertionError("computed an assessment a stored one should have answered")
+
+    monkeypatch.setattr(stored, "assess", no_compute)
+    ppc, lead = demo["ppc"], demo["growth-lead"]
+    assert brief.gather(session, lead, ppc, current_week()).assessment.person_id == ppc.id
+    assert feedback.gather(session, ppc, ppc, current_week()).assessment.person_id == ppc.id
+    assert team_rows(session, lead, current_week())

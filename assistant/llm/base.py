@@ -224,12 +224,18 @@ def schema_json(schema: type[BaseModel]) -> dict:
     return schema.model_json_schema()
 
 
+def schema_text(schema: type[BaseModel]) -> str:
+    """The JSON Schema as the model reads it in a message. Compact: the schema counts against
+    the prompt budget, and the spaces after ',' and ':' are about a fifth of its tokens."""
+    return json.dumps(schema_json(schema), separators=(",", ":"))
+
+
 def json_instructions(messages: list[Message], schema: type[BaseModel]) -> list[Message]:
     """``messages`` with the reply's JSON Schema appended to the system message (or one in front).
 
     For endpoints whose JSON mode does not carry the schema itself.
     """
-    instructions = render("json_instructions.j2", schema=json.dumps(schema_json(schema)))
+    instructions = render("json_instructions.j2", schema=schema_text(schema))
     if messages and messages[0]["role"] == "system":
         first = Message(role="system", content=f"{messages[0]['content']}\n\n{instructions}")
         return [first, *messages[1:]]

@@ -15,6 +15,7 @@ import pytest
 from llm_schemas import Feedback
 
 from assistant.errors import DraftInvalid, ProviderUnavailable
+from assistant.llm.base import schema_text
 from assistant.llm.local import LocalProvider
 from assistant.llm.openai import OpenAIProvider, resolve_mode
 
@@ -100,7 +101,7 @@ def test_json_mode_puts_the_schema_in_the_system_message_and_response_format():
     assert body["max_tokens"] == 64
     system = body["messages"][0]
     assert system["content"].startswith("You coach.\n\nReply with one JSON object only")
-    assert json.dumps(Feedback.model_json_schema()) in system["content"]
+    assert schema_text(Feedback) in system["content"]
     assert body["messages"][1:] == MESSAGES[1:]
 
 

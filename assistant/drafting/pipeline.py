@@ -38,7 +38,7 @@ from assistant.drafting.grounding import Facts, Verdict, check_item, check_text
 from assistant.drafting.prompt import render
 from assistant.errors import DraftInvalid
 from assistant.llm import Message, Provider, Usage, get_provider
-from assistant.llm.base import Composer
+from assistant.llm.base import Composer, json_instructions
 from assistant.settings import get_settings
 
 
@@ -87,8 +87,13 @@ REPLY_TOKENS = 3
 
 
 @lru_cache(maxsize=8)
-def _tokens(text: str) -> int:
-    return count_tokens(text)
+def _system_tokens(system: str, schema: type[BaseModel]) -> int:
+    # The reply's JSON Schema reaches the model with every structured mode: json_mode (SmolLM2,
+    # llama.cpp) appends it to the system message, tools and json_schema send it beside the
+    # messages. The system message is counted as json_mode sends it, by the very function that
+    # writes it, so the count follows whatever the providers send; the other modes carry the same
+    # schema without the instruction's words around it.
+    return count_tokens(json_instructions([Message(role="system", content=system)], schema)[0]["content"])
 
 
 @dataclass
@@ -96,16 +101,20 @@ class Prompt:
     messages: list[Message]
     fitted: Fitted
     system_tokens: int
+    """The system message as the model reads it: the system prompt and the reply's schema."""
 
 
 def fit_messages(job: DraftJob, budget: int) -> Prompt:
     """The system and user messages within ``budget`` tokens, counted as the model reads them:
-    both messages and the chat format's marks. Trims ``job.context`` in place (``fit``)."""
+    the system prompt with the reply's schema, the user prompt and the chat format's marks.
+    Trims ``job.context`` in place (``fit``); the offline composer reads that trimmed context
+    too, so the budget is the same whichever provider answers."""
     system = render("system.j2")
-    fixed = _tokens(system) + 2 * MESSAGE_TOKENS + REPLY_TOKENS
+    system_tokens = _system_tokens(system, job.schema)
+    fixed = system_tokens + 2 * MESSAGE_TOKENS + REPLY_TOKENS
     fitted = fit(lambda ctx: render(job.template, **ctx), job.context, budget, job.trim_steps, fixed=fixed)
     messages = [Message(role="system", content=system), Message(role="user", content=fitted.prompt)]
-    return Prompt(messages, fitted, _tokens(system))
+    return Prompt(messages, fitted, system_tokens)
 
 
 def build_messages(job: DraftJob, budget: int) -> tuple[list[Message], int, int]:

@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+NULLABLE_NUMBER = [{"type": "number"}, {"type": "null"}]
+
+
+def _lean(schema: dict[str, Any]) -> None:
+    """Say each thing once in the JSON Schema the model reads, where it counts against the prompt
+    budget: a property's title only repeats its key, an empty default only repeats that the key
+    is not required, and a nullable number is one list of types rather than two alternatives.
+    Validation is pydantic's and unchanged; every constraint stays in the schema."""
+    for prop in schema.get("properties", {}).values():
+        prop.pop("title", None)
+        if "default" in prop and prop["default"] in (None, ""):
+            del prop["default"]
+        if prop.get("anyOf") == NULLABLE_NUMBER:
+            del prop["anyOf"]
+            prop["type"] = ["number", "null"]
+
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_lean)
 
 
 class Item(_Strict):
@@ -65,22 +81,23 @@ class FeedbackModelOut(_Strict):
 
 # ---------------------------------------------------------------- next-quarter role goals
 class GoalSuggestion(_Strict):
-    """One SMART goal; every figure must equal the computed candidate for its KPI. A process goal
-    (a milestone objective's dated deliverable) has no KPI and no figures but its date."""
+    """One SMART goal; each figure and the date as computed for its candidate, unchanged. A process
+    goal (a milestone's dated deliverable) has no KPI and no figures but its date."""
 
-    title: str = Field(min_length=1, max_length=240, description="The goal in one sentence, with KPI, target, date.")
-    objective: str = Field(max_length=64, description="Key of the quarter objective it traces to.")
-    kpi: str | None = Field(None, max_length=64, description="Key of the primary KPI (null for a process goal).")
+    # The figures' meaning is the class's description; the goals prompt names each field's value.
+    title: str = Field(min_length=1, max_length=240, description="One sentence with KPI, baseline, target, date.")
+    objective: str = Field(max_length=64, description="The quarter objective's key.")
+    kpi: str | None = Field(None, max_length=64, description="The primary KPI's key; null for a process goal.")
     guardrail: str | None = Field(None, max_length=120, description="The counter-metric that exposes gaming.")
-    baseline: float | None = Field(None, description="The computed baseline, unchanged.")
-    window: str = Field("", max_length=160, description="Which values the baseline is computed from.")
+    baseline: float | None = None
+    window: str = Field("", max_length=160, description="The values the baseline is computed from.")
     statistic: str = Field("", max_length=60, description="How: e.g. mean of the last 4 values.")
     trend_per_week: float | None = None
     improvement: float | None = None
-    target: float | None = Field(None, description="The computed target, unchanged.")
+    target: float | None = None
     arithmetic: str = Field(max_length=600, description="Baseline, trend, improvement and cap, step by step.")
-    date: str = Field(max_length=10, description="YYYY-MM-DD the target is due (the quarter's last day).")
-    rationale: str = Field(max_length=400, description="Why the goal suits the company's stage and the objective.")
+    date: str = Field(max_length=10, description="Due date, YYYY-MM-DD.")
+    rationale: str = Field(max_length=400, description="Why it suits the company's stage and the objective.")
     sources: list[str] = Field(default_factory=list, max_length=8)
 
 

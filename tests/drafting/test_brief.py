@@ -14,6 +14,7 @@ from assistant.drafting import draft_brief
 from assistant.drafting.kinds.brief import gather
 from assistant.drafting.pipeline import MESSAGE_TOKENS, REPLY_TOKENS, build_messages
 from assistant.errors import Forbidden, NotFound, ProviderUnavailable
+from assistant.llm.base import json_instructions
 from assistant.llm.fake import FakeProvider
 
 
@@ -128,7 +129,9 @@ def test_prompt_stays_within_budget_with_200_weeks_of_history(session, demo):
     job = gather(session, demo("growth-lead@northwind.test"), ppc, "2026-W41")
     assert job.context["history"], "older weeks should be retrieved"
     messages, tokens, trims = build_messages(job, 3000)
-    # The budget counts what the model reads: both messages and the chat format's marks.
+    # The budget counts what the model reads: both messages (the system one with the reply's
+    # schema, as json_mode sends it) and the chat format's marks.
     marks = len(messages) * MESSAGE_TOKENS + REPLY_TOKENS
-    assert tokens <= 3000 and sum(count_tokens(m["content"]) for m in messages) + marks == tokens
+    sent = json_instructions(messages, job.schema)
+    assert tokens <= 3000 and sum(count_tokens(m["content"]) for m in sent) + marks == tokens
     assert trims > 0

@@ -12,10 +12,12 @@ import pytest
 from assistant.core.token_count import count_tokens
 from assistant.drafting import draft_brief
 from assistant.drafting.budget import fit, notes, pop_last, pop_last_fact, shorten_series, shorten_text
+from assistant.drafting.kinds import brief, feedback, goals
 from assistant.drafting.kinds.brief import gather
 from assistant.drafting.markdown import to_markdown
-from assistant.drafting.pipeline import MESSAGE_TOKENS, REPLY_TOKENS, build_messages
+from assistant.drafting.pipeline import MESSAGE_TOKENS, REPLY_TOKENS, build_messages, fit_messages
 from assistant.drafting.prompt import render as render_prompt
+from assistant.llm.base import json_instructions, schema_text
 from assistant.settings import get_settings
 from assistant.web.draftview import grounding_notes
 
@@ -101,7 +103,35 @@ def test_the_system_prompt_alone_can_decide_a_trim(session, demo):
     # Room for the user prompt, not for the system prompt beside it: the old count fitted it untrimmed.
     messages, tokens, trims = build_messages(job, user + 10)
     assert trims > 0 and tokens <= user + 10
-    assert tokens == sum(count_tokens(m["content"]) for m in messages) + 2 * MESSAGE_TOKENS + REPLY_TOKENS
+    # Counted as json_mode sends it: the reply's schema in the system message.
+    sent = json_instructions(messages, job.schema)
+    assert tokens == sum(count_tokens(m["content"]) for m in sent) + 2 * MESSAGE_TOKENS + REPLY_TOKENS
+
+
+@pytest.mark.parametrize("kind", ["brief", "feedback", "goals"])
+def test_the_replys_schema_counts_against_the_budget(session, demo, kind):
+    viewer, subject = {"brief": ("growth-lead", "ppc"), "feedback": ("ppc", "ppc"), "goals": ("founder", "ppc")}[kind]
+    gather = {"brief": brief.gather, "feedback": feedback.gather, "goals": goals.gather}[kind]
+    period = {"brief": "2026-W41", "feedback": "2026-W41", "goals": None}[kind]
+    job = gather(session, demo(f"{viewer}@northwind.test"), demo(f"{subject}@northwind.test"), period)
+    prompt = fit_messages(job, 100_000)
+    schema = count_tokens(schema_text(job.schema))
+    assert prompt.system_tokens >= count_tokens(render_prompt("system.j2")) + schema
+    assert prompt.fitted.tokens == prompt.system_tokens + count_tokens(prompt.messages[1]["content"]) \
+        + 2 * MESSAGE_TOKENS + REPLY_TOKENS
+
+
+def test_the_schema_the_model_reads_says_each_thing_once():
+    # A property's title repeats its key; a nullable number is one list of types; constraints stay.
+    text = schema_text(goals.GoalsOut)
+    suggestion = goals.GoalsOut.model_json_schema()["$defs"]["GoalSuggestion"]["properties"]
+    assert '"title":"Title"' not in text and '"default":null' not in text
+    assert suggestion["baseline"] == {"type": ["number", "null"]}
+    assert suggestion["title"]["maxLength"] == 240 and suggestion["kpi"]["anyOf"][0]["maxLength"] == 64
+    assert count_tokens(text) < 750
+    with pytest.raises(ValueError):
+        goals.GoalsOut.model_validate({"goals": [{"title": "x" * 241, "objective": "o", "arithmetic": "",
+                                                   "date": "2027-03-31", "rationale": ""}]})
 
 
 def test_a_draft_over_its_budget_says_what_was_left_out(session, demo, monkeypatch):

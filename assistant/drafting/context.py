@@ -70,18 +70,38 @@ def history_pending(session: Session, subject: Person) -> int:
         Outbox.entity == "checkin", col(Outbox.entity_id).in_(ids))).one()
 
 
+RECOGNITION = "recognising strong performance specifically"  # the playbook question every draft asks last
+
+
 def playbook_blocks(queries: list[str], k_each: int = 2, limit: int = 5) -> list[dict[str, Any]]:
     """Playbook sections for the findings, most relevant query first, without repeats."""
+    return playbook_answers(queries, k_each=k_each, limit=limit)[0]
+
+
+def playbook_answers(queries: list[str], k_each: int = 2,
+                     limit: int = 5) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """``playbook_blocks`` and, per query, the first section it found that is among them: what an
+    item may cite for that question (by what answered it, not by its place in a list the budget trims)."""
     try:
         found = search_playbook_many(queries, k=k_each)  # one round trip for all the questions
     except Exception as exc:  # noqa: BLE001 - the playbook index is optional for a draft
         log.warning("playbook search failed: %s", exc)
-        return []
+        return [], {}
     seen: dict[str, dict[str, Any]] = {}
     for hits in found:
         for h in hits:
             seen.setdefault(h.source_id, {"id": h.source_id, "title": h.title, "text": h.text})
-    return list(seen.values())[:limit]
+    blocks = list(seen.values())[:limit]
+    kept = {b["id"] for b in blocks}
+    answers = {q: next(h.source_id for h in hits if h.source_id in kept)
+               for q, hits in zip(queries, found, strict=True) if any(h.source_id in kept for h in hits)}
+    return blocks, answers
+
+
+def cited_for(context: dict[str, Any], query: str) -> list[str]:
+    """The section that answered ``query``, if the budget left it in the prompt (else nothing)."""
+    sid = (context.get("playbook_answers") or {}).get(query)
+    return [sid] if sid and any(b["id"] == sid for b in context.get("playbook") or []) else []
 
 
 def kpi_record(status: KpiStatus, *, exclude: set[str] | None = None) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.core.templates import fmt_number as num
+from assistant.drafting.context import RECOGNITION, cited_for
 from assistant.drafting.offline import (
     Context,
     agreed_items,
@@ -92,7 +93,7 @@ def compose_brief(context: Context) -> BriefModelOut:
     sections += [
         Section(title="What the numbers say", items=_numbers(facts["kpis"])),
         Section(title="What moved", items=_moved(facts, context["checkins"], threads)),
-        Section(title="Recognise", items=_recognise(facts, threads, playbook)),
+        Section(title="Recognise", items=_recognise(facts, threads, cited_for(context, RECOGNITION))),
     ]
     for s in sections:
         for item in s.items:
@@ -257,7 +258,7 @@ def _moved(facts: dict[str, Any], checkins: list[dict[str, Any]], threads: dict[
     return items
 
 
-def _recognise(facts: dict[str, Any], threads: dict[int, dict[str, Any]], playbook: list[str]) -> list[Item]:
+def _recognise(facts: dict[str, Any], threads: dict[int, dict[str, Any]], advice: list[str]) -> list[Item]:
     """Only what the assessment calls worth recognising: a healthy KPI improving with its
     guardrail holding, a goal reached honestly, a blocker cleared."""
     kpis = {k["key"]: k for k in facts["kpis"]}
@@ -269,7 +270,7 @@ def _recognise(facts: dict[str, Any], threads: dict[int, dict[str, Any]], playbo
             items.append(Item(text=f"{k['name']} improved from {num(t['from']['value'], k['unit'])} on "
                                    f"{t['from']['period']} to {num(t['to']['value'], k['unit'])} on {t['to']['period']}"
                                    f"{' and is on target' if k['on_target'] else ''}. Say specifically what they "
-                                   "did that moved it.", sources=(k["sources"] + playbook[-1:])[:8]))
+                                   "did that moved it.", sources=(k["sources"] + advice)[:8]))
         elif w["kind"] == "goal" and k is not None:
             target = f" against its {num(k['target'], k['unit'])} target" if k["target"] is not None else ""
             items.append(Item(text=f"{k['name']} reached its role goal: {num(k['value'], k['unit'])}{target}, with "

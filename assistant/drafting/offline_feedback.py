@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.core.templates import fmt_number as num
-from assistant.drafting.offline import ORDINALS, Context, ids, kpi_units, own_action_items, said, without_figures
+from assistant.drafting.context import RECOGNITION, cited_for
+from assistant.drafting.offline import ORDINALS, Context, kpi_units, own_action_items, said, without_figures
 from assistant.drafting.schemas import FEEDBACK_WORD_CAP, FeedbackItem, FeedbackModelOut, FeedbackSection
 
 OWN_ACTIONS_SHOWN = 2  # of the person's open action items, overdue first
@@ -30,7 +31,7 @@ def moved(t: dict[str, Any], unit: str) -> str:
 
 
 def compose_feedback(context: Context) -> FeedbackModelOut:
-    facts, playbook = context["facts"], ids(context["playbook"])
+    facts = context["facts"]
     ref = [facts["checkin_id"]]
     q = facts["checkin"]
     kpis = {k["key"]: k for k in facts["kpis"]}
@@ -74,7 +75,7 @@ def compose_feedback(context: Context) -> FeedbackModelOut:
         sections.append(section("Role goals", on_checkin(f"No role goals are set for {facts['quarter']}, so this "
                                                          f"check-in is hard to judge against them. {advice}")))
     sections.append(section("Sharpen next week", _sharpen(facts, q, gamed, wrong, recurring, ref)))
-    sections.append(section("Encouragement", _encourage(facts, kpis, threads, playbook)))
+    sections.append(section("Encouragement", _encourage(facts, kpis, threads, cited_for(context, RECOGNITION))))
     # Action items give way to the word cap first, then patterns: the judgements come first.
     for title in ("Action items", "Patterns", "Goals"):
         part = next(s for s in sections if s.title == title)
@@ -266,7 +267,7 @@ def _sharpen(facts: dict[str, Any], q: dict[str, Any], gamed: list[dict[str, Any
 
 
 def _encourage(facts: dict[str, Any], kpis: dict[str, Any], threads: dict[int, dict[str, Any]],
-               playbook: list[str]) -> FeedbackItem | None:
+               advice: list[str]) -> FeedbackItem | None:
     """One encouragement, only when the assessment found something worth recognising."""
     # A goal reached honestly first, then a KPI improving with its guardrail holding, then a cleared blocker.
     order = {"goal": 0, "kpi": 1, "blocker_cleared": 2}
@@ -276,10 +277,10 @@ def _encourage(facts: dict[str, Any], kpis: dict[str, Any], threads: dict[int, d
             target = f" against its {num(k['target'], k['unit'])} target" if k["target"] is not None else ""
             return FeedbackItem(text=f"{k['name']} reached your role goal: {num(k['value'], k['unit'])}{target}, "
                                      "with its guardrail within bounds. Keep doing what got it there.",
-                                sources=(w["sources"] or k["sources"])[:4] + playbook[-1:])
+                                sources=(w["sources"] or k["sources"])[:4] + advice)
         if w["kind"] == "kpi" and k is not None:
             return FeedbackItem(text=f"{k['name']} {moved(k['trend'], k['unit'])} with its guardrail holding: "
-                                     "keep doing what moved it.", sources=(k["sources"][:2] + playbook[-1:]))
+                                     "keep doing what moved it.", sources=(k["sources"][:2] + advice))
         if w["kind"] == "blocker_cleared":
             t = next((t for t in facts["blocker_threads"] if t["sources"][-1:] == w["sources"]), None)
             label = without_figures(threads.get(t["thread"], {}).get("label", "")) if t else ""

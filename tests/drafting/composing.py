@@ -23,6 +23,7 @@ from assistant.assessment.model import (
 from assistant.domain.models import CheckIn
 from assistant.domain.sources import checkin_source
 from assistant.drafting.assessed import assessment_facts, thread_blocks, waiting_blocks
+from assistant.drafting.context import RECOGNITION
 from assistant.drafting.kinds.feedback import metric_check
 
 WEEK = "2026-W41"
@@ -35,6 +36,7 @@ SUBJECT = "Priya Patel"
 
 PLAYBOOK = [{"id": "playbook:gaming", "title": "Gaming", "text": "..."},
             {"id": "playbook:praise", "title": "Praise", "text": "..."}]
+ANSWERS = {"gamed": "playbook:gaming", RECOGNITION: "playbook:praise"}  # what each question found
 NO_ONE_ON_ONE = {"last_meeting": None, "next_meeting": None, "open_actions": [], "done_actions": [],
                  "overdue_actions": 0, "agenda_items": 0}
 
@@ -131,7 +133,8 @@ def brief_context(a: Assessment, *, viewer: str = VIEWER, checkins: list[dict[st
     facts = {**assessment_facts(a), "one_on_one": one_on_one or NO_ONE_ON_ONE, "history_pending": history_pending}
     return {"viewer_name": viewer, "subject_name": a.name, "subject_role": a.role, "week": a.week, "facts": facts,
             "threads": thread_blocks(a), "waiting": waiting_blocks(a), "checkins": checkins or [], "history": [],
-            "playbook": PLAYBOOK if playbook is None else playbook, "actions": actions or [], "agenda": agenda or [],
+            "playbook": PLAYBOOK if playbook is None else playbook, "playbook_answers": ANSWERS,
+            "actions": actions or [], "agenda": agenda or [],
             "meeting_notes": []}
 
 
@@ -151,6 +154,7 @@ def feedback_context(a: Assessment | None = None, *, marks: dict[str, str] | Non
     return {"viewer_name": a.name if asked_by_subject else VIEWER, "subject_name": a.name, "subject_role": a.role,
             "asked_by_subject": asked_by_subject, "week": a.week, "facts": facts, "threads": thread_blocks(a),
             "checkins": [], "history": [], "playbook": PLAYBOOK if playbook is None else playbook,
+            "playbook_answers": ANSWERS,
             "own_actions": own}
 
 

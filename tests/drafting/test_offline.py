@@ -156,8 +156,19 @@ def test_a_gamed_kpi_is_watched_asked_about_and_never_recognised():
     assert [i.text for i in recognise.items] == [
         "CVR improved from 14% on 2026-09-14 to 9% on 2026-10-05 and is on target. Say specifically what they did "
         "that moved it."]
-    assert recognise.items[0].sources == ["kpi:cvr@2026-10-05", "playbook:praise"]  # the last playbook id
+    assert recognise.items[0].sources == ["kpi:cvr@2026-10-05", "playbook:praise"]  # what the praise question found
     assert out.questions[0] == "What happened to Total sales while ACOS improved, and which change drove both?"
+
+
+def test_recognition_cites_the_praise_section_only_while_the_budget_left_it_in():
+    """Trimmed from the end, the playbook's last section is another question's: citing it for
+    praise would send the reader to advice about something else."""
+    win = Win(kind="kpi", label="CVR", kpi="cvr", sources=["kpi:cvr@2026-10-05"])
+    a = assessment(kpis=[improving("cvr")], wins=[win])
+    brief = compose_brief(brief_context(a, playbook=PLAYBOOK[:1]))
+    assert next(s for s in brief.sections if s.title == "Recognise").items[0].sources == ["kpi:cvr@2026-10-05"]
+    feedback = compose_feedback(feedback_context(a, playbook=PLAYBOOK[:1]))
+    assert "playbook:gaming" not in {src for s in feedback.sections for i in s.items for src in i.sources}
 
 
 def test_a_vanity_kpi_is_named_with_its_suggestion_and_never_recognised():

@@ -45,7 +45,7 @@ def playbook_queries(a: Assessment, overdue_actions: int) -> list[str]:
         queries.append("cancelled or rushed 1:1 meetings")
     if overdue_actions:
         queries.append("commitments from the last 1:1 that slipped: follow up without blame")
-    queries.append("recognising strong performance specifically")
+    queries.append(ctx.RECOGNITION)
     return queries
 
 
@@ -77,7 +77,7 @@ def gather(session: Session, viewer: Person, subject: Person, week: str) -> Draf
     # What was agreed is as of today, whichever week the brief is on: it prepares the coming 1:1.
     agreed, one_on_one, meeting_sources = ctx.one_on_one_parts(one_on_one_record(session, viewer, subject, on=today()),
                                                                {subject.id: subject.name})
-    playbook = ctx.playbook_blocks(playbook_queries(a, agreed["overdue_actions"]), k_each=1)
+    playbook, answers = ctx.playbook_answers(playbook_queries(a, agreed["overdue_actions"]), k_each=1)
     # The action items' owners and dates are in the prompt once, in the actions block; the guard
     # still trusts them as facts (they come from the 1:1 record, not from anyone's free text).
     summary = {k: v for k, v in agreed.items() if k not in ("open_actions", "done_actions")}
@@ -87,7 +87,7 @@ def gather(session: Session, viewer: Person, subject: Person, week: str) -> Draf
     context = {"viewer_name": viewer.name, "subject_name": subject.name, "subject_role": subject.role,
                "week": a.week, "facts": facts, "threads": thread_blocks(a), "waiting": waiting_blocks(a),
                "checkins": checkins,
-               "history": history, "playbook": playbook, **one_on_one}
+               "history": history, "playbook": playbook, "playbook_answers": answers, **one_on_one}
     return DraftJob(
         kind="brief", subject=subject, viewer=viewer, period=a.week, template="brief.j2", context=context,
         schema=BriefOut, facts=grounding, computed=computed_facts(a, facts), checks=claims, compose=compose_brief,

@@ -66,7 +66,7 @@ def playbook_queries(a: Assessment) -> list[str]:
     queries += ["a blocker that keeps coming back week after week"] if a.recurring else []
     queries += ["role goals are unclear: raise ownership with the manager"] if not a.goals and a.quality.has_manager \
         else []
-    queries.append("recognising strong performance specifically")
+    queries.append(ctx.RECOGNITION)
     return queries
 
 
@@ -80,7 +80,7 @@ def gather(session: Session, viewer: Person, subject: Person, week: str) -> Draf
     a = assessment_for(session, subject, week, viewer=viewer)
     checkins = ctx.checkin_blocks(session, subject, [week])
     history = ctx.history_blocks(session, viewer, subject, checkin, exclude_weeks=[week], k=4)
-    playbook = ctx.playbook_blocks(playbook_queries(a), k_each=1, limit=4)
+    playbook, answers = ctx.playbook_answers(playbook_queries(a), k_each=1, limit=4)
     own_actions = open_actions_owned(session, viewer, subject, on=today())[:OWN_ACTIONS]
     checks = metric_check(a, checkin)
     facts: dict[str, Any] = {
@@ -107,6 +107,7 @@ def gather(session: Session, viewer: Person, subject: Person, week: str) -> Draf
     context = {"viewer_name": viewer.name, "subject_name": subject.name, "subject_role": subject.role,
                "asked_by_subject": viewer.id == subject.id, "week": week, "facts": facts,
                "threads": thread_blocks(a), "checkins": checkins, "history": history, "playbook": playbook,
+               "playbook_answers": answers,
                "own_actions": [ctx.action_block(v) for v in own_actions]}
     return DraftJob(
         kind="feedback", subject=subject, viewer=viewer, period=week, template="feedback.j2", context=context,

@@ -38,6 +38,7 @@ WHAT: dict[tuple[str, ...], tuple[str, str]] = {
     ("facts", "wins_worth_recognising"): ("win worth recognising", "wins worth recognising"),
     ("facts", "flags"): ("KPI flag", "KPI flags"),
     ("facts", "last_quarter", "goals"): ("goal from last quarter", "goals from last quarter"),
+    ("facts", "candidates"): ("goal candidate", "goal candidates"),
 }
 
 

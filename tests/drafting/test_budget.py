@@ -17,6 +17,7 @@ from assistant.drafting.kinds.brief import gather
 from assistant.drafting.markdown import to_markdown
 from assistant.drafting.pipeline import MESSAGE_TOKENS, REPLY_TOKENS, build_messages, fit_messages
 from assistant.drafting.prompt import render as render_prompt
+from assistant.drafting.schemas import GoalsModelOut, GoalSuggestion
 from assistant.llm.base import json_instructions, schema_text
 from assistant.settings import get_settings
 from assistant.web.draftview import grounding_notes
@@ -159,3 +160,25 @@ def test_a_draft_that_fits_says_nothing_of_the_budget(session, demo, monkeypatch
     assert usage["context_trims"] == 0 and usage["left_out"] == [] and usage["over_budget"] is False
     assert "budget" not in to_markdown(draft.content).split("---")[-1]
     assert not any("budget" in n for n in grounding_notes(draft.content))
+
+
+def test_the_least_important_goal_candidate_goes_last_and_the_draft_says_so(session, demo):
+    from assistant.drafting import draft_goals
+
+    ppc = demo("ppc@northwind.test")
+    job = goals.gather(session, demo("founder@northwind.test"), ppc, None)
+    everything = list(job.context["facts"]["candidates"])
+    assert len(everything) == 3
+    prompt = fit_messages(job, 3000)
+    assert prompt.fitted.tokens <= 3000 and not prompt.fitted.over_budget
+    # Every other step went first; the two most important candidates stay.
+    assert prompt.fitted.left_out[-1] == "1 goal candidate"
+    assert job.context["facts"]["candidates"] == everything[:2]
+    # verify still knows every computed candidate: a goal on the third is not an invented one.
+    third = GoalSuggestion(**{k: everything[2][k] for k in (
+        "title", "objective", "kpi", "baseline", "window", "statistic", "trend_per_week", "improvement", "target",
+        "arithmetic", "date", "rationale")})
+    assert job.verify(GoalsModelOut(goals=[third])) == {}
+    draft = draft_goals(session, demo("founder@northwind.test"), ppc, None)
+    assert len(draft.content["goals"]) == 2 and len(draft.content["computed_goals"]) == 3
+    assert any("1 goal candidate" in n for n in grounding_notes(draft.content))

@@ -28,6 +28,17 @@ FOUNDER = "founder@northwind.test"
 QUARTER = "2027-Q1"
 
 
+@pytest.fixture
+def three_fit(monkeypatch):
+    """A budget with room for three candidates: three long ones and the reply's schema are more
+    than the default holds (the least important then goes, test_budget shows it), and these
+    tests read every candidate's goal."""
+    from assistant.settings import get_settings
+
+    monkeypatch.setenv("CADENCE_PROMPT_BUDGET", "4000")
+    get_settings.cache_clear()
+
+
 def g_unit(goal: dict) -> str:
     return next(k.unit.value for k in read_org_file(DEMO).kpis if k.id == goal["kpi"])
 
@@ -59,7 +70,7 @@ def test_ppc_goals_trace_to_objectives_with_guardrails_and_data_baselines(sessio
 
 @pytest.mark.parametrize("email", ["ppc@northwind.test", "am@northwind.test", "support@northwind.test",
                                    "supply@northwind.test", "creative@northwind.test"])
-def test_every_target_follows_from_its_arithmetic(session, demo, email):
+def test_every_target_follows_from_its_arithmetic(session, demo, email, three_fit):
     content = draft_goals(session, demo(FOUNDER), demo(email), QUARTER).content
     assert content["grounding"]["ungrounded"] == []
     for g, c in zip(content["goals"], content["computed_goals"], strict=True):
@@ -226,7 +237,7 @@ def test_new_objective_ids_still_give_everyone_with_kpis_goals_that_trace_to_the
         assert not any("Only 0" in n["text"] for n in content["notes"])
 
 
-def test_a_gamed_kpi_gets_a_goal_bound_to_its_guardrail(session, planned):
+def test_a_gamed_kpi_gets_a_goal_bound_to_its_guardrail(session, planned, three_fit):
     from assistant.kpi_audit.stored import audit_visible
 
     ppc = planned("ppc@northwind.test")
@@ -353,7 +364,8 @@ def test_someone_without_kpis_gets_the_milestone_nearest_their_role_as_a_process
     assert not any("agree a KPI" in n["text"] for n in content["notes"])
 
 
-def test_the_kpi_the_objective_names_leads_and_a_gamed_kpi_holds_its_guardrails_own_goal(session, planned):
+def test_the_kpi_the_objective_names_leads_and_a_gamed_kpi_holds_its_guardrails_own_goal(session, planned,
+                                                                                          three_fit):
     support = draft_goals(session, planned(FOUNDER), planned("support@northwind.test"), QUARTER).content
     assert support["goals"][0]["kpi"] == "support-fcr"  # 'first-contact resolution above 78%' names it
     ppc = draft_goals(session, planned(FOUNDER), planned("ppc@northwind.test"), QUARTER).content

@@ -369,7 +369,8 @@ def gather(session: Session, viewer: Person, subject: Person, quarter: str | Non
                        for o in objectives.values()],
         "policy": {"baseline_points": BASELINE_POINTS, "trend_points": TREND_POINTS, "horizon_weeks": HORIZON_WEEKS,
                    "improvement_pct": IMPROVEMENT_PCT, "cap_pct": CAP_PCT},
-        "kpis": kpi_rows, "flags": flags, "candidates": candidates, "retire": retire, "notes": notes,
+        # A copy: a trim drops from the prompt's list, and verify reads every computed candidate.
+        "kpis": kpi_rows, "flags": flags, "candidates": list(candidates), "retire": retire, "notes": notes,
         # How each of last quarter's goals ended (an ended quarter's open goal judged on its final value).
         "last_quarter": {"quarter": last_quarter, "goals": [
             {**g.model_dump(mode="json", include={"title", "kpi", "target", "latest_value", "latest_period",
@@ -396,10 +397,12 @@ def gather(session: Session, viewer: Person, subject: Person, quarter: str | Non
     job = DraftJob(kind="goals", subject=subject, viewer=viewer, period=quarter, template="goals.j2", context=context,
                    schema=GoalsOut, facts=grounding, computed=computed, checks=claims, compose=compose_goals,
                    # The playbook and the KPIs' histories first, then the context a candidate already
-                   # summarises: audit flags, KPI rows, last quarter's goals; the candidates never go.
+                   # summarises: audit flags, KPI rows, last quarter's goals; last of all the least
+                   # important candidate beyond two (the draft says so), when the reply's schema and
+                   # three long candidates are more than the budget holds.
                    trim_steps=[pop_last("playbook", keep=1), shorten_series("kpis", field="history", floor=0),
                                pop_last("playbook"), pop_last_fact("flags"), pop_last_fact("kpis"),
-                               pop_last_fact("last_quarter", "goals")])
+                               pop_last_fact("last_quarter", "goals"), pop_last_fact("candidates", keep=2)])
     job.verify = lambda out: verify(out, candidates, retire)
     return job
 

@@ -20,10 +20,10 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from assistant.core.db import begin_write
 from assistant.core.embeddings import Embedder, get_embedder
@@ -57,8 +57,8 @@ def known_vectors(bind: Session | Engine, texts: Iterable[str], model_id: str) -
         keys = list(by_key)
         out = {}
         for start in range(0, len(keys), CHUNK):
-            rows = session.execute(select(TextVector.key, TextVector.vector)
-                                   .where(col(TextVector.key).in_(keys[start : start + CHUNK]))).all()
+            rows = session.exec(select(TextVector.key, TextVector.vector)
+                                .where(col(TextVector.key).in_(keys[start : start + CHUNK]))).all()
             out.update({by_key[k]: np.frombuffer(v, dtype=np.float32) for k, v in rows})
         return out
     finally:
@@ -103,9 +103,9 @@ def store_vectors(bind: Session | Engine, vectors: Mapping[str, np.ndarray], mod
     try:
         if own:
             begin_write(session)
-        stmt = _insert(session)
+        stmt, conn = _insert(session), session.connection()
         for start in range(0, len(rows), CHUNK):
-            session.execute(stmt, rows[start : start + CHUNK])
+            conn.execute(stmt, rows[start : start + CHUNK])
         if own:
             session.commit()
         return len(rows)
@@ -122,7 +122,8 @@ def prune_vectors(engine: Engine, keep: set[str], among: set[str]) -> int:
         return 0
     with Session(engine) as session:
         begin_write(session)
+        conn = session.connection()
         for start in range(0, len(stale), CHUNK):
-            session.execute(delete(TextVector).where(col(TextVector.key).in_(stale[start : start + CHUNK])))
+            conn.execute(delete(TextVector).where(col(TextVector.key).in_(stale[start : start + CHUNK])))
         session.commit()
     return len(stale)

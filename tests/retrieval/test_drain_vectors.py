@@ -20,7 +20,7 @@ from assistant.retrieval import store
 @pytest.fixture(autouse=True)
 def _fresh_chroma(monkeypatch):
     store.reset_clients()
-    monkeypatch.setattr(indexer, "BATCH", 2)  # five check-ins: three steps, two of them written beside embedding
+    monkeypatch.setattr(indexer, "DRAIN_STEP", 2)  # five check-ins: three steps, two of them written beside embedding
     yield
     store.reset_clients()
 

@@ -13,8 +13,10 @@ by the Team page and the brief alike:
 - ``missed_in_a_row``: the 1:1s that rhythm expected between the last one and the week in
   force, this week's counted only once it is recorded cancelled (until then it may still happen).
 - ``slipping``: ``SLIPPING_MEETINGS`` cancelled or rushed in the lookback, or
-  ``MISSED_IN_A_ROW`` expected 1:1s missed back to back. One missed meeting is never
-  slipping: a weekly 1:1 skipped once, or a fortnightly one skipped once, is a week off.
+  ``MISSED_IN_A_ROW`` expected 1:1s missed back to back, or ``MISSED_OF_RECENT`` of the latest
+  ``RECENT`` recorded 1:1s cancelled (cancel, hold one, cancel again: the rhythm is breaking
+  even with no streak). One missed meeting is never slipping: a weekly 1:1 skipped once, or a
+  fortnightly one skipped once, is a week off.
 - ``missing_checkin_weeks``: lookback weeks since their first check-in ever with none filed;
   the week in force is left out while it is still running (its check-in is not late yet).
 """
@@ -44,6 +46,8 @@ RHYTHM_MEETINGS = 7
 """Recorded 1:1s the usual interval is read from (six gaps: about a quarter of fortnightly 1:1s)."""
 MAX_INTERVAL = 4
 """The longest rhythm read as one (monthly); a longer gap is a lapse, not a rhythm."""
+MISSED_OF_RECENT, RECENT = 2, 3
+"""Cancelled among the latest recorded 1:1s at which they read as slipping."""
 LONG_WAIT = 2
 """Weeks an open blocker may wait on the manager before it counts against their rhythm."""
 
@@ -97,7 +101,8 @@ def cadence_reading(session: Session, person: Person, week: str) -> CadenceReadi
         last_held=last.date if last else None, last_status=last.status if last else None,
         weeks_since_held=since, interval_weeks=interval, missed_in_a_row=missed,
         missing_checkin_weeks=[w for w in span.missing_checkin_weeks if not (running and w == week)],
-        slipping=span.meetings_cancelled + span.meetings_rushed >= SLIPPING_MEETINGS or missed >= MISSED_IN_A_ROW,
+        slipping=(span.meetings_cancelled + span.meetings_rushed >= SLIPPING_MEETINGS or missed >= MISSED_IN_A_ROW
+                  or sum(m.status == "cancelled" for m in recent[:RECENT]) >= MISSED_OF_RECENT),
         sources=span.sources + [s for s in ([meeting_source(last.id)] if last else []) if s not in span.sources],
     )
 

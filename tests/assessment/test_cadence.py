@@ -80,6 +80,17 @@ def test_this_weeks_1_1_on_record_as_cancelled_counts_as_missed(session, team):
     assert c.weeks_since_held == 2 and c.missed_in_a_row == 2 and c.slipping
 
 
+def test_cancel_hold_cancel_is_slipping_without_a_streak(session, team):
+    """Two of the last three weekly 1:1s cancelled, one held between them: no two missed in a row,
+    only two cancelled in the quarter, and still a rhythm breaking (found reading an own org's brief)."""
+    lead, ana, ben = team
+    weekly(session, lead, ana, weeks_back("2026-W48", 8), {"2026-W46": "cancelled", "2026-W48": "cancelled"})
+    c = cadence_reading(session, ana, NOW)
+    assert c.cancelled == 2 and c.missed_in_a_row == 1 and c.slipping
+    weekly(session, lead, ben, weeks_back("2026-W48", 8), {"2026-W43": "cancelled", "2026-W46": "cancelled"})
+    assert not cadence_reading(session, ben, NOW).slipping  # two cancelled weeks apart: weeks off
+
+
 def test_a_fortnightly_rhythm_skipped_once_is_not_slipping(session, team):
     lead, ana, _ = team
     for w in ("2026-W37", "2026-W39", "2026-W41", "2026-W43", "2026-W45", "2026-W47"):

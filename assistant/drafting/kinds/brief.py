@@ -105,7 +105,7 @@ def gather(session: Session, viewer: Person, subject: Person, week: str) -> Draf
                     pop_last_fact("self_report_runs", keep=2), pop_last_fact("rhythm", "reports", keep=2),
                     pop_last_fact("goals", keep=1), pop_last_fact("blocker_threads", keep=2),
                     pop_last("playbook"), pop_last("actions", keep=2), pop_last("agenda", keep=1),
-                    pop_last_fact("kpis", keep=3)],
+                    pop_last_fact("kpis", keep=3), pop_last_fact("kpis", keep=1)],
     )
 
 

@@ -52,6 +52,8 @@ COMPUTED_FIELDS = ("kpi", "unit", "objective", "link", "baseline", "window", "st
                    "trend_effect", "improvement", "projected", "cap", "math_target", "target", "precision", "date",
                    "detail", "loosened", "bound_to_guardrail", "process", "owner", "checkpoints")
 """What a goals draft stores of each candidate's arithmetic beside the model's output."""
+SAID_ELSEWHERE = ("loosened", "objective_title")
+"""Candidate fields the prompt leaves out: the arithmetic says the first, the objectives list the second."""
 STAGE_WORDS = {
     "early": "an early-stage company leads with volume",
     "growth": "a growing company needs volume that stays profitable",
@@ -370,7 +372,8 @@ def gather(session: Session, viewer: Person, subject: Person, quarter: str | Non
         "policy": {"baseline_points": BASELINE_POINTS, "trend_points": TREND_POINTS, "horizon_weeks": HORIZON_WEEKS,
                    "improvement_pct": IMPROVEMENT_PCT, "cap_pct": CAP_PCT},
         # A copy: a trim drops from the prompt's list, and verify reads every computed candidate.
-        "kpis": kpi_rows, "flags": flags, "candidates": list(candidates), "retire": retire, "notes": notes,
+        "kpis": kpi_rows, "flags": flags, "retire": retire, "notes": notes,
+        "candidates": [{k: v for k, v in c.items() if k not in SAID_ELSEWHERE} for c in candidates],
         # How each of last quarter's goals ended (an ended quarter's open goal judged on its final value).
         "last_quarter": {"quarter": last_quarter, "goals": [
             {**g.model_dump(mode="json", include={"title", "kpi", "target", "latest_value", "latest_period",

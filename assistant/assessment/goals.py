@@ -10,7 +10,9 @@ clause is a connector (without, while, with, and, but, keeping, holding), the KP
 optional verb (rising, falling, staying...), a comparator (above, over, below, under, at
 least, at most, no more than...) and a number. The comparator names the side the KPI must
 stay on; after "without", "never" or "not" it names the side it must not reach, so
-"without TACOS rising above 11%" binds TACOS to at most 11. The name is matched by its words
+"without TACOS rising above 11%" binds TACOS to at most 11. "At" names no side ("keeping
+first-time buyers at 55% of orders"): "or more" / "or less" after the number gives one, else
+("or better", or nothing) the KPI's own direction decides. The name is matched by its words
 against the person's KPIs and their guardrails (a bound written with % only against a
 percent KPI); a clause naming nothing the viewer can read stays a condition that cannot be
 read, and a clause about the goal's own KPI ("and hold it above 15%", "without dropping
@@ -44,9 +46,14 @@ _HIGH = ("at or above", "at least", "no less than", "no lower than", "not below"
 _LOW = ("at or below", "at most", "no more than", "no higher than", "not above", "not over", "below", "under",
         "less than", "lower than", "beneath", "<=", "<", "≤")
 _SIDE = {c: "up" for c in _HIGH} | {c: "down" for c in _LOW}
-_CMP = "|".join(re.escape(c) for c in sorted(_SIDE, key=len, reverse=True))
+# "at 55%" names no side of its own: "or better" after the number gives one, else the KPI's direction does.
+_AT = "at"
+_CMP = "|".join(re.escape(c) for c in sorted([*_SIDE, _AT], key=len, reverse=True))
+_OR_SIDE = {"better": "", "more": "up", "higher": "up", "above": "up", "greater": "up", "over": "up",
+            "less": "down", "lower": "down", "below": "down", "fewer": "down", "under": "down"}
 _BOUND = re.compile(rf"(?<![a-z])(?P<cmp>{_CMP})\s*(?P<cur>[$£€])?\s*(?P<num>\d[\d,]*(?:\.\d+)?)\s*"
-                    r"(?P<pct>%|percent\b|pct\b)?")
+                    r"(?P<pct>%|percent\b|pct\b)?"
+                    rf"(?:\s*or\s+(?P<or>{'|'.join(_OR_SIDE)})\b)?")
 _CONNECTOR = re.compile(r"\b(without|while|whilst|with|and|but|keeping|holding)\b")
 _NEGATION = {"without", "never", "not", "no"}
 # Words around a KPI's name in such a clause that are not part of it.
@@ -64,7 +71,7 @@ class Bound:
     """A guardrail bound read from a goal's title."""
 
     words: str  # the KPI's name as the title writes it
-    direction: str  # up: value >= bound; down: value <= bound
+    direction: str  # up: value >= bound; down: value <= bound; "": the KPI's own direction ("at 55%", "or better")
     bound: float
     percent: bool
     own: bool  # the clause points back at the goal's own KPI ("hold it above 15%")
@@ -77,6 +84,7 @@ class Candidate:
     unit: str
     value: float | None
     period: date | None
+    direction: str = "up"
 
 
 def title_bounds(title: str) -> list[Bound]:
@@ -93,8 +101,8 @@ def title_bounds(title: str) -> list[Bound]:
         body = before[conn.end():]
         words = re.findall(r"[a-z0-9'-]+", body)
         negated = conn.group(1) == "without" or any(w in _NEGATION for w in words)
-        side = _SIDE[m.group("cmp")]
-        direction = {"up": "down", "down": "up"}[side] if negated else side
+        side = _SIDE.get(m.group("cmp")) or _OR_SIDE.get(m.group("or") or "", "")
+        direction = {"up": "down", "down": "up", "": ""}[side] if negated else side
         name = " ".join(w for w in words if w not in _FILLER and tokens(w) and tokens(w)[0] not in _FILLER)
         own = not name and any(w in _OWN for w in words)
         if not name and not own:  # the name after the number: "with no more than 2 escalations a week"
@@ -141,10 +149,10 @@ def candidates(readings: list[KpiReading]) -> list[Candidate]:
     """The person's KPIs and their guardrails, as of the week, each once."""
     out: dict[str, Candidate] = {}
     for r in readings:
-        out.setdefault(r.key, Candidate(r.key, r.name, r.unit, r.value, r.period))
+        out.setdefault(r.key, Candidate(r.key, r.name, r.unit, r.value, r.period, r.direction))
     for r in readings:
         if (g := r.guardrail) is not None:
-            out.setdefault(g.key, Candidate(g.key, g.name, g.unit, g.value, g.period))
+            out.setdefault(g.key, Candidate(g.key, g.name, g.unit, g.value, g.period, g.direction))
     return list(out.values())
 
 
@@ -185,8 +193,10 @@ def goal_readings(session: Session, person: Person, week: str, readings: list[Kp
             hit = match_kpi(b.words, cands, percent=b.percent)
             if (hit is not None and hit.key == g.kpi) or (hit is None and b.bound == g.target):
                 continue  # the goal's own KPI, or its own target after a "with" ("with new images to above 15%")
-            conds.append(condition(hit, b.bound, b.direction, start) if hit is not None else
-                         GoalCondition(kpi="", kpi_name=b.words, bound=b.bound, direction=b.direction))
+            if hit is not None:
+                conds.append(condition(hit, b.bound, b.direction or hit.direction, start))
+            else:  # a side the title leaves to the KPI stays "up" only as a placeholder: nothing is read
+                conds.append(GoalCondition(kpi="", kpi_name=b.words, bound=b.bound, direction=b.direction or "up"))
         main = conds[0] if has_own else None
         ahead = None
         if main is not None and main.value is not None and g.baseline_value is not None and g.target is not None:

@@ -273,8 +273,10 @@ def _recognise(facts: dict[str, Any], threads: dict[int, dict[str, Any]], advice
                                    "did that moved it.", sources=(k["sources"] + advice)[:8]))
         elif w["kind"] == "goal" and k is not None:
             target = f" against its {num(k['target'], k['unit'])} target" if k["target"] is not None else ""
-            items.append(Item(text=f"{k['name']} reached its role goal: {num(k['value'], k['unit'])}{target}, with "
-                                   "its guardrail within bounds. Name what they did to get there.",
+            # the guardrail is spoken of only when the KPI has one the viewer can see
+            guard = ", with its guardrail within bounds" if k.get("guardrail") else ""
+            items.append(Item(text=f"{k['name']} reached its role goal: {num(k['value'], k['unit'])}{target}{guard}. "
+                                   "Name what they did to get there.",
                               sources=w["sources"] or k["sources"]))
         elif w["kind"] == "blocker_cleared":
             t = next((t for t in facts["blocker_threads"] if t["sources"][-1:] == w["sources"]), None)

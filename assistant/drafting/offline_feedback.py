@@ -275,8 +275,9 @@ def _encourage(facts: dict[str, Any], kpis: dict[str, Any], threads: dict[int, d
         k = kpis.get(w["kpi"]) if w["kpi"] else None
         if w["kind"] == "goal" and k is not None and k["value"] is not None:
             target = f" against its {num(k['target'], k['unit'])} target" if k["target"] is not None else ""
-            return FeedbackItem(text=f"{k['name']} reached your role goal: {num(k['value'], k['unit'])}{target}, "
-                                     "with its guardrail within bounds. Keep doing what got it there.",
+            guard = ", with its guardrail within bounds" if k.get("guardrail") else ""  # only one the viewer sees
+            return FeedbackItem(text=f"{k['name']} reached your role goal: {num(k['value'], k['unit'])}{target}"
+                                     f"{guard}. Keep doing what got it there.",
                                 sources=(w["sources"] or k["sources"])[:4] + advice)
         if w["kind"] == "kpi" and k is not None:
             return FeedbackItem(text=f"{k['name']} {moved(k['trend'], k['unit'])} with its guardrail holding: "

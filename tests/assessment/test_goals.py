@@ -25,6 +25,11 @@ from tests.assessment.kpi_org import LEAD, WEEK, kpi, load, load_demo
     ("Resolve receiving issues in 3 days with no more than 2 escalations a week",
      [("escalations week", "down", 2, False)]),
     ("Keep TACOS under 11% and ACOS at most 22%", [("acos", "down", 22, True)]),
+    # "at 55%" leaves the side to the KPI's direction; "or more" names it
+    ("Hold paid-social ROAS at 3.0 or better through peak while keeping first-time buyers at 55% of paid-social "
+     "orders", [("first-time buyers", "", 55, True)]),
+    ("Cut returns while keeping CSAT at 90% or more", [("csat", "up", 90, True)]),
+    ("Grow revenue 20% while holding refunds at 4% or less", [("refunds", "down", 4, True)]),
 ])
 def test_bounds_read_from_the_title(title, bounds):
     got = [(b.words, b.direction, b.bound, b.percent) for b in title_bounds(title)]
@@ -38,6 +43,7 @@ def test_bounds_read_from_the_title(title, bounds):
     "Go/no-go on a second Dutch oven supplier by Nov 15",
     "Hold contribution margin at 25% or higher without dropping below 22%",
     "Lift conversion to 15.5% by end of October and hold it above 15% through peak",
+    "Hold pick accuracy at 99.2% or better through Black Friday and Christmas",
 ])
 def test_titles_without_a_second_bound(title):
     assert [b for b in title_bounds(title) if not b.own] == []
@@ -137,3 +143,32 @@ def test_a_goal_without_a_kpi_has_no_progress_to_read(session):
     g = _goal(session, who)
     assert [(c.kpi, c.holds) for c in g.conditions] == [("rr", True)]
     assert g.on_track is None  # the bound holds, but nothing says the launch is on track
+
+
+def _roas_org(session, share_latest: float, *, share_direction: str = "up"):
+    share = kpi("ft-share", "First-time buyer share of paid-social orders", [58.0, 50.0, 41.0, share_latest],
+                direction=share_direction, target=55, tier="secondary")
+    roas = kpi("roas", "Paid social ROAS (Meta + TikTok)", [2.6, 3.2, 3.8, 4.1], unit="ratio", target=3.0,
+               guardrail="ft-share")
+    return load(session, kpis=[roas, share], role="Paid social lead", goals=[
+        {"title": "Hold paid-social ROAS at 3.0 or better through peak while keeping first-time buyers at 55% of "
+                  "paid-social orders", "kpi": "roas", "target": 3.0}])
+
+
+def test_a_share_kept_at_a_level_is_read_on_its_kpis_side(session):
+    # "first-time buyers" names the KPI "First-time buyer share of paid-social orders"; "at 55%" binds it from
+    # the side the KPI improves on, so 29% against 55% fails the goal however well ROAS does
+    g = _goal(session, _roas_org(session, 29.0))
+    assert [(c.kpi, c.direction, c.bound, c.value, c.holds) for c in g.conditions] == [
+        ("roas", "up", 3.0, 4.1, True), ("ft-share", "up", 55, 29.0, False)]
+    assert g.on_track is False
+
+
+def test_a_share_kept_at_its_level_holds(session):
+    g = _goal(session, _roas_org(session, 56.0))
+    assert [c.holds for c in g.conditions] == [True, True] and g.on_track is True
+
+
+def test_at_a_level_on_a_kpi_that_should_fall_is_a_ceiling(session):
+    g = _goal(session, _roas_org(session, 29.0, share_direction="down"))
+    assert (g.conditions[1].direction, g.conditions[1].holds) == ("down", True)

@@ -109,3 +109,36 @@ def test_a_count_kpi_in_an_org_needs_its_guardrail(session):
     (r,) = kpi_readings(session, me, WEEK, me)
     assert r.trend.label == "improving" and r.unit == "count"
     assert wins_worth_recognising([r], [], [], week=WEEK) == []
+
+
+def _reached_goal_sentences(session, *, guarded: bool) -> tuple[str, str]:
+    """The brief's and the feedback's sentence on a goal reached, as the offline drafts build them."""
+    from assistant.assessment.build import assess
+    from assistant.drafting.assessed import assessment_facts
+    from assistant.drafting.offline_brief import _recognise
+    from assistant.drafting.offline_feedback import _encourage
+
+    acc = kpi("acc", "Order pick accuracy", [98.8, 99.0, 99.2, 99.3], target=99.2,
+              guardrail="mispick-returns" if guarded else None)
+    returns = kpi("mispick-returns", "Returns for a wrong item", [1.2, 1.2, 1.1, 1.1], direction="down", target=1.5,
+                  tier="secondary")
+    who = load(session, kpis=[acc, returns], role="Warehouse and 3PL coordinator", goals=[
+        {"title": "Lift pick accuracy to 99.2%", "kpi": "acc", "target": 99.2}])
+    facts = assessment_facts(assess(session, who(), WEEK, viewer=who()))
+    assert ("goal", "acc") in [(w["kind"], w["kpi"]) for w in facts["wins_worth_recognising"]]
+    kpis = {k["key"]: k for k in facts["kpis"]}
+    brief = next(i.text for i in _recognise(facts, {}, []) if "role goal" in i.text)
+    return brief, _encourage(facts, kpis, {}, []).text
+
+
+def test_a_goal_reached_without_a_guardrail_says_nothing_of_one(session):
+    brief, feedback = _reached_goal_sentences(session, guarded=False)
+    assert brief == ("Order pick accuracy reached its role goal: 99.3% against its 99.2% target. "
+                     "Name what they did to get there.")
+    assert feedback == ("Order pick accuracy reached your role goal: 99.3% against its 99.2% target. "
+                        "Keep doing what got it there.")
+
+
+def test_a_goal_reached_beside_its_guardrail_says_it_held(session):
+    brief, feedback = _reached_goal_sentences(session, guarded=True)
+    assert "with its guardrail within bounds" in brief and "with its guardrail within bounds" in feedback

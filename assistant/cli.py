@@ -288,13 +288,14 @@ def indexer(interval: float = typer.Option(2.0, min=0.1), once: bool = False) ->
     typer.echo(f"applied {applied} outbox row(s)")
 
 
-def _print_draft(draft, fmt: str) -> None:  # noqa: ANN001
+def _print_draft(session, viewer, draft, fmt: str) -> None:  # noqa: ANN001
     import json
 
-    from assistant.drafting.markdown import to_markdown
+    from assistant.drafting.markdown import reader_markdown
 
     if fmt == "md":
-        sys.stdout.write(to_markdown(draft.content))
+        # What the person pastes: names and sources in words, as the web's download gives it.
+        sys.stdout.write(reader_markdown(session, viewer, draft))
     else:
         sys.stdout.write(json.dumps({"id": draft.id, **draft.content}, indent=2, ensure_ascii=False) + "\n")
 
@@ -315,7 +316,7 @@ def _draft(kind: str, person: str, viewer_email: str, period: str | None, fmt: s
     with session_scope(write=False) as session:
         viewer = person_by_email(session, viewer_email)
         draft = DRAFTERS[kind](session, viewer, visible_person_by_email(session, viewer, person), period)
-    _print_draft(draft, fmt)
+        _print_draft(session, viewer, draft, fmt)
 
 
 @draft_app.command("brief")

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Undefined, select_autoescape
 
+from assistant.core.money import money
+
 
 def environment(folder: Path, *, autoescape: bool, tidy: bool = True, keep_trailing_newline: bool = False,
                 strict: bool = True) -> Environment:
@@ -34,9 +36,10 @@ def environment(folder: Path, *, autoescape: bool, tidy: bool = True, keep_trail
 
 def fmt_number(value: float | int | None, unit: str = "") -> str:
     """A figure as prompts and drafts print it: the stored value to at most two decimals,
-    trimmed, with its unit, so the grounding guard can trace it back to the data."""
+    trimmed, with its unit, so the grounding guard can trace it back to the data. An amount
+    is written in the currency in force (``core.money``)."""
     if value is None:
         return "n/a"
     text = f"{value:,.2f}".rstrip("0").rstrip(".")
-    return {"percent": f"{text}%", "currency": f"${text}", "days": f"{text} days",
+    return {"percent": f"{text}%", "currency": money(text), "days": f"{text} days",
             "hours": f"{text} hours"}.get(unit, text)

@@ -1,10 +1,12 @@
 """Drafts as markdown a person pastes into their 1:1 doc (assistant/drafting/templates/).
 
-``to_markdown`` is the one renderer: the CLI's ``--format md``, the web's draft page and its
-markdown download all call it. A draft renders through its kind's template; content that
-template cannot render (an edit that removed a field the template reads, a draft of no known
-kind) gets the plain layout instead: the title, the sections with their sources, the lists of
-plain strings, the flags.
+``to_markdown`` is the one renderer; ``reader_markdown`` is what a person gets (the CLI's
+``--format md``, the web's draft page, its markdown download and copy): the draft as its viewer
+may read it, people and KPIs by name, every source a footnote in words (``drafting.reader``),
+no email or id. A draft renders through its kind's template; content that template cannot
+render (an edit that removed a field the template reads, a draft of no known kind) gets the
+plain layout instead: the title, the sections with their sources, the lists of plain strings,
+the flags.
 """
 
 from __future__ import annotations
@@ -14,11 +16,17 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, TemplateError
+from sqlmodel import Session
 
 from assistant.core.templates import environment
+from assistant.domain.drafts import draft_people, public_meta
+from assistant.domain.models import Draft, Person, flat_content
+from assistant.domain.sources import cited
 from assistant.drafting.budget import notes as budget_notes
+from assistant.drafting.reader import kpi_names, reader_content, source_labels
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+KIND_TITLES = {"brief": "1:1 brief", "feedback": "Check-in feedback", "goals": "Goal suggestions"}
 
 
 @cache
@@ -36,6 +44,30 @@ def to_markdown(content: dict[str, Any], *, title: str | None = None) -> str:
     # What the model did not see, said under the draft wherever it is shown or pasted.
     said = budget_notes(content["usage"]) if isinstance(content.get("usage"), dict) else []
     return text + "".join(f"\n_{note}_\n" for note in said)
+
+
+def draft_title(draft: Draft, subject: Person | None) -> str:
+    """"1:1 brief: Kofi Mensah, 2026-W48": the kind, the subject's name and the period."""
+    name = subject.name if subject else f"person {draft.subject_id}"
+    return f"{KIND_TITLES.get(draft.kind, draft.kind)}: {name}" + (f", {draft.period}" if draft.period else "")
+
+
+def viewer_content(session: Session, viewer: Person, draft: Draft) -> dict[str, Any]:
+    """The draft's flat view with only the metadata ``viewer`` may read."""
+    return flat_content(draft.output, draft.facts, public_meta(session, viewer, draft))
+
+
+def reader_markdown(session: Session, viewer: Person, draft: Draft, labels: dict[str, str] | None = None) -> str:
+    """``draft`` as ``viewer`` pastes it: names, not emails or ids; its sources as footnotes in
+    words. ``labels`` (``reader.source_labels``) when the caller has them already."""
+    subject, requester = draft_people(session, viewer, draft)
+    content = viewer_content(session, viewer, draft)
+    labels = labels if labels is not None else source_labels(session, viewer, cited(content))
+    reader, footnotes = reader_content(content, labels, subject=subject.name if subject else None,
+                                       requester=requester.name if requester else None,
+                                       kpis=kpi_names(session, viewer), drafted_on=f"{draft.created_at:%Y-%m-%d}")
+    text = to_markdown(reader, title=draft_title(draft, subject))
+    return text + ("\n" + "\n".join(footnotes) + "\n" if footnotes else "")
 
 
 def _plain(content: dict[str, Any], *, title: str) -> str:

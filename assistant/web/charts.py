@@ -13,13 +13,15 @@ from datetime import date
 
 from markupsafe import Markup, escape
 
+from assistant.core.money import money
+
 WIDTH, HEIGHT = 360, 190
 # PAD_R is the gutter where the last value is written beside its point, clear of the line.
 PAD_L, PAD_R, PAD_T, PAD_B = 46, 54, 30, 30
 
 
 def fmt_value(v: float, unit: str = "") -> str:
-    """A short human number: 12.5%, 2.5M, 1,240, 0.42."""
+    """A short human number: 12.5%, 2.5M, 1,240, 0.42; an amount in the currency in force (£4.2)."""
     if unit == "percent":
         return f"{v:.1f}%"
     a = abs(v)
@@ -31,7 +33,7 @@ def fmt_value(v: float, unit: str = "") -> str:
         s = f"{v:,.0f}"
     else:
         s = f"{v:.2f}".rstrip("0").rstrip(".")
-    return ("$" + s) if unit == "currency" else s
+    return money(s) if unit == "currency" else s
 
 
 def _nice_range(lo: float, hi: float) -> tuple[float, float]:

@@ -11,22 +11,15 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from assistant.api.deps import RowId
 from assistant.core.db import begin_write, get_engine, get_session
 from assistant.domain.calendar import check_week, current_week, weeks_back
-from assistant.domain.drafts import draft_people, get_visible_draft, public_meta, set_status, visible_drafts
-from assistant.domain.models import Access, Draft, DraftKind, DraftStatus, Person, flat_content
+from assistant.domain.drafts import draft_people, get_visible_draft, set_status, visible_drafts
+from assistant.domain.models import Access, Draft, DraftKind, DraftStatus, Person
 from assistant.domain.sources import cited
 from assistant.domain.team import visible_people
 from assistant.drafting.edits import edit_draft
-from assistant.drafting.markdown import to_markdown
+from assistant.drafting.markdown import KIND_TITLES, draft_title, reader_markdown, viewer_content
+from assistant.drafting.reader import kpi_names, source_labels
 from assistant.web.bridge import run_draft
-from assistant.web.draftview import (
-    apply_edit,
-    grounding_notes,
-    kpi_names,
-    reader_content,
-    sections,
-    source_labels,
-    string_lists,
-)
+from assistant.web.draftview import apply_edit, grounding_notes, sections, string_lists
 from assistant.web.errors import Retry
 from assistant.web.pages_meetings import brief_agenda
 from assistant.web.pages_people import require_lead
@@ -38,12 +31,6 @@ from assistant.web.views import brief_charts
 router = APIRouter()
 SessionDep = Depends(get_session)
 CSRF = [Depends(check_csrf)]
-KIND_TITLES = {"brief": "1:1 brief", "feedback": "Check-in feedback", "goals": "Goal suggestions"}
-
-
-def _title(draft: Draft, subject: Person | None) -> str:
-    name = subject.name if subject else f"person {draft.subject_id}"
-    return f"{KIND_TITLES.get(draft.kind, draft.kind)}: {name}" + (f", {draft.period}" if draft.period else "")
 
 
 @router.get("/drafts")
@@ -69,8 +56,8 @@ def draft_page(request: Request, draft_id: RowId, viewer: WebViewer, session: Se
                edit: int = 0) -> Response:
     draft = get_visible_draft(session, viewer, draft_id)
     subject, requester = draft_people(session, viewer, draft)
-    content = _content(session, viewer, draft)
-    title = _title(draft, subject)
+    content = viewer_content(session, viewer, draft)
+    title = draft_title(draft, subject)
     mine = draft.requested_by_id == viewer.id
     editing = bool(edit) and mine and draft.status != DraftStatus.discarded
     unverified = {u.get("where") for u in (content.get("grounding") or {}).get("unverified") or []
@@ -79,27 +66,10 @@ def draft_page(request: Request, draft_id: RowId, viewer: WebViewer, session: Se
     return page(request, "draft.html", {
         "draft": draft, "subject": subject, "title": title, "content": content, "sections": sections(content),
         "lists": string_lists(content), "charts": brief_charts(session, viewer, draft), "editing": editing,
-        "markdown": _markdown(session, viewer, draft, labels), "requester": requester, "mine": mine,
+        "markdown": reader_markdown(session, viewer, draft, labels), "requester": requester, "mine": mine,
         "may_discard": mine or viewer.access == "founder", "unverified": unverified, "labels": labels,
         "kpi_names": kpi_names(session, viewer), "weeks": _weeks(draft), "grounding_notes": grounding_notes(content),
         "superseded_by": draft.meta.get("superseded_by"), "agenda": brief_agenda(session, viewer, draft)})
-
-
-def _content(session: Session, viewer: Person, draft: Draft) -> dict:
-    """The draft's flat view with only the metadata this viewer may read."""
-    return flat_content(draft.output, draft.facts, public_meta(session, viewer, draft))
-
-
-def _markdown(session: Session, viewer: Person, draft: Draft, labels: dict[str, str] | None = None) -> str:
-    """The draft as markdown to paste into a 1:1 doc: names, not emails or ids; sources as footnotes."""
-    subject, requester = draft_people(session, viewer, draft)
-    content = _content(session, viewer, draft)
-    labels = labels if labels is not None else source_labels(session, viewer, cited(content))
-    reader, footnotes = reader_content(content, labels, subject=subject.name if subject else None,
-                                       requester=requester.name if requester else None,
-                                       kpis=kpi_names(session, viewer), drafted_on=f"{draft.created_at:%Y-%m-%d}")
-    text = to_markdown(reader, title=_title(draft, subject))
-    return text + ("\n" + "\n".join(footnotes) + "\n" if footnotes else "")
 
 
 def brief_weeks() -> list[str]:
@@ -129,7 +99,7 @@ def prepare_brief_for_week(request: Request, viewer: WebViewer, person: Annotate
 @router.get("/drafts/{draft_id}/markdown")
 def draft_markdown(draft_id: RowId, viewer: WebViewer, session: Session = SessionDep) -> Response:
     draft = get_visible_draft(session, viewer, draft_id)
-    return PlainTextResponse(_markdown(session, viewer, draft), media_type="text/markdown; charset=utf-8")
+    return PlainTextResponse(reader_markdown(session, viewer, draft), media_type="text/markdown; charset=utf-8")
 
 
 def _transition(viewer: Person, draft_id: RowId, status: DraftStatus, form: dict | None = None) -> Response:

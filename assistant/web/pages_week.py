@@ -18,9 +18,9 @@ from assistant.domain.drafts import latest_visible_draft
 from assistant.domain.models import TEXT_MAX, MetricStatus, Person
 from assistant.domain.schemas import CheckInWrite
 from assistant.domain.sources import cited
+from assistant.drafting.reader import source_labels
 from assistant.errors import InvalidInput
 from assistant.web.bridge import run_draft
-from assistant.web.draftview import source_labels
 from assistant.web.errors import Retry
 from assistant.web.pages_meetings import week_card
 from assistant.web.render import page

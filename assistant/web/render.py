@@ -44,7 +44,7 @@ def source_href(source: str) -> str | None:
 
 
 def source_label(source: str, labels: dict[str, str] | None = None) -> str:
-    """A source chip's text: the page's reader label (``draftview.source_labels``) when it has
+    """A source chip's text: the page's reader label (``drafting.reader.source_labels``) when it has
     one, else the kind of record without its row id."""
     if labels and source in labels:
         return labels[source]

@@ -28,6 +28,7 @@ from assistant.web import (
     pages_values,
     pages_week,
 )
+from assistant.web.currency import OrgCurrency
 from assistant.web.render import STATIC, page
 from assistant.web.security import SESSION_COOKIE, SecurityHeaders, check_csrf, secret_key, session_max_age
 from assistant.web.signin import end_session, landing, redeem_link, start_session, web_viewer
@@ -46,6 +47,7 @@ def install(app: FastAPI) -> None:
     app.add_middleware(SessionMiddleware, secret_key=secret_key(), session_cookie=SESSION_COOKIE,
                        max_age=session_max_age(), same_site="lax", https_only=get_settings().cookie_secure)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(OrgCurrency)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     errors.install(app)
 

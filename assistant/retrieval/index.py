@@ -127,13 +127,16 @@ class _Vectors:
 
     def __init__(self, engine: Engine, memo_size: int = 0) -> None:
         self.engine = engine
-        self.embedder = get_embedder()
-        self.model_id = self.embedder.model_id
         self.memo_size = memo_size
         self.memo: OrderedDict[str, np.ndarray] = OrderedDict()
         self.asked: set[str] = set()  # every distinct text asked for (reindex keeps their rows)
         self.embedded = 0  # texts sent to the embedder
         self.stored = 0  # texts whose vector came from the store
+
+    @property
+    def model_id(self) -> str:
+        """Asked only when there are texts: a drain of deletions runs without an embedder."""
+        return get_embedder().model_id
 
     def __call__(self, texts: list[str]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """(every text's vector, the ones embedded now): the second is what the store lacks."""
@@ -145,7 +148,7 @@ class _Vectors:
         self.stored += len(known)
         have.update(known)
         missing = [t for t in rest if t not in have]
-        new = dict(zip(missing, embed_now(self.embedder, missing), strict=True))
+        new = dict(zip(missing, embed_now(get_embedder(), missing), strict=True)) if missing else {}
         self.embedded += len(new)
         have.update(new)
         if self.memo_size:
@@ -193,8 +196,8 @@ def index_checkins(checkins: Iterable[CheckIn], *, delete_first: list[int], engi
     steps = [checkins[i * len(checkins) // count : (i + 1) * len(checkins) // count] for i in range(count)]
 
     def write(step: list[CheckIn], batch: dict[str, list], new: dict[str, np.ndarray], first: bool) -> None:
-        # SQL first: should Chroma fail, the retry finds these stored and embeds nothing again
-        store_vectors(engine, new, vectors.model_id)
+        if new:  # SQL first: should Chroma fail, the retry finds these stored and embeds nothing again
+            store_vectors(engine, new, vectors.model_id)
         old = [c.id for c in step if c.id in replace] + (gone if first else [])
         if old:  # one call per step: a delete per check-in scanned the metadata once each
             collection.delete(where={"checkin_id": {"$in": old}})
@@ -253,7 +256,8 @@ def reindex(engine: Engine | None = None, progress: bool = True) -> dict:
     bar = _progress(total, progress)
 
     def write(batch: dict[str, list], new: dict[str, np.ndarray]) -> None:
-        store_vectors(engine, new, vectors.model_id)
+        if new:
+            store_vectors(engine, new, vectors.model_id)
         if batch["ids"]:
             collection.add(**batch)
 
@@ -275,7 +279,8 @@ def reindex(engine: Engine | None = None, progress: bool = True) -> dict:
     # The vector store is derived too: rows of texts no check-in holds any more (edited,
     # deleted) or of another model go; rows of texts still written are kept, since a key
     # names the model and the text and the vector is a function of both.
-    pruned = prune_vectors(engine, keep={text_key(vectors.model_id, t) for t in vectors.asked}, among=before)
+    keep = {text_key(vectors.model_id, t) for t in vectors.asked} if vectors.asked else set()
+    pruned = prune_vectors(engine, keep=keep, among=before)
     with Session(engine) as session:
         for row in session.exec(select(Outbox).where(INDEX_ROWS, col(Outbox.id) <= outbox_mark)).all():
             session.delete(row)

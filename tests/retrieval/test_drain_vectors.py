@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from assistant import retrieval
 from assistant.analysis.text import analysis_units
-from assistant.core.embeddings import get_embedder
+from assistant.core.embeddings import EmbeddingUnavailable, get_embedder
 from assistant.domain.models import CheckIn, Person, TextVector
 from assistant.domain.vectors import known_vectors
 from assistant.retrieval import index as indexer
@@ -92,3 +92,18 @@ def test_an_emptied_field_and_a_deleted_checkin_leave_the_index(session, engine)
     assert _documents(ids[4]) == {}
     assert len(_documents(ids[0])) == 3
     assert retrieval.index_health(session)["status"] == "ok"
+
+
+def test_a_drain_of_deletions_needs_no_embedder(session, engine, monkeypatch):
+    ids = _org(session)
+    retrieval.drain_all(engine)
+    session.delete(session.get(CheckIn, ids[0]))
+    retrieval.enqueue_checkin(session, ids[0], "delete")
+    session.commit()
+
+    def unavailable():
+        raise EmbeddingUnavailable("model files missing")
+
+    monkeypatch.setattr(indexer, "get_embedder", unavailable)
+    assert retrieval.drain_all(engine) == 1
+    assert _documents(ids[0]) == {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -158,3 +159,20 @@ def test_draft_goals_defaults_to_next_quarter_past_the_midpoint(home):
                             "CADENCE_HOME": str(home), **env_today})
     assert r.returncode == 0, r.stderr
     assert '"period": "2027-Q1"' in r.stdout or '"quarter": "2027-Q1"' in r.stdout
+
+
+def test_draft_as_markdown_names_people_and_sources_in_words_and_amounts_in_the_orgs_currency(home, tmp_path):
+    from tests.drafting.test_currency import org_file
+
+    assert cadence("import", str(org_file(tmp_path, "GBP")), home=home).returncode == 0
+    r = cadence("draft", "brief", "--person", "ppc@t.test", "--as", "growth-lead@t.test", "--week", "2026-W38",
+                "--format", "md", home=home)
+    assert r.returncode == 0, r.stderr
+    md = r.stdout
+    assert md.startswith("# 1:1 prep: Pia Ppc (2026-W38)\n")
+    assert "for Gil Growth;" in md and "£1.1" in md and "$" not in md
+    # What the person pastes carries no address and no record id, only footnotes in words.
+    assert "@t.test" not in md and not re.search(r"\b(?:checkin|meeting|kpi|playbook):", md), md
+    footnotes = dict(re.findall(r"^\[\^(\d+)\]: (.+)$", md, re.MULTILINE))
+    assert {"Pia's check-in, W38", "Cost per click on 2026-09-14"} <= set(footnotes.values()), footnotes
+    assert all(f"[^{n}]" in md.split(f"[^{n}]:")[0] for n in footnotes)  # each note is cited above it

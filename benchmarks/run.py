@@ -1181,7 +1181,8 @@ def table(results: dict[str, Any]) -> str:
     r = results["sqlite"]["index"].get("M", {})
     if r:
         lines.append(f"cadence reindex at M: {r.get('seconds')} s wall, {r.get('cpu_seconds')} s CPU, "
-                     f"{r.get('documents')} documents ({r.get('distinct_texts_embedded')} distinct texts embedded), "
+                     f"{r.get('documents')} documents ({r.get('distinct_texts_embedded')} texts embedded, "
+                     f"{r.get('vectors_reused')} vectors reused), "
                      f"load {r.get('loadavg_before')} -> {r.get('loadavg_after')}")
     c = results.get("cold_start")
     if c and "cli_help" in c:

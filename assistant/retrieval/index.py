@@ -72,9 +72,18 @@ DRAIN_STEP = 128  # at most this many check-ins per step of a drain, the steps o
 
 
 def field_text(checkin: CheckIn, field: str) -> str:
-    """The document text of one of the check-in's FIELDS ("Blockers: ..."), or "" when empty."""
-    value = (getattr(checkin, field) or "").strip()
+    """One of the check-in's FIELDS as a reader is shown it ("Blockers: ..."), or "" when empty."""
+    value = document_text(checkin, field)
     return f"{LABELS[field]}: {value}" if value else ""
+
+
+def document_text(checkin: CheckIn, field: str) -> str:
+    """What the index embeds for a field: its text as written, no label. The same text is an
+    analysis unit (the whole wins; a blocker or priorities written as one item), so its vector
+    is embedded once and shared: with "Blockers: " in front it was another text, and a cold
+    index embedded 1.97x the texts at M (61,751 against 31,399; unlabelled 38,852). Recall@5
+    on the labelled queries is 0.986 either way; the field is in the metadata."""
+    return (getattr(checkin, field) or "").strip()
 
 
 def checkin_version(checkin: CheckIn) -> str:
@@ -87,7 +96,7 @@ def checkin_version(checkin: CheckIn) -> str:
 
 def content_sha(checkin: CheckIn) -> str:
     """A short hash of everything the check-in's documents carry, to compare index and SQL."""
-    parts = [checkin.person_id, checkin.week, *(field_text(checkin, f) for f in FIELDS)]
+    parts = [checkin.person_id, checkin.week, *(document_text(checkin, f) for f in FIELDS)]
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
 
 
@@ -95,7 +104,7 @@ def checkin_documents(checkin: CheckIn) -> list[tuple[str, str, dict[str, Any]]]
     """(id, text, metadata) per non-empty field; an empty check-in still gets one document."""
     docs = []
     for field in FIELDS:
-        text = field_text(checkin, field)
+        text = document_text(checkin, field)
         if text:
             docs.append((field, text))
     if not docs:

@@ -66,7 +66,7 @@ def test_the_drain_stores_every_text_once_and_a_redrain_embeds_nothing(session, 
     assert set(known_vectors(session, texts, model)) == texts
     assert session.exec(select(func.count()).select_from(TextVector)).one() == len(texts)
     got = store.collection(store.CHECKINS).get(ids=[f"checkin:{ids[3]}:blockers"], include=["embeddings"])
-    stored = known_vectors(session, ["Blockers: Supplier late 3"], model)["Blockers: Supplier late 3"]
+    stored = known_vectors(session, ["Supplier late 3"], model)["Supplier late 3"]  # the blocker's unit too
     assert np.array_equal(np.asarray(got["embeddings"][0], dtype=np.float32), stored)
     session.rollback()
     calls.clear()

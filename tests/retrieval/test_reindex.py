@@ -47,15 +47,15 @@ def test_repeated_texts_are_embedded_once_with_the_same_vectors(session, engine,
 
     monkeypatch.setattr(get_embedder(), "embed", counting)
     result = retrieval.reindex(engine, progress=False)
-    check_in_texts = [t for t in embedded if t.startswith(("Wins:", "Blockers:"))]
-    # the three documents' texts, and the analysis units: the blocker and the two wins as written
-    assert result["documents"] == 6 and result["texts_embedded"] == 6
-    assert sorted(check_in_texts) == ["Blockers: " + REPEATED, "Wins: Closed the PO", "Wins: IPI above 500"]
+    # six documents, three distinct texts: each document is its field as written, which is also
+    # the analysis unit (the blocker, the wins), so the index and the analysis share one vector
     units = {"Closed the PO", "IPI above 500", REPEATED}
+    assert result["documents"] == 6 and result["texts_embedded"] == 3
     assert sorted(t for t in embedded if t in units) == sorted(units)  # the rest are playbook sections
+    assert not [t for t in embedded if t.startswith(("Wins:", "Blockers:"))]
     got = store.collection(store.CHECKINS).get(where={"field": "blockers"}, include=["embeddings"])
     assert len(got["ids"]) == 3
-    fresh = np.array(real(["Blockers: " + REPEATED])[0])
+    fresh = np.array(real([REPEATED])[0])
     for vec in got["embeddings"]:
         assert np.allclose(vec, fresh, atol=1e-5)
 
@@ -65,7 +65,7 @@ def test_a_second_reindex_reads_the_stored_vectors_and_prunes_the_unused(session
     session.rollback()
     retrieval.reindex(engine, progress=False)
     stored = session.exec(select(func.count()).select_from(TextVector)).one()
-    assert stored == 6
+    assert stored == 3
     session.rollback()
     row = session.exec(select(CheckIn).where(CheckIn.week == "2026-W11")).one()
     row.wins = "IPI above 600"
@@ -76,13 +76,12 @@ def test_a_second_reindex_reads_the_stored_vectors_and_prunes_the_unused(session
     monkeypatch.setattr(get_embedder(), "embed", lambda texts: embedded.extend(texts) or real(texts))
     result = retrieval.reindex(engine, progress=False)
     # only the edited win is new; its old texts' rows are pruned, the rest read back from SQL
-    texts = {REPEATED, "Closed the PO", "IPI above 600", "Blockers: " + REPEATED, "Wins: Closed the PO",
-             "Wins: IPI above 600"}
-    assert sorted(t for t in embedded if t in texts) == ["IPI above 600", "Wins: IPI above 600"]
-    assert result["texts_embedded"] == 2 and result["vectors_reused"] == 4 and result["vectors_pruned"] == 2
-    assert session.exec(select(func.count()).select_from(TextVector)).one() == 6
+    texts = {REPEATED, "Closed the PO", "IPI above 600"}
+    assert sorted(t for t in embedded if t in texts) == ["IPI above 600"]
+    assert result["texts_embedded"] == 1 and result["vectors_reused"] == 2 and result["vectors_pruned"] == 1
+    assert session.exec(select(func.count()).select_from(TextVector)).one() == 3
     got = store.collection(store.CHECKINS).get(ids=[f"checkin:{row.id}:wins"], include=["embeddings"])
-    assert np.allclose(got["embeddings"][0], real(["Wins: IPI above 600"])[0], atol=1e-6)
+    assert np.allclose(got["embeddings"][0], real(["IPI above 600"])[0], atol=1e-6)
 
 
 def test_memo_forgets_the_least_recently_used_and_stays_correct(engine, monkeypatch):

@@ -26,6 +26,7 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from assistant.assessment.model import Assessment
+from assistant.core import money
 from assistant.core.db import begin_write
 from assistant.core.token_count import count_tokens
 from assistant.domain.drafts import reusable_draft, store_superseding
@@ -205,6 +206,8 @@ def fingerprint(job: DraftJob, provider: Provider, budget: int) -> str:
     basis = {"kind": job.kind, "subject": job.subject.id, "viewer": job.viewer.id, "period": job.period,
              "template": job.template, "schema": job.schema.__name__, "context": job.context,
              "computed": job.computed, "provider": provider.name, "model": provider.model, "budget": budget}
+    if money.current() != money.DEFAULT:  # amounts are written in it; a USD draft keeps the fingerprint it had
+        basis["currency"] = money.current()
     return hashlib.sha256(json.dumps(basis, sort_keys=True, default=str).encode()).hexdigest()
 
 

@@ -13,7 +13,7 @@ from assistant.core.money import in_currency, money
 from assistant.core.templates import fmt_number
 from assistant.domain.models import Person
 from assistant.domain.orgfile import import_org, read_org_file
-from assistant.drafting import DRAFTERS
+from assistant.drafting import DRAFTERS, draft_brief
 from assistant.web.charts import fmt_value
 from tests.conftest import SMALL_ORG
 
@@ -76,3 +76,11 @@ def test_a_gbp_orgs_feedback_writes_amounts_in_pounds(session, gbp_org):
     text = " ".join(i["text"] for s in draft.output["sections"] for i in s["items"])
     assert "Cost per click as on track, but the data has it at £1.1 against a target of £1" in text, text
     assert "$" not in text
+
+
+def test_the_currency_is_an_input_a_draft_in_dollars_is_not_reused_for_pounds(session, gbp_org):
+    lead, ppc = gbp_org["growth-lead@t.test"], gbp_org["ppc@t.test"]
+    dollars = draft_brief(session, lead, ppc, "2026-W38")  # the bare drafter: no org currency in force
+    pounds = DRAFTERS["brief"](session, lead, ppc, "2026-W38")
+    assert pounds.id != dollars.id and "£1.1" in str(pounds.output) and "$1.1" in str(dollars.output)
+    assert DRAFTERS["brief"](session, lead, ppc, "2026-W38").id == pounds.id

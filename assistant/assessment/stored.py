@@ -21,13 +21,15 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
+from pydantic import TypeAdapter
 from sqlalchemy import delete, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
@@ -39,6 +41,8 @@ from assistant.core.db import begin_write, get_engine
 from assistant.domain.calendar import current_week, today
 from assistant.domain.inputs import ORG, OUTBOX_ENTITY, WROTE
 from assistant.domain.models import InputToken, Outbox, Person, StoredAssessment, utcnow
+from assistant.kpi_audit.rules import KpiAudit
+from assistant.kpi_audit.stored import audit_visible
 from assistant.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -50,6 +54,8 @@ CODE_PARTS = ("assessment", "analysis", "kpi_audit", "domain")
 KNOWLEDGE = PACKAGE.parent / "knowledge" / "kpi_catalog.yaml"
 STORE_BUSY_MS = 2000  # a read that computed waits this long for SQLite's write lock, then serves unstored
 REFRESH_BATCH = 200  # assessment outbox rows per refresh
+AUDIT_PREFIX = "audit@"  # a stored row's week for the goals draft's audit as of a date, not an ISO week
+T = TypeVar("T")
 
 
 @lru_cache
@@ -102,22 +108,40 @@ def assessment_for(session: Session, person: Person, week: str | None = None, *,
     person) may know it: the stored one while current, else computed now and stored."""
     viewer = viewer or person
     week = week or current_week()
-    basis = basis_of(session, person.id)
-    row = _stored(session, person.id, week, viewer.id)
+    return _read_through(session, person.id, week, viewer.id, lambda: assess(session, person, week, viewer=viewer),
+                         Assessment.model_validate_json, lambda a: a.model_dump_json())
+
+
+AUDITS = TypeAdapter(list[KpiAudit])
+
+
+def audits_for(session: Session, owner: Person, *, viewer: Person, today: date) -> list[KpiAudit]:
+    """``audit_visible`` of ``owner``'s KPIs as ``viewer`` sees them on ``today``, kept like an
+    assessment (the goals draft's audit: 75% of a goals draft at 1,000 people when computed)."""
+    return _read_through(session, owner.id, f"{AUDIT_PREFIX}{today.isoformat()}", viewer.id,
+                         lambda: audit_visible(session, viewer, owner_id=owner.id, today=today),
+                         AUDITS.validate_json, lambda v: AUDITS.dump_json(v).decode())
+
+
+def _read_through(session: Session, person_id: int, week: str, viewer_id: int, compute: Callable[[], T],
+                  load: Callable[[str], T], dump: Callable[[T], str]) -> T:
+    """The stored value of (person, week, viewer) while its basis holds, else ``compute()``, stored."""
+    basis = basis_of(session, person_id)
+    row = _stored(session, person_id, week, viewer_id)
     if row is not None and _row_basis(row) == basis:
-        return Assessment.model_validate_json(row.data)
+        return load(row.data)
     started = time.perf_counter()
-    a = assess(session, person, week, viewer=viewer)
+    value = compute()
     ms = (time.perf_counter() - started) * 1000
     if _may_store(session):
         try:
             with Session(session.get_bind()) as writer:
                 with _short_lock_wait(writer):
-                    _upsert(writer, [_row(person.id, week, viewer.id, basis, a, ms)])
+                    _upsert(writer, [_row(person_id, week, viewer_id, basis, dump(value), ms)])
                     writer.commit()
         except Exception as exc:  # noqa: BLE001 - a busy database costs the next reader a recompute, nothing more
-            log.info("assessment of person %s %s computed but not stored: %s", person.id, week, exc)
-    return a
+            log.info("%s of person %s computed but not stored: %s", week, person_id, exc)
+    return value
 
 
 def _may_store(session: Session) -> bool:
@@ -144,9 +168,9 @@ def _short_lock_wait(session: Session) -> Iterator[None]:
             session.connection().exec_driver_sql("PRAGMA busy_timeout=30000")
 
 
-def _row(person_id: int, week: str, viewer_id: int, basis: Basis, a: Assessment, ms: float) -> dict:
+def _row(person_id: int, week: str, viewer_id: int, basis: Basis, data: str, ms: float) -> dict:
     return {"person_id": person_id, "week": week, "viewer_id": viewer_id, "code": basis.code, "day": basis.day,
-            "org_token": basis.org_token, "person_token": basis.person_token, "data": a.model_dump_json(),
+            "org_token": basis.org_token, "person_token": basis.person_token, "data": data,
             "compute_ms": round(ms, 2), "computed_at": utcnow()}
 
 
@@ -215,7 +239,7 @@ def compute(engine: Engine, keys: Iterable[Key], *, only_stale: bool = True) -> 
             session.commit()  # end the read: the write below takes SQLite's lock briefly
             with Session(engine) as writer:
                 begin_write(writer)
-                _upsert(writer, [_row(pid, week, vid, basis, a, ms)])
+                _upsert(writer, [_row(pid, week, vid, basis, a.model_dump_json(), ms)])
                 writer.commit()
             computed, worst = computed + 1, max(worst, ms)
     return {"rows": computed, "checked": len(keys), "seconds": round(time.perf_counter() - started, 3),

@@ -200,3 +200,25 @@ def test_drafts_and_the_team_page_read_the_stored_assessment(session, engine, de
     assert brief.gather(session, lead, ppc, current_week()).assessment.person_id == ppc.id
     assert feedback.gather(session, ppc, ppc, current_week()).assessment.person_id == ppc.id
     assert team_rows(session, lead, current_week())
+
+
+def test_the_goals_audit_is_kept_until_a_kpi_changes(session, engine, demo, monkeypatch):
+    from assistant.drafting.kinds import goals
+
+    drained(session, engine)
+    founder, ppc = demo["founder"], demo["ppc"]
+    first = goals.gather(session, founder, ppc, "2026-Q4").context["facts"]["flags"]
+    session.commit()
+
+    def no_audit(*_a, **_k):  # noqa: ANN202
+        raise AssertionError("audited again while nothing it reads changed")
+
+    monkeypatch.setattr(stored, "audit_visible", no_audit)
+    assert goals.gather(session, founder, ppc, "2026-Q4").context["facts"]["flags"] == first
+    session.commit()
+    value = session.exec(select(KpiValue)).first()
+    value.value += 1
+    session.add(value)
+    session.commit()
+    with pytest.raises(AssertionError, match="audited again"):
+        goals.gather(session, founder, ppc, "2026-Q4")  # a value changed: the audit is read again

@@ -12,6 +12,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from assistant.analysis import goal_progress, quarter_bounds
+from assistant.assessment.stored import audits_for
 from assistant.core.templates import fmt_number
 from assistant.domain.calendar import previous_quarter
 from assistant.domain.drafts import get_visible_draft, set_status
@@ -39,7 +40,7 @@ from assistant.drafting.pipeline import DraftJob, run
 from assistant.drafting.schemas import GoalsModelOut
 from assistant.errors import Conflict, Forbidden, NotFound
 from assistant.kpi_audit.catalog import get_catalog
-from assistant.kpi_audit.stored import VisibleKpis, audit_visible
+from assistant.kpi_audit.stored import VisibleKpis
 from assistant.llm import Provider
 
 MAX_GOALS = 3
@@ -266,8 +267,9 @@ def gather(session: Session, viewer: Person, subject: Person, quarter: str | Non
     # Only the subject's KPIs are read whole; guardrails are looked up one by one (loading
     # every visible KPI grew with the org: 8,000 rows for a founder at 1,000 people).
     visible = VisibleKpis(session, viewer)
-    # The subject's audits only (auditing every visible KPI grew with the org: 5 s at 1,000 people).
-    audits = {a.id: a for a in audit_visible(session, viewer, owner_id=subject.id, today=start)}
+    # The subject's audits only (auditing every visible KPI grew with the org: 5 s at 1,000 people),
+    # kept like an assessment until a write changes what they read.
+    audits = {a.id: a for a in audits_for(session, subject, viewer=viewer, today=start)}
     own = sorted(visible.owned_by(subject.id), key=lambda k: (k.tier != "primary", k.id))
     links = links_for(session, own, objectives_quarter)
     flags = [{k: f[k] for k in ("kpi", "code", "severity", "reason", "sources")}

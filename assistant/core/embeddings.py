@@ -226,3 +226,34 @@ def get_embedder() -> Embedder:
 def cosine(a: list[float], b: list[float]) -> float:
     """Cosine similarity of two normalised vectors."""
     return float(np.dot(np.asarray(a), np.asarray(b)))
+
+
+# Vectors of fixed texts by (embedding model, text), for this process: a draft's playbook questions,
+# the KPI and objective texts the goals draft links. A fixed text's vector depends on nothing else.
+# The ONNX embedder keeps an LRU of its own for small calls; an embeddings endpoint has none, and
+# would be asked again on every draft.
+MEMO = 512  # ~12 KB a text as Python floats: ~6 MB at most
+_memo: OrderedDict[tuple[str, str], tuple[float, ...]] = OrderedDict()
+_memo_lock = threading.Lock()
+
+
+def remembered(texts: list[str]) -> list[list[float]]:
+    """The embedding of each text in ``texts``, each embedded once per process (least recently used
+    forgotten past MEMO)."""
+    embedder = get_embedder()
+    model = str(getattr(embedder, "model_id", type(embedder).__name__))
+    found: dict[str, tuple[float, ...]] = {}
+    with _memo_lock:
+        for t in texts:
+            if (vec := _memo.get((model, t))) is not None:
+                found[t] = vec
+                _memo.move_to_end((model, t))
+    if missing := [t for t in dict.fromkeys(texts) if t not in found]:
+        made = {t: tuple(v) for t, v in zip(missing, embedder.embed(missing), strict=True)}
+        found.update(made)
+        with _memo_lock:
+            for t, vec in made.items():
+                _memo[model, t] = vec
+            while len(_memo) > MEMO:
+                _memo.popitem(last=False)
+    return [list(found[t]) for t in texts]

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from assistant.core.embeddings import EmbeddingUnavailable, cosine, get_embedder
+from assistant.core.embeddings import EmbeddingUnavailable, cosine, remembered
 from assistant.core.words import STOP_WORDS, fold_plural, strip_endings
 from assistant.domain.calendar import previous_quarter
 from assistant.domain.kpis import visible_kpis
@@ -82,7 +82,7 @@ def _kpi_text(kpi: Kpi, role: str | None, last: Objective | None) -> str:
 
 def _meanings(texts: list[str]) -> list[list[float]] | None:
     try:
-        return get_embedder().embed(texts)
+        return remembered(texts)  # KPI and objective texts: fixed until edited
     except EmbeddingUnavailable:
         return None  # the word overlap alone still ranks; the reason says meaning was not read
 

@@ -296,3 +296,11 @@ def notes(usage: dict[str, Any]) -> list[str]:
         out.append(f"Even trimmed as far as it goes, the prompt is over the model's budget{size}"
                    + (f"; it still holds {', '.join(kept)}." if kept else "."))
     return out
+
+
+# When the kind's own steps are spent and the prompt is still over: what the assessment lists at
+# length goes down to its most important entry (a manager's reports' rhythm first), before the
+# KPIs themselves go down to one.
+LAST_RESORT: list[TrimStep] = [pop_last_fact("rhythm", "reports", keep=0), pop_last_fact("self_report_runs", keep=1),
+                               pop_last_fact("blocker_threads", keep=1), pop_last("threads", keep=1),
+                               pop_last_fact("goals", keep=0)]

@@ -8,8 +8,6 @@ never leak text). Hit text comes from SQL, the record, not from the index.
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -18,7 +16,7 @@ from chromadb.api.models.Collection import Collection
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
-from assistant.core.embeddings import get_embedder
+from assistant.core.embeddings import remembered
 from assistant.core.words import SEARCH_STOP_WORDS, strip_endings
 from assistant.domain.models import CheckIn, Person
 from assistant.domain.sources import checkin_source, playbook_source
@@ -70,34 +68,9 @@ def _stems(text: str) -> frozenset[str]:
     return frozenset(_CONCEPT_OF.get(s, s) for s in stems)
 
 
-# Query vectors by (embedding model, text), for this process. Why: a draft asks the playbook
-# the same fixed questions every time ("recognising strong performance specifically"), and a
-# query's vector depends on nothing else. The ONNX embedder keeps an LRU of its own for small
-# calls; an embeddings endpoint has none, and would be asked again on every draft.
-QUERY_MEMO = 256  # ~12 KB a query as Python floats: ~3 MB at most
-_query_memo: OrderedDict[tuple[str, str], tuple[float, ...]] = OrderedDict()
-_query_lock = threading.Lock()
-
-
-def query_vectors(texts: list[str]) -> list[list[float]]:
-    """The embedding of each search query in ``texts``, each text embedded once per process."""
-    embedder = get_embedder()
-    model = str(getattr(embedder, "model_id", type(embedder).__name__))
-    found: dict[str, tuple[float, ...]] = {}
-    with _query_lock:
-        for t in texts:
-            if (vec := _query_memo.get((model, t))) is not None:
-                found[t] = vec
-                _query_memo.move_to_end((model, t))
-    if missing := [t for t in dict.fromkeys(texts) if t not in found]:
-        made = {t: tuple(v) for t, v in zip(missing, embedder.embed(missing), strict=True)}
-        found.update(made)
-        with _query_lock:
-            for t, vec in made.items():
-                _query_memo[model, t] = vec
-            while len(_query_memo) > QUERY_MEMO:
-                _query_memo.popitem(last=False)
-    return [list(found[t]) for t in texts]
+# A draft asks the playbook the same fixed questions every time ("recognising strong performance
+# specifically"): their vectors are remembered per process (core.embeddings.remembered).
+query_vectors = remembered
 
 
 def _lexical(query_stems: frozenset[str], text: str) -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.core import embeddings
 from assistant.core.embeddings import get_embedder
 from assistant.retrieval import search, store, sync_playbook
 from assistant.retrieval.search import query_vectors, search_playbook_many
@@ -29,7 +30,7 @@ class Counting:
 @pytest.fixture(autouse=True)
 def _fresh(monkeypatch):
     store.reset_clients()
-    monkeypatch.setattr(search, "_query_memo", type(search._query_memo)())
+    monkeypatch.setattr(embeddings, "_memo", type(embeddings._memo)())
     yield
     store.reset_clients()
 
@@ -37,7 +38,7 @@ def _fresh(monkeypatch):
 def test_the_playbook_questions_are_embedded_once(monkeypatch):
     sync_playbook()
     counting = Counting()
-    monkeypatch.setattr(search, "get_embedder", lambda: counting)
+    monkeypatch.setattr(embeddings, "get_embedder", lambda: counting)
     first = search_playbook_many(QUESTIONS, k=2)
     assert counting.asked == QUESTIONS
     again = search_playbook_many([QUESTIONS[1], QUESTIONS[0], "a new question"], k=2)
@@ -48,8 +49,8 @@ def test_the_playbook_questions_are_embedded_once(monkeypatch):
 
 def test_the_memo_reads_back_the_embedders_vectors_and_forgets_the_oldest(monkeypatch):
     counting = Counting()
-    monkeypatch.setattr(search, "get_embedder", lambda: counting)
-    monkeypatch.setattr(search, "QUERY_MEMO", 2)
+    monkeypatch.setattr(embeddings, "get_embedder", lambda: counting)
+    monkeypatch.setattr(embeddings, "MEMO", 2)
     fresh = counting.inner.embed(["a", "b", "c"])
     assert query_vectors(["a", "b", "a"]) == [fresh[0], fresh[1], fresh[0]]
     assert counting.asked == ["a", "b"]
@@ -69,7 +70,7 @@ def test_a_check_in_search_asked_again_gives_the_same_hits_without_the_embedder(
     session.commit()
     drain_all()
     counting = Counting()
-    monkeypatch.setattr(search, "get_embedder", lambda: counting)
+    monkeypatch.setattr(embeddings, "get_embedder", lambda: counting)
     first = search.search_checkins(session, ops, "supplier delays", k=2)
     again = search.search_checkins(session, ops, "supplier delays", k=2)
     assert counting.asked == ["supplier delays"]
@@ -80,8 +81,8 @@ def test_a_check_in_search_asked_again_gives_the_same_hits_without_the_embedder(
 
 def test_another_model_does_not_read_the_first_ones_vectors(monkeypatch):
     first, other = Counting(), Counting(model_id="another-model")
-    monkeypatch.setattr(search, "get_embedder", lambda: first)
+    monkeypatch.setattr(embeddings, "get_embedder", lambda: first)
     query_vectors(QUESTIONS)
-    monkeypatch.setattr(search, "get_embedder", lambda: other)
+    monkeypatch.setattr(embeddings, "get_embedder", lambda: other)
     query_vectors(QUESTIONS)
     assert first.asked == QUESTIONS and other.asked == QUESTIONS

@@ -17,7 +17,7 @@ from assistant.domain.meetings import one_on_one_record
 from assistant.domain.models import Draft, Person
 from assistant.drafting import context as ctx
 from assistant.drafting.assessed import assessment_facts, assessment_sources, thread_blocks, waiting_blocks
-from assistant.drafting.budget import pop_last, pop_last_fact, shorten_text
+from assistant.drafting.budget import LAST_RESORT, pop_last, pop_last_fact, shorten_text
 from assistant.drafting.offline_brief import AGE_TITLE, compose_brief
 from assistant.drafting.pipeline import DraftJob, run
 from assistant.drafting.schemas import BriefModelOut
@@ -105,7 +105,7 @@ def gather(session: Session, viewer: Person, subject: Person, week: str) -> Draf
                     pop_last_fact("self_report_runs", keep=2), pop_last_fact("rhythm", "reports", keep=2),
                     pop_last_fact("goals", keep=1), pop_last_fact("blocker_threads", keep=2),
                     pop_last("playbook"), pop_last("actions", keep=2), pop_last("agenda", keep=1),
-                    pop_last_fact("kpis", keep=3), pop_last_fact("kpis", keep=1)],
+                    pop_last_fact("kpis", keep=3), *LAST_RESORT, pop_last_fact("kpis", keep=1)],
     )
 
 

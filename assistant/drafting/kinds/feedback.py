@@ -21,7 +21,7 @@ from assistant.domain.sources import checkin_source
 from assistant.domain.team import is_manager_of
 from assistant.drafting import context as ctx
 from assistant.drafting.assessed import assessment_facts, assessment_sources, thread_blocks
-from assistant.drafting.budget import pop_last, pop_last_fact, shorten_text
+from assistant.drafting.budget import LAST_RESORT, pop_last, pop_last_fact, shorten_text
 from assistant.drafting.offline_feedback import compose_feedback
 from assistant.drafting.pipeline import DraftJob, run
 from assistant.drafting.schemas import FeedbackModelOut
@@ -119,7 +119,7 @@ def gather(session: Session, viewer: Person, subject: Person, week: str) -> Draf
                     pop_last_fact("self_report_runs", keep=2), pop_last_fact("rhythm", "reports", keep=2),
                     pop_last_fact("blocker_threads", keep=2), pop_last("playbook"), pop_last_fact("goals", keep=1),
                     pop_last_fact("wins_worth_recognising", keep=1), pop_last_fact("kpis", keep=3),
-                    shorten_text("checkins", ctx.TEXT_FIELDS, floor=80), pop_last_fact("kpis", keep=1)],
+                    *LAST_RESORT, shorten_text("checkins", ctx.TEXT_FIELDS, floor=80), pop_last_fact("kpis", keep=1)],
     )
 
 

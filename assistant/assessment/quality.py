@@ -65,7 +65,8 @@ _DATE = re.compile(
     r"|(?:by|before|until) (?:next week|tomorrow|the \d)|\beo[dwm]\b|tomorrow|next week|this week)",
     re.IGNORECASE)
 _DECISION = re.compile(r"\b(decision|decide|approv\w*|sign[- ]?off|signs? off|go-ahead|green light|ok from|"
-                       r"confirm\w*|agree\w* on)\b", re.IGNORECASE)
+                       r"confirm\w*|agree\w* on|(?:could|can) (?:we|you|i) (?:get|have|book|find)|"
+                       r"\d+ minutes|time with)\b", re.IGNORECASE)
 
 
 _SUFFIXES = ("ations", "ation", "ions", "ion", "ings", "ing", "ers", "er", "ed", "es", "s")
@@ -135,8 +136,10 @@ def _priorities(text: str, tied: list[str]) -> AnswerQuality:
 def _blockers(text: str, names: list[WaitsOn]) -> AnswerQuality:
     if is_empty(text):
         return AnswerQuality(label="none")
-    people = [n for n in names if n.person_id is not None]
-    parties = [n for n in names if n.person_id is None]
+    # Someone of the org the viewer may not know by name is still a person ("your manager": no
+    # id, no role, see build.as_seen); only an outside party carries its group as role.
+    parties = [n for n in names if n.person_id is None and n.role is not None]
+    people = [n for n in names if n not in parties]
     decision = bool(_DECISION.search(text))
     label = ("names_person_and_decision" if people and decision else "names_person" if people
              else "names_party" if parties else "decision_without_person" if decision else "vague")

@@ -142,6 +142,8 @@ def _blockers(facts: dict[str, Any], q: dict[str, Any], threads: dict[int, dict[
         text = f"Your blocker names {who} but not the decision or help you need from them. Say it in one line."
     elif label == "decision_without_person":
         text = "Your blocker says what you need but not who can decide. Name the person."
+    elif label == "names_party":
+        text = f"Your blocker names {who}: say what you need from them by when, and who here chases it."
     else:
         text = "Your blocker describes the problem but not the decision or support you need, or from whom."
     return FeedbackItem(text=text, sources=ref)

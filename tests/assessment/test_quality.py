@@ -76,6 +76,8 @@ def test_wins_judged_on_what_they_rest_on(session, org, wins, label):
     ("Need a decision on the holiday bids.", "decision_without_person", None),
     ("The agency is late with the new video.", "names_party", "agency"),
     ("Everything is slow.", "vague", None),
+    ("The portal upgrade is still parked with Daniel. Could we get 20 minutes this week?",
+     "names_person_and_decision", "Daniel Okafor"),  # asking for time is asking for help
 ])
 def test_blocker_names_a_person_or_decision(session, org, blockers, label, who):
     q = judge(session, org["ppc"], wins="Launched the holiday campaigns.", priorities="Holiday bids", blockers=blockers)
@@ -114,3 +116,17 @@ def test_kpi_named_by_the_words_sellers_use(session, org):
     q = judge(session, org["ppc"], readings=(usp, creatives), wins="-", priorities="Ship 12 by Friday",
               week="2026-W46")
     assert q.priorities.label == "tied_and_dated" and q.priorities.kpis == ["cr-creatives"]
+
+
+def test_a_person_named_only_as_the_viewer_may_know_them_is_still_a_person(session, org):
+    """The member's own view names their manager "your manager" (no id): their blocker names a
+    person, not an outside party and not nobody (found reading a member's feedback on an own org)."""
+    from assistant.assessment.build import as_seen
+
+    c = CheckIn(person_id=org["ppc"].id, week="2026-W45", wins="Launched the holiday campaigns.",
+                priorities="Holiday bids", blockers="Still parked with Daniel: need his sign-off on the bids.")
+    session.add(c)
+    session.flush()
+    seen = as_seen(people_named(session, org["ppc"], c.blockers), visible={org["ppc"].id})
+    q = checkin_quality(session, org["ppc"], c, [TACOS, NTB], seen)
+    assert q.blockers.label == "names_person_and_decision" and q.blockers.detail == "your manager"

@@ -87,6 +87,18 @@ def session(engine):
 
 
 
+@pytest.fixture
+def embedder_calls(monkeypatch):
+    """Every text the process's embedder is asked for, in order."""
+    from assistant.core.embeddings import get_embedder
+
+    asked: list[str] = []
+    embedder = get_embedder()
+    real = embedder.embed
+    monkeypatch.setattr(embedder, "embed", lambda texts: asked.extend(texts) or real(texts))
+    return asked
+
+
 SMALL_ORG = ROOT / "tests" / "fixtures" / "small_org.yaml"
 
 

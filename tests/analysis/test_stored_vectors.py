@@ -46,32 +46,24 @@ def _analysis(session, people):
     return out
 
 
-@pytest.fixture
-def calls(monkeypatch):
-    """Every text the process's embedder is asked for."""
-    asked: list[str] = []
-    embedder = get_embedder()
-    real = embedder.embed
-    monkeypatch.setattr(embedder, "embed", lambda texts: asked.extend(texts) or real(texts))
-    return asked
 
 
-def test_indexed_checkins_need_no_embedder_call_and_give_the_same_analysis(session, demo, calls):
+def test_indexed_checkins_need_no_embedder_call_and_give_the_same_analysis(session, demo, embedder_calls):
     before = _analysis(session, demo)  # nothing stored yet: every text embedded on the spot
-    assert calls and any(r and r[0].get("method") == "embedding" for r in before)
+    assert embedder_calls and any(r and r[0].get("method") == "embedding" for r in before)
     index_checkins(list(session.exec(select(CheckIn))), delete_first=[])
     session.rollback()  # the index wrote in its own transaction: read what it wrote
-    calls.clear()
+    embedder_calls.clear()
     after = _analysis(session, demo)
-    assert calls == []
+    assert embedder_calls == []
     assert after == before
 
 
-def test_the_analysis_embeds_only_units(session, demo, calls):
+def test_the_analysis_embeds_only_units(session, demo, embedder_calls):
     _analysis(session, demo)
     units = {u for c in session.exec(select(CheckIn)) for u in T.analysis_units(c)}
     # a superset: the last week's priorities have no next week to be compared with, and so on
-    assert set(calls) <= units and len(set(calls)) > len(units) / 2
+    assert set(embedder_calls) <= units and len(set(embedder_calls)) > len(units) / 2
 
 
 def test_stored_vectors_agree_with_fresh_ones(session, demo):

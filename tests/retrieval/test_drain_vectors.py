@@ -25,13 +25,6 @@ def _fresh_chroma(monkeypatch):
     store.reset_clients()
 
 
-@pytest.fixture
-def calls(monkeypatch):
-    asked: list[str] = []
-    embedder = get_embedder()
-    real = embedder.embed
-    monkeypatch.setattr(embedder, "embed", lambda texts: asked.extend(texts) or real(texts))
-    return asked
 
 
 def _org(session) -> list[int]:
@@ -55,13 +48,13 @@ def _documents(checkin_id: int) -> dict[str, str]:
     return dict(zip(got["ids"], got["documents"], strict=True))
 
 
-def test_the_drain_stores_every_text_once_and_a_redrain_embeds_nothing(session, engine, calls):
+def test_the_drain_stores_every_text_once_and_a_redrain_embeds_nothing(session, engine, embedder_calls):
     ids = _org(session)
     assert retrieval.drain_all(engine) == 5
     rows = list(session.exec(select(CheckIn)))
     docs = [t for c in rows for _, t, _ in indexer.checkin_documents(c)]
     texts = set(docs) | {u for c in rows for u in analysis_units(c)}
-    assert sorted(calls) == sorted(texts)  # each distinct text embedded once across the steps
+    assert sorted(embedder_calls) == sorted(texts)  # each distinct text embedded once across the steps
     model = get_embedder().model_id
     assert set(known_vectors(session, texts, model)) == texts
     assert session.exec(select(func.count()).select_from(TextVector)).one() == len(texts)
@@ -69,12 +62,12 @@ def test_the_drain_stores_every_text_once_and_a_redrain_embeds_nothing(session, 
     stored = known_vectors(session, ["Supplier late 3"], model)["Supplier late 3"]  # the blocker's unit too
     assert np.array_equal(np.asarray(got["embeddings"][0], dtype=np.float32), stored)
     session.rollback()
-    calls.clear()
+    embedder_calls.clear()
     for cid in ids:
         retrieval.enqueue_checkin(session, cid)
     session.commit()
     assert retrieval.drain_all(engine) == 5
-    assert calls == [] and len(_documents(ids[0])) == 3
+    assert embedder_calls == [] and len(_documents(ids[0])) == 3
 
 
 def test_an_emptied_field_and_a_deleted_checkin_leave_the_index(session, engine):

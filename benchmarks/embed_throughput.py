@@ -49,7 +49,7 @@ def main(n: int = 400, rounds: int = 2) -> dict:
     from assistant.core.embeddings import get_embedder
     from assistant.domain.models import CheckIn, Person, TextVector
     from assistant.retrieval import reindex
-    from assistant.retrieval.index import FIELDS, field_text
+    from assistant.retrieval.index import FIELDS, document_text
     from assistant.retrieval.playbook import sync_playbook
 
     rng = random.Random(7)
@@ -64,7 +64,7 @@ def main(n: int = 400, rounds: int = 2) -> dict:
                 for i in range(n)]
         session.add_all(rows)
         session.commit()
-        texts = [t for r in rows for f in FIELDS if (t := field_text(r, f))]
+        texts = [t for r in rows for f in FIELDS if (t := document_text(r, f))]
         fields = len(texts)
         texts += [u for r in rows for u in analysis_units(r)]
     distinct = len(set(texts))

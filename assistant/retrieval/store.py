@@ -9,9 +9,10 @@ passes vectors computed by :mod:`assistant.core.embeddings`.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
@@ -20,6 +21,7 @@ from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import NotFoundError
+from filelock import FileLock
 
 from assistant.core.embeddings import get_embedder
 from assistant.core.files import private_dir
@@ -64,6 +66,23 @@ def client_key() -> str:
     return settings.chroma_url or str((settings.home / "chroma").resolve())
 
 
+@contextlib.contextmanager
+def _catalog_change() -> Iterator[None]:
+    """Hold the embedded index's cross-process lock while Chroma may create its schema or a
+    collection.
+
+    Why: two processes opening a new embedded index at once both run Chroma's migrations
+    and one fails ("table collections already exists", or "database is locked"): seen on
+    CI with ``uvicorn --workers 2``, whose two index checks start together. One at a time,
+    the second finds the work done. A Chroma server serialises this itself.
+    """
+    if get_settings().chroma_url:
+        yield
+        return
+    with FileLock(str(private_dir(get_settings().home / "chroma") / ".catalog.lock"), timeout=120):
+        yield
+
+
 def get_client() -> ClientAPI:
     """The process's Chroma client for the current settings."""
     if _unusable is not None:
@@ -80,7 +99,8 @@ def get_client() -> ClientAPI:
                 )
             else:
                 path = private_dir(get_settings().home / "chroma")
-                _clients[key] = chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
+                with _catalog_change():
+                    _clients[key] = chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
         return _clients[key]
 
 
@@ -102,11 +122,16 @@ def collection_name(kind: str) -> str:
     return f"cadence-{kind}-{model}"[:200]
 
 
+def _open(client: ClientAPI, kind: str) -> Collection:
+    with _catalog_change():
+        return client.get_or_create_collection(
+            collection_name(kind), configuration={"hnsw": {"space": "cosine"}},
+            embedding_function=None, metadata={"kind": kind},
+        )
+
+
 def collection(kind: str) -> Collection:
-    return get_client().get_or_create_collection(
-        collection_name(kind), configuration={"hnsw": {"space": "cosine"}},
-        embedding_function=None, metadata={"kind": kind},
-    )
+    return _open(get_client(), kind)
 
 
 def cached_collection(kind: str) -> Collection:
@@ -122,10 +147,7 @@ def cached_collection(kind: str) -> Collection:
     with _lock:
         handle = _handles.get(key)
     if handle is None:
-        handle = client.get_or_create_collection(
-            key[1], configuration={"hnsw": {"space": "cosine"}}, embedding_function=None,
-            metadata={"kind": kind},
-        )
+        handle = _open(client, kind)
         with _lock:
             _handles[key] = handle
     return handle
@@ -152,7 +174,8 @@ def drop_collection(kind: str) -> None:
     name = collection_name(kind)
     forget_collection(kind)
     if name in {c.name if hasattr(c, "name") else str(c) for c in client.list_collections()}:
-        client.delete_collection(name)
+        with _catalog_change():
+            client.delete_collection(name)
 
 
 def all_ids(col: Collection, where: dict[str, Any] | None = None, page: int = 5000) -> list[str]:

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-import pytest
+import subprocess
+import sys
+import time
 
+import pytest
+from filelock import FileLock
+
+from assistant.core.files import private_dir
 from assistant.retrieval import search, store
+from assistant.settings import get_settings
+from tests.conftest import ROOT
 
 
 @pytest.fixture(autouse=True)
@@ -42,3 +50,16 @@ def test_batched_playbook_questions_match_one_by_one():
     assert batched[1] == []
     assert batched == [search.search_playbook(q, k=2) for q in questions]
     assert all(batched[i] for i in (0, 2, 3))
+
+
+def test_a_new_embedded_index_is_created_by_one_process_at_a_time():
+    """Two server workers open a new index together; Chroma's schema set-up must not run twice
+    at once (it failed with "table collections already exists" on CI)."""
+    lock = FileLock(str(private_dir(get_settings().home / "chroma") / ".catalog.lock"))
+    code = "from assistant.retrieval import store; print(store.collection(store.CHECKINS).count())"
+    with lock:
+        child = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        time.sleep(3)
+        assert child.poll() is None  # waiting for the lock, not creating the schema beside us
+    out, _ = child.communicate(timeout=120)
+    assert child.returncode == 0 and out.strip() == "0"

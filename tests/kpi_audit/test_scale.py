@@ -1,12 +1,11 @@
 """`cadence audit-kpis` on a generated 2,000-KPI org file: reading and auditing it take under two
-seconds beyond start-up (imports, the embedder and the catalog's vectors, which a one-KPI file
+CPU seconds beyond start-up (imports, the embedder and the catalog's vectors, which a one-KPI file
 pays too)."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import sys
 import time
 
@@ -15,7 +14,10 @@ from assistant.kpi_audit import catalog, roles
 from assistant.kpi_audit.rules import audit_kpis, facts_from_orgfile
 from tests.conftest import ROOT
 
-BUDGET_SECONDS = 2.0  # on an idle two-core machine; scaled up when the box is shared
+# CPU seconds of this process, not wall time: the work is single-threaded (1.1 s of CPU and of wall
+# on an idle two-core machine), and wall time doubled on CI when the box was shared (2.8 s), which
+# the load average, a minute behind, did not allow for
+BUDGET_SECONDS = 2.0
 
 
 def _generator():
@@ -36,11 +38,9 @@ def test_a_2000_kpi_org_file_is_audited_within_budget(tmp_path):
     cat = catalog.get_catalog()
     catalog._catalog_vectors(cat)  # start-up: the model and the catalog's vectors, paid once per process
     roles._role_vectors(cat)
-    started = time.perf_counter()
+    started = time.process_time()
     facts, stage, objectives = facts_from_orgfile(read_org_file(path))
     audits = audit_kpis(facts, stage=stage, objectives=objectives)
-    seconds = time.perf_counter() - started
+    seconds = time.process_time() - started
     assert len(audits) == 2000 and {"vanity", "weak", "healthy"} <= {a.verdict for a in audits}
-    load = os.getloadavg()[0] / (os.cpu_count() or 1)
-    allowed = BUDGET_SECONDS * max(1.0, load)
-    assert seconds < allowed, f"2,000 KPIs took {seconds:.2f}s beyond start-up (budget {allowed:.1f}s)"
+    assert seconds < BUDGET_SECONDS, f"2,000 KPIs took {seconds:.2f} CPU s beyond start-up (budget {BUDGET_SECONDS} s)"

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from assistant.domain.calendar import check_checkin_week
 from assistant.domain.models import CheckIn, IdempotencyRecord, Kpi, Outbox, Person, utcnow
 from assistant.domain.schemas import CheckInCreate, CheckInPublic, CheckInWrite
-from assistant.domain.team import can_see, visible_person_ids
+from assistant.domain.team import can_see, person_scope, visible_among
 from assistant.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 MAX_KEY = 200  # characters of an Idempotency-Key
@@ -148,12 +148,14 @@ def list_visible_checkins(
     week_from: str | None = None, week_to: str | None = None, limit: int = 200, offset: int = 0,
 ) -> list[CheckIn]:
     """Check-ins the viewer may see, newest week first. ISO week strings sort correctly as text."""
-    visible = visible_person_ids(session, viewer)
     if person_id is not None:
-        if person_id not in visible:
+        if not visible_among(session, viewer, {person_id}):
             return []
-        visible = {person_id}
-    q = select(CheckIn).where(col(CheckIn.person_id).in_(visible))
+        q = select(CheckIn).where(CheckIn.person_id == person_id)
+    else:
+        q = select(CheckIn)
+        if (scope := person_scope(session, viewer, CheckIn.person_id)) is not None:
+            q = q.where(scope)
     if week_from:
         q = q.where(CheckIn.week >= week_from)
     if week_to:

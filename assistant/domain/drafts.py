@@ -22,7 +22,7 @@ from assistant.domain.kpis import visible_kpi_keys
 from assistant.domain.models import DRAFT_META_INPUTS, Draft, DraftStatus, Kpi, Person, flat_content, utcnow
 from assistant.domain.schemas import DraftPublic
 from assistant.domain.sources import parse_source
-from assistant.domain.team import can_see, visible_person_ids
+from assistant.domain.team import can_see, person_scope
 from assistant.errors import Conflict, Forbidden, NotFound
 
 REUSABLE = (DraftStatus.draft.value, DraftStatus.accepted.value)
@@ -64,7 +64,9 @@ def get_visible_draft(session: Session, viewer: Person, draft_id: int) -> Draft:
 
 def visible_drafts(session: Session, viewer: Person, *, kind: str | None = None,
                    status: str | None = None, subject_id: int | None = None, limit: int = 100) -> list[Draft]:
-    q = select(Draft).where(col(Draft.subject_id).in_(visible_person_ids(session, viewer)))
+    q = select(Draft)
+    if (scope := person_scope(session, viewer, Draft.subject_id)) is not None:
+        q = q.where(scope)
     if viewer.access == "member":
         q = q.where(Draft.kind == "feedback")
     if kind:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from pydantic import BaseModel, Field
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from assistant.domain.calendar import quarter_bounds, today
 from assistant.domain.kpis import series
@@ -17,9 +17,9 @@ from assistant.domain.schemas import GoalClosed, GoalCreate, GoalPublic, GoalUpd
 from assistant.domain.team import (
     can_see,
     is_manager_of,
+    person_scope,
     visible_people,
     visible_person_by_email,
-    visible_person_ids,
 )
 from assistant.errors import Forbidden, InvalidInput, NotFound
 
@@ -85,7 +85,9 @@ def update_goal(session: Session, viewer: Person, goal_id: int, body: GoalUpdate
 
 def visible_goals(session: Session, viewer: Person, *, person_id: int | None = None,
                   quarter: str | None = None) -> list[RoleGoal]:
-    q = select(RoleGoal).where(col(RoleGoal.person_id).in_(visible_person_ids(session, viewer)))
+    q = select(RoleGoal)
+    if (scope := person_scope(session, viewer, RoleGoal.person_id)) is not None:
+        q = q.where(scope)
     if person_id is not None:
         q = q.where(RoleGoal.person_id == person_id)
     if quarter:

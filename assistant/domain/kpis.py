@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from assistant.domain.models import Kpi, KpiValue, Person
 from assistant.domain.reports.metrics import period_bounds
 from assistant.domain.schemas import KpiPublic, KpiValueIn, ValuesUploadResult
-from assistant.domain.team import can_see, visible_person_ids
+from assistant.domain.team import can_see, person_scope
 from assistant.errors import InvalidInput, NotFound
 
 MAX_UPLOAD_ROWS = 50_000
@@ -38,9 +38,7 @@ def kpi_scope(session: Session, viewer: Person) -> Any:
     Every query for the KPIs a viewer may see (the lists, the audit, the goals draft's
     guardrail look-ups) filters with this, so no path has a visibility rule of its own.
     """
-    if viewer.access == "founder":
-        return None
-    return col(Kpi.owner_id).in_(visible_person_ids(session, viewer))
+    return person_scope(session, viewer, Kpi.owner_id)
 
 
 def visible_kpis(session: Session, viewer: Person, *, owner_id: int | None = None) -> list[Kpi]:

@@ -30,7 +30,7 @@ from assistant.domain.schemas import (
     MeetingDetail,
     MeetingUpdate,
 )
-from assistant.domain.team import can_see, is_manager_of, visible_person_by_email, visible_person_ids
+from assistant.domain.team import can_see, is_manager_of, person_scope, visible_among, visible_person_by_email
 from assistant.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 RECORDED = (MeetingStatus.held.value, MeetingStatus.rushed.value)
@@ -69,8 +69,9 @@ def record_meeting(session: Session, viewer: Person, body: MeetingCreate) -> Mee
 def visible_meetings(session: Session, viewer: Person, *, person_id: int | None = None) -> list[Meeting]:
     """Meetings whose report the viewer may see: a 1:1 stays in its manager's view only while
     the report does (after a move it belongs to the report's new line)."""
-    visible = visible_person_ids(session, viewer)
-    q = select(Meeting).where(col(Meeting.report_id).in_(visible))
+    q = select(Meeting)
+    if (scope := person_scope(session, viewer, Meeting.report_id)) is not None:
+        q = q.where(scope)
     if person_id is not None:
         q = q.where(or_(Meeting.report_id == person_id, Meeting.manager_id == person_id))
     return list(session.exec(q.order_by(col(Meeting.date).desc())).all())
@@ -278,7 +279,7 @@ def names_for(session: Session, viewer: Person, ids: set[int], meetings: list[Me
     """Names of these people as the viewer may read them: the people the viewer may see, and
     both people of any of ``meetings`` the viewer is in (a report knows their manager). Anyone
     else (the manager a report had before a move) is "an earlier manager", never named."""
-    visible = visible_person_ids(session, viewer)
+    visible = visible_among(session, viewer, ids)
     visible |= {pid for m in meetings if part_in(m, viewer) for pid in (m.manager_id, m.report_id)}
     rows = session.exec(select(Person.id, Person.name).where(col(Person.id).in_(ids))).all() if ids else []
     return {pid: name if pid in visible else "an earlier manager" for pid, name in rows}

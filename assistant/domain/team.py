@@ -7,6 +7,8 @@ see is reported as missing (404), never as forbidden, so existence does not leak
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import Session, col, select
 
 from assistant.domain.models import Access, Person
@@ -39,6 +41,21 @@ def visible_person_ids(session: Session, viewer: Person) -> set[int]:
     if viewer.access == Access.manager:
         visible |= reports_tree(session, viewer.id)
     return visible
+
+
+def visible_among(session: Session, viewer: Person, ids: set[int] | list[int]) -> set[int]:
+    """The ids among ``ids`` the viewer may see (a founder's answer needs no query)."""
+    if viewer.access == Access.founder:
+        return set(ids)
+    return visible_person_ids(session, viewer) & set(ids)
+
+
+def person_scope(session: Session, viewer: Person, column: Any) -> Any:  # noqa: ANN401 - a SQL column and condition
+    """"``column`` (a person id) is someone the viewer may see" as a SQL condition; None for a
+    founder, who sees everyone (an IN over every id in the org costs the query, not the founder)."""
+    if viewer.access == Access.founder:
+        return None
+    return col(column).in_(visible_person_ids(session, viewer))
 
 
 def visible_people(session: Session, viewer: Person) -> dict[int, Person]:

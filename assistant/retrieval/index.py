@@ -100,15 +100,16 @@ def content_sha(checkin: CheckIn) -> str:
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
 
 
+def document_fields(checkin: CheckIn) -> list[tuple[str, str]]:
+    """(field, text) of each document the check-in is indexed as: one per non-empty field; an
+    empty check-in still gets one."""
+    docs = [(field, text) for field in FIELDS if (text := document_text(checkin, field))]
+    return docs or [("empty", "(empty check-in)")]
+
+
 def checkin_documents(checkin: CheckIn) -> list[tuple[str, str, dict[str, Any]]]:
-    """(id, text, metadata) per non-empty field; an empty check-in still gets one document."""
-    docs = []
-    for field in FIELDS:
-        text = document_text(checkin, field)
-        if text:
-            docs.append((field, text))
-    if not docs:
-        docs.append(("empty", "(empty check-in)"))
+    """(id, text, metadata) per document (``document_fields``)."""
+    docs = document_fields(checkin)
     version, sha = checkin_version(checkin), content_sha(checkin)
     return [(f"{checkin_source(checkin.id)}:{field}", text,
              {"checkin_id": checkin.id, "person_id": checkin.person_id, "week": checkin.week,

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from assistant.domain.models import ActionItem, Meeting
+from assistant.domain.models import ActionItem, CheckIn, Meeting
 from assistant.settings import get_settings
 from tests.web.conftest import add_draft, brief_content, csrf_of
 
@@ -63,6 +63,21 @@ def test_the_team_page_says_what_to_look_at_per_report(client, tokens, session, 
     session.add(Meeting(manager_id=lead.id, report_id=ppc.id, date=date(2026, 10, 2), status="scheduled"))
     session.commit()
     assert "3 weeks ago" in _card(client.get("/team").text, ppc.id)  # a scheduled 1:1 has not happened
+
+
+def test_an_empty_check_in_is_not_called_checked_in(client, tokens, session, org, monkeypatch):
+    monkeypatch.setenv("CADENCE_TODAY", "2026-09-30")  # 2026-W40
+    get_settings.cache_clear()
+    ppc, am = org["ppc@t.test"], org["am@t.test"]
+    session.add_all([CheckIn(person_id=ppc.id, week="2026-W40", wins="Cut ACOS on the hero SKU to 24%",
+                             priorities="Launch the bundle by Friday"),
+                     CheckIn(person_id=am.id, week="2026-W40", wins="-", priorities="same as last week")])
+    session.commit()
+    _sign_in(client, tokens["growth-lead@t.test"])
+    html = client.get("/team").text
+    pia, abe = _card(html, ppc.id), _card(html, am.id)
+    assert "checked in</a> this week" in pia and "empty check-in" not in pia
+    assert "empty check-in</a> this week: no wins or priorities written" in abe and "checked in</a>" not in abe
 
 
 def _rhythm(group: str) -> str:
